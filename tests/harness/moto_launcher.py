@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""Start a moto server on loopback over HTTPS (and optionally plain HTTP) for dtr's tests and demo.
+
+Run it with any Python 3: on first use it creates the project-local virtualenv `.venv` with the pinned
+`moto[server]` (tests/harness/requirements.txt) and re-executes itself inside it.
+
+It generates a throw-away CA and a server certificate for 127.0.0.1/localhost, serves moto over HTTPS
+(and over plain HTTP on a second port when asked, sharing the same in-memory backends), prints one JSON
+line {"https_url", "http_url", "ca_bundle"} to stdout once both listen, and exits when its stdin closes
+(so a test that dies takes its server with it) or on SIGTERM/SIGINT.
+
+One deliberate patch to moto, nothing else: moto 5.x evaluates S3 bucket-policy statements on object calls
+without their conditions and reads any condition as failed, so the standard TLS-only statement
+(Deny when aws:SecureTransport is false) denies every object call. AWS evaluates that condition against
+the request, so here statements whose aws:SecureTransport condition does not hold for the request are
+dropped before moto evaluates the policy, and statements whose condition holds are kept (that key removed).
+Over HTTPS the TLS-only deny therefore does not apply; over plain HTTP it still does.
+"""
+import argparse
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import venv
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+VENV = os.environ.get("DTR_TEST_VENV", os.path.join(ROOT, ".venv"))
+REQUIREMENTS = os.path.join(HERE, "requirements.txt")
+
+
+def venv_python() -> str:
+    return os.path.join(VENV, "bin", "python")
+
+
+def ensure_venv() -> None:
+    """Create the virtualenv and install the pinned requirements, once, under a file lock."""
+    os.makedirs(os.path.dirname(VENV) or ".", exist_ok=True)
+    with open(VENV + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stamp = os.path.join(VENV, ".dtr-requirements")
+        wanted = open(REQUIREMENTS).read()
+        if os.path.exists(stamp) and open(stamp).read() == wanted:
+            return
+        if not os.path.exists(venv_python()):
+            print(f"dtr-harness: creating {VENV}", file=sys.stderr)
+            venv.EnvBuilder(with_pip=True).create(VENV)
+        print("dtr-harness: installing " + REQUIREMENTS, file=sys.stderr)
+        subprocess.run(
+            [venv_python(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "-r", REQUIREMENTS],
+            check=True, stdout=sys.stderr,
+        )
+        with open(stamp, "w") as f:
+            f.write(wanted)
+
+
+def in_venv() -> bool:
+    return os.path.realpath(sys.prefix) == os.path.realpath(VENV)
+
+
+def make_certificates(directory: str) -> tuple[str, str, str]:
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    start, end = now - datetime.timedelta(hours=1), now + datetime.timedelta(days=2)
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dtr test CA")])
+    ca_cert = (
+        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+        .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(start).not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                     content_commitment=False, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False,
+                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+        .issuer_name(ca_name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(end)
+        .add_extension(x509.SubjectAlternativeName([
+            x509.DNSName("localhost"),
+            x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+        ]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+                       critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    os.makedirs(directory, exist_ok=True)
+    paths = tuple(os.path.join(directory, n) for n in ("ca.pem", "server.pem", "server.key"))
+    with open(paths[0], "wb") as f:
+        f.write(ca_cert.public_bytes(serialization.Encoding.PEM))
+    with open(paths[1], "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(paths[2], "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return paths  # type: ignore[return-value]
+
+
+REQUEST = threading.local()
+
+
+def secure_transport_condition(statement: dict):
+    """The statement's aws:SecureTransport condition as (operator, key, expected bool), or None."""
+    for operator, entries in (statement.get("Condition") or {}).items():
+        for key, expected in entries.items():
+            if key.lower() == "aws:securetransport":
+                value = expected[0] if isinstance(expected, list) else expected
+                return operator, key, str(value).lower() == "true"
+    return None
+
+
+def patch_s3_secure_transport() -> None:
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def get_permission(self, action, resource):
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        document = json.loads(self.policy.decode())
+        statements = document.get("Statement", [])
+        if isinstance(statements, dict):
+            statements = [statements]
+        is_tls = getattr(REQUEST, "is_tls", False)
+        kept = []
+        for statement in statements:
+            condition = secure_transport_condition(statement)
+            if condition is None:
+                kept.append(statement)
+                continue
+            operator, key, expected = condition
+            if expected != is_tls:
+                continue  # the condition does not hold for this request: AWS ignores the statement
+            statement = dict(statement, Condition={
+                op: {k: v for k, v in entries.items() if k != key}
+                for op, entries in statement["Condition"].items()
+            })
+            statement["Condition"] = {op: e for op, e in statement["Condition"].items() if e}
+            if not statement["Condition"]:
+                del statement["Condition"]
+            kept.append(statement)
+        document["Statement"] = kept
+        return IAMPolicy(json.dumps(document)).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission
+
+
+def serve(args) -> None:
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    patch_s3_secure_transport()
+    ca, cert, key = make_certificates(args.cert_dir)
+    moto_app = DomainDispatcherApplication(create_backend_app)
+
+    def app(environ, start_response):
+        REQUEST.is_tls = environ.get("wsgi.url_scheme") == "https"
+        return moto_app(environ, start_response)
+
+    servers = []
+    https = make_server("127.0.0.1", args.https_port, app, threaded=True,
+                        request_handler=MotoRequestHandler, ssl_context=(cert, key))
+    servers.append(https)
+    info = {"https_url": f"https://127.0.0.1:{https.server_port}", "ca_bundle": ca}
+    if args.http_port is not None:
+        http = make_server("127.0.0.1", args.http_port, app, threaded=True,
+                           request_handler=MotoRequestHandler)
+        servers.append(http)
+        info["http_url"] = f"http://127.0.0.1:{http.server_port}"
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    if args.until_stdin_closes:
+        def watch_stdin():
+            while sys.stdin.buffer.read(4096):
+                pass
+            stop.set()
+        threading.Thread(target=watch_stdin, daemon=True).start()
+    print(json.dumps(info), flush=True)
+    stop.wait()
+    for server in servers:
+        server.shutdown()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--https-port", type=int, default=0)
+    parser.add_argument("--http-port", type=int, default=None,
+                        help="also serve plain HTTP on this port (0 = any free port)")
+    parser.add_argument("--cert-dir", required=False,
+                        help="where to write ca.pem, server.pem and server.key")
+    parser.add_argument("--until-stdin-closes", action="store_true",
+                        help="exit when standard input reaches end of file")
+    parser.add_argument("--ensure-venv-only", action="store_true",
+                        help="create the virtualenv and exit")
+    args = parser.parse_args()
+    if not in_venv():
+        ensure_venv()
+        if args.ensure_venv_only:
+            return
+        os.execv(venv_python(), [venv_python(), os.path.abspath(__file__)] + sys.argv[1:])
+    if args.ensure_venv_only:
+        return
+    if not args.cert_dir:
+        parser.error("--cert-dir is required")
+    serve(args)
+
+
+if __name__ == "__main__":
+    main()
