@@ -1,0 +1,1 @@
+//! Stack + environment YAML → [`crate::model::Desired`], with every problem reported at once.

@@ -1,0 +1,7 @@
+//! dtr: the Dynamic Tool Runtime infrastructure engine.
+//!
+//! Data flows one way: `config` (YAML → [`model::Desired`]), `provider` (live AWS → observed),
+//! `plan` (pure diff → [`plan::Plan`]), `exec` (plan → AWS calls, state and a report).
+
+pub mod config;
+pub mod model;

@@ -1,0 +1,107 @@
+//! The desired stack as pure data: addresses, resource kinds and their typed specifications. No I/O.
+
+pub mod address;
+pub mod reference;
+pub mod table;
+
+pub use address::{ResourceAddress, ResourceKind};
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Where a value came from, for diagnostics: `file:line:column` (1-based).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceLocation {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl std::fmt::Display for SourceLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+    }
+}
+
+/// The backend of an environment: where its state object and its lock live.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Backend {
+    pub state_bucket: String,
+    pub lock_table: String,
+    pub state_key: String,
+}
+
+/// One resource as the configuration wants it.
+///
+/// `properties` is the kind's spec serialised to JSON with every `${param.*}` already substituted and the
+/// engine's `dtr:*` tags merged in. Strings may still contain `${resource.<name>.<attr>}` references,
+/// which are resolved at apply time from the outputs of the resources they name (listed in `depends_on`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DesiredResource {
+    pub address: ResourceAddress,
+    pub properties: serde_json::Value,
+    pub depends_on: Vec<ResourceAddress>,
+    pub location: SourceLocation,
+}
+
+/// A whole environment of a stack, validated and ready to plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Desired {
+    pub stack: String,
+    pub environment: String,
+    pub region: String,
+    pub account_id: Option<String>,
+    pub backend: Backend,
+    /// In dependency order: every resource comes after everything it depends on.
+    pub resources: Vec<DesiredResource>,
+    /// Stack outputs: name → template string (may contain `${resource.*}` references).
+    pub outputs: BTreeMap<String, String>,
+    /// The files the desired state was read from, for messages and plan fingerprints.
+    pub sources: Vec<PathBuf>,
+}
+
+impl Desired {
+    pub fn resource(&self, address: &ResourceAddress) -> Option<&DesiredResource> {
+        self.resources.iter().find(|r| &r.address == address)
+    }
+}
+
+/// The tags the engine puts on every taggable resource.
+pub const TAG_STACK: &str = "dtr:stack";
+pub const TAG_ENV: &str = "dtr:env";
+pub const TAG_ADDRESS: &str = "dtr:address";
+
+/// A problem found in one field of a spec by its own validation, located by a path of keys and indices
+/// relative to the resource's `properties` (e.g. `["global_secondary_indexes", "0", "name"]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub path: Vec<String>,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(path: &[&str], message: impl Into<String>) -> Self {
+        FieldError {
+            path: path.iter().map(|s| s.to_string()).collect(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What every resource kind's spec offers the configuration loader.
+pub trait ResourceSpec: serde::Serialize + serde::de::DeserializeOwned {
+    /// The kind's own rules (naming, consistency between fields); every problem, not just the first.
+    fn validate(&self) -> Vec<FieldError>;
+    /// The spec's tags, where the service supports tags; the engine adds its `dtr:*` tags here.
+    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>>;
+}
+
+impl ResourceSpec for table::TableSpec {
+    fn validate(&self) -> Vec<FieldError> {
+        table::TableSpec::validate(self)
+    }
+    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
+        Some(&mut self.tags)
+    }
+}

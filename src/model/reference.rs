@@ -1,0 +1,114 @@
+//! `${param.<name>}` and `${resource.<name>.<attr>}` references inside strings.
+
+/// One reference found in a string, with its byte range in that string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    Param { name: String },
+    Resource { name: String, attribute: String },
+    /// `${...}` that is neither of the above; the text inside the braces.
+    Malformed(String),
+}
+
+/// Every `${...}` in `s`, in order, with its byte range. `$${` escapes a literal `${`.
+pub fn find_references(s: &str) -> Vec<(std::ops::Range<usize>, Reference)> {
+    let mut found = Vec::new();
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'$' && bytes[i + 1] == b'$' {
+            i += 2;
+            continue;
+        }
+        if bytes[i] == b'$' && bytes[i + 1] == b'{' {
+            let Some(end) = s[i + 2..].find('}').map(|e| i + 2 + e) else {
+                found.push((i..s.len(), Reference::Malformed(s[i + 2..].to_string())));
+                break;
+            };
+            found.push((i..end + 1, parse_inner(&s[i + 2..end])));
+            i = end + 1;
+            continue;
+        }
+        i += 1;
+    }
+    found
+}
+
+fn parse_inner(inner: &str) -> Reference {
+    let parts: Vec<&str> = inner.trim().split('.').collect();
+    let ident = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    match parts.as_slice() {
+        ["param", name] if ident(name) => Reference::Param {
+            name: name.to_string(),
+        },
+        ["resource", name, attribute] if ident(name) && ident(attribute) => Reference::Resource {
+            name: name.to_string(),
+            attribute: attribute.to_string(),
+        },
+        _ => Reference::Malformed(inner.to_string()),
+    }
+}
+
+/// Replace every resource reference in `s` using `lookup(name, attribute)`; `None` if any is unknown.
+pub fn substitute_resources(
+    s: &str,
+    lookup: &dyn Fn(&str, &str) -> Option<String>,
+) -> Option<String> {
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    for (range, reference) in find_references(s) {
+        out.push_str(&s[last..range.start]);
+        match reference {
+            Reference::Resource { name, attribute } => out.push_str(&lookup(&name, &attribute)?),
+            _ => out.push_str(&s[range.clone()]),
+        }
+        last = range.end;
+    }
+    out.push_str(&s[last..]);
+    Some(out)
+}
+
+/// True when `s` still contains a `${resource.*}` reference.
+pub fn has_resource_reference(s: &str) -> bool {
+    find_references(s)
+        .iter()
+        .any(|(_, r)| matches!(r, Reference::Resource { .. }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_params_resources_and_malformed() {
+        let refs: Vec<Reference> = find_references("${param.a}-${resource.t.arn} ${x} $${param.no}")
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect();
+        assert_eq!(
+            refs,
+            vec![
+                Reference::Param { name: "a".into() },
+                Reference::Resource {
+                    name: "t".into(),
+                    attribute: "arn".into()
+                },
+                Reference::Malformed("x".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn unterminated_reference_is_malformed() {
+        assert_eq!(
+            find_references("a ${param.b").pop().map(|(_, r)| r),
+            Some(Reference::Malformed("param.b".into()))
+        );
+    }
+
+    #[test]
+    fn substitutes_resource_references() {
+        let got = substitute_resources("arn=${resource.t.arn}!", &|n, a| Some(format!("{n}/{a}")));
+        assert_eq!(got.as_deref(), Some("arn=t/arn!"));
+        assert_eq!(substitute_resources("${resource.t.arn}", &|_, _| None), None);
+    }
+}
