@@ -313,6 +313,8 @@ mod tests {
                 "name",
                 "read_capacity",
                 "write_capacity",
+                "global_secondary_indexes.0.read_capacity",
+                "global_secondary_indexes.0.write_capacity",
                 "hash_key",
                 "attributes.0.name",
             ]
