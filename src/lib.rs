@@ -4,4 +4,6 @@
 //! `plan` (pure diff → [`plan::Plan`]), `exec` (plan → AWS calls, state and a report).
 
 pub mod config;
+pub mod exec;
 pub mod model;
+pub mod provider;

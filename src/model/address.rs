@@ -103,7 +103,10 @@ mod tests {
     #[test]
     fn address_round_trips_and_rejects_bad_input() {
         let a: ResourceAddress = "dynamodb_table.tools".parse().unwrap();
-        assert_eq!(a, ResourceAddress::new(ResourceKind::DynamodbTable, "tools"));
+        assert_eq!(
+            a,
+            ResourceAddress::new(ResourceKind::DynamodbTable, "tools")
+        );
         assert_eq!(a.to_string(), "dynamodb_table.tools");
         assert!("tools".parse::<ResourceAddress>().is_err());
         assert!("s3_thing.tools".parse::<ResourceAddress>().is_err());

@@ -1,6 +1,7 @@
 //! The desired stack as pure data: addresses, resource kinds and their typed specifications. No I/O.
 
 pub mod address;
+pub mod policy;
 pub mod reference;
 pub mod table;
 

@@ -3,8 +3,13 @@
 /// One reference found in a string, with its byte range in that string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reference {
-    Param { name: String },
-    Resource { name: String, attribute: String },
+    Param {
+        name: String,
+    },
+    Resource {
+        name: String,
+        attribute: String,
+    },
     /// `${...}` that is neither of the above; the text inside the braces.
     Malformed(String),
 }
@@ -80,10 +85,11 @@ mod tests {
 
     #[test]
     fn finds_params_resources_and_malformed() {
-        let refs: Vec<Reference> = find_references("${param.a}-${resource.t.arn} ${x} $${param.no}")
-            .into_iter()
-            .map(|(_, r)| r)
-            .collect();
+        let refs: Vec<Reference> =
+            find_references("${param.a}-${resource.t.arn} ${x} $${param.no}")
+                .into_iter()
+                .map(|(_, r)| r)
+                .collect();
         assert_eq!(
             refs,
             vec![
@@ -109,6 +115,9 @@ mod tests {
     fn substitutes_resource_references() {
         let got = substitute_resources("arn=${resource.t.arn}!", &|n, a| Some(format!("{n}/{a}")));
         assert_eq!(got.as_deref(), Some("arn=t/arn!"));
-        assert_eq!(substitute_resources("${resource.t.arn}", &|_, _| None), None);
+        assert_eq!(
+            substitute_resources("${resource.t.arn}", &|_, _| None),
+            None
+        );
     }
 }

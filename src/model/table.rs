@@ -163,7 +163,10 @@ impl TableSpec {
         self.validate_keys(&mut errors);
         if let Some(ttl) = &self.ttl_attribute {
             if ttl.is_empty() || ttl.len() > 255 {
-                errors.push(FieldError::new(&["ttl_attribute"], "must be 1-255 characters"));
+                errors.push(FieldError::new(
+                    &["ttl_attribute"],
+                    "must be 1-255 characters",
+                ));
             }
         }
         if self.server_side_encryption.kind == SseKind::AwsOwned
@@ -195,8 +198,14 @@ impl TableSpec {
         check(&["write_capacity"], self.write_capacity);
         for (i, gsi) in self.global_secondary_indexes.iter().enumerate() {
             let i = i.to_string();
-            check(&["global_secondary_indexes", &i, "read_capacity"], gsi.read_capacity);
-            check(&["global_secondary_indexes", &i, "write_capacity"], gsi.write_capacity);
+            check(
+                &["global_secondary_indexes", &i, "read_capacity"],
+                gsi.read_capacity,
+            );
+            check(
+                &["global_secondary_indexes", &i, "write_capacity"],
+                gsi.write_capacity,
+            );
         }
     }
 
@@ -245,9 +254,17 @@ impl TableSpec {
                     format!("index `{}` is defined twice", gsi.name),
                 ));
             }
-            key(&["global_secondary_indexes", &i, "hash_key"], &gsi.hash_key, errors);
+            key(
+                &["global_secondary_indexes", &i, "hash_key"],
+                &gsi.hash_key,
+                errors,
+            );
             if let Some(range) = &gsi.range_key {
-                key(&["global_secondary_indexes", &i, "range_key"], range, errors);
+                key(
+                    &["global_secondary_indexes", &i, "range_key"],
+                    range,
+                    errors,
+                );
             }
             let include = gsi.projection == Projection::Include;
             if include == gsi.non_key_attributes.is_empty() {

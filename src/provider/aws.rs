@@ -1,0 +1,117 @@
+//! The AWS client set: standard credential chain, endpoint override, and a CA bundle dtr reads itself.
+
+use aws_config::{BehaviorVersion, Region};
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+use std::path::PathBuf;
+
+/// Connection settings from the command line and the environment.
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    /// `--endpoint-url`; `AWS_ENDPOINT_URL` is read by aws-config itself.
+    pub endpoint_url: Option<String>,
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    /// `--ca-bundle` or `AWS_CA_BUNDLE`: extra trusted CAs (PEM), as the AWS CLI does.
+    pub ca_bundle: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("cannot read the CA bundle {path}: {source}")]
+    CaBundleRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the CA bundle {path} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)"
+    )]
+    CaBundleEmpty { path: PathBuf },
+    #[error("cannot build the TLS configuration: {0}")]
+    Tls(String),
+}
+
+/// One client per service dtr talks to, all sharing one configuration.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub region: String,
+}
+
+impl Clients {
+    /// Load the standard AWS configuration; `default_region` (the environment's) applies unless
+    /// `--region` overrides it.
+    pub async fn connect(options: &AwsOptions, default_region: &str) -> Result<Self, ConnectError> {
+        let region = options
+            .region
+            .clone()
+            .unwrap_or_else(|| default_region.to_string());
+        let mut loader =
+            aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.clone()));
+        if let Some(profile) = &options.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(url) = &options.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let ca_bundle = options
+            .ca_bundle
+            .clone()
+            .or_else(|| std::env::var_os("AWS_CA_BUNDLE").map(PathBuf::from))
+            .filter(|p| !p.as_os_str().is_empty());
+        if let Some(path) = ca_bundle {
+            loader = loader.http_client(https_client_trusting(&path)?);
+        }
+        let config = loader.load().await;
+        // A custom endpoint (moto, MinIO, a VPC endpoint by IP) cannot serve virtual-hosted buckets.
+        let path_style =
+            config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+        let s3_config = aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(path_style)
+            .build();
+        Ok(Clients {
+            dynamodb: aws_sdk_dynamodb::Client::new(&config),
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            sts: aws_sdk_sts::Client::new(&config),
+            region,
+        })
+    }
+
+    /// The account the credentials belong to.
+    pub async fn account_id(&self) -> Result<String, super::AwsError> {
+        let identity = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| super::aws_error("GetCallerIdentity", "sts", e))?;
+        Ok(identity.account().unwrap_or_default().to_string())
+    }
+}
+
+/// An HTTPS client that trusts the platform's roots plus every certificate in the PEM file at `path`.
+fn https_client_trusting(
+    path: &std::path::Path,
+) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient, ConnectError> {
+    let pem = std::fs::read(path).map_err(|source| ConnectError::CaBundleRead {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+        return Err(ConnectError::CaBundleEmpty {
+            path: path.to_path_buf(),
+        });
+    }
+    let trust = TrustStore::default()
+        .with_native_roots(true)
+        .with_pem_certificate(pem);
+    let context = TlsContext::builder()
+        .with_trust_store(trust)
+        .build()
+        .map_err(|e| ConnectError::Tls(e.to_string()))?;
+    Ok(aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(context)
+        .build_https())
+}

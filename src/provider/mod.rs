@@ -1,0 +1,192 @@
+//! Live AWS: one module per service, each reading into the model's shapes and applying changes.
+//! SDK errors are classified once, here, into [`ErrorClass`].
+
+pub mod aws;
+pub mod dynamodb;
+pub mod s3;
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_types::request_id::RequestId;
+use std::fmt;
+
+/// What a caller may do about a failed AWS call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// The thing does not exist.
+    NotFound,
+    /// A condition or a concurrent change stood in the way (conditional check, resource in use).
+    Conflict,
+    /// AWS asked us to slow down.
+    Throttled,
+    /// Network trouble or a 5xx; the request may or may not have reached AWS.
+    Transient,
+    /// Anything else: retrying will not help.
+    Fatal,
+}
+
+/// A failed AWS call, with what it was doing, on what, and AWS's own words for it.
+#[derive(Debug, Clone)]
+pub struct AwsError {
+    pub operation: String,
+    pub resource: String,
+    pub class: ErrorClass,
+    pub code: Option<String>,
+    pub message: String,
+    pub request_id: Option<String>,
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} on {} failed", self.operation, self.resource)?;
+        if let Some(code) = &self.code {
+            write!(f, ": {code}")?;
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AwsError {}
+
+const NOT_FOUND: &[&str] = &[
+    "ResourceNotFoundException",
+    "NoSuchBucket",
+    "NoSuchKey",
+    "NotFound",
+    "NoSuchEntity",
+    "NoSuchBucketPolicy",
+    "NoSuchPublicAccessBlockConfiguration",
+    "ServerSideEncryptionConfigurationNotFoundError",
+    "OwnershipControlsNotFoundError",
+    "NoSuchTagSet",
+    "TableNotFoundException",
+];
+const CONFLICT: &[&str] = &[
+    "ConditionalCheckFailedException",
+    "ResourceInUseException",
+    "TransactionConflictException",
+    "OperationAborted",
+    "PreconditionFailed",
+    "ConflictException",
+];
+const THROTTLED: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "ThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "LimitExceededException",
+    "SlowDown",
+    "RequestThrottled",
+];
+const TRANSIENT: &[&str] = &[
+    "InternalServerError",
+    "InternalError",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "RequestTimeout",
+    "RequestTimeoutException",
+];
+
+/// Classify an AWS error code; `None` (no code at all) means the call never got a proper answer.
+pub fn classify_code(code: Option<&str>) -> ErrorClass {
+    match code {
+        None => ErrorClass::Transient,
+        Some(c) if NOT_FOUND.contains(&c) => ErrorClass::NotFound,
+        Some(c) if CONFLICT.contains(&c) => ErrorClass::Conflict,
+        Some(c) if THROTTLED.contains(&c) => ErrorClass::Throttled,
+        Some(c) if TRANSIENT.contains(&c) => ErrorClass::Transient,
+        Some(_) => ErrorClass::Fatal,
+    }
+}
+
+/// Turn any SDK error into an [`AwsError`] naming the operation and the resource.
+pub fn aws_error<E>(
+    operation: &str,
+    resource: impl fmt::Display,
+    err: SdkError<E, aws_smithy_runtime_api::http::Response>,
+) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let request_id = err.request_id().map(str::to_string);
+    let status = match &err {
+        SdkError::ServiceError(e) => Some(e.raw().status().as_u16()),
+        _ => None,
+    };
+    let code = err.code().map(str::to_string);
+    let mut class = classify_code(code.as_deref());
+    // A service error without a recognised code: decide by HTTP status (S3 HEAD answers have no body).
+    if code.is_none() {
+        class = match status {
+            Some(404) => ErrorClass::NotFound,
+            Some(409) | Some(412) => ErrorClass::Conflict,
+            Some(429) => ErrorClass::Throttled,
+            Some(s) if s >= 500 => ErrorClass::Transient,
+            Some(_) => ErrorClass::Fatal,
+            None => ErrorClass::Transient,
+        };
+    }
+    let message = match (&err, err.message()) {
+        (_, Some(m)) => m.to_string(),
+        (SdkError::ServiceError(_), None) => match status {
+            Some(s) => format!("HTTP {s}"),
+            None => String::new(),
+        },
+        (other, None) => error_chain(other),
+    };
+    AwsError {
+        operation: operation.to_string(),
+        resource: resource.to_string(),
+        class,
+        code: code.or_else(|| status.map(|s| format!("HTTP{s}"))),
+        message,
+        request_id,
+    }
+}
+
+/// `a: b: c` from an error and its sources, for dispatch and timeout failures.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    parts.dedup();
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_the_codes_that_matter() {
+        assert_eq!(
+            classify_code(Some("ResourceNotFoundException")),
+            ErrorClass::NotFound
+        );
+        assert_eq!(
+            classify_code(Some("ConditionalCheckFailedException")),
+            ErrorClass::Conflict
+        );
+        assert_eq!(
+            classify_code(Some("ThrottlingException")),
+            ErrorClass::Throttled
+        );
+        assert_eq!(
+            classify_code(Some("ValidationException")),
+            ErrorClass::Fatal
+        );
+        assert_eq!(classify_code(None), ErrorClass::Transient);
+    }
+}

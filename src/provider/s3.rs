@@ -1,0 +1,284 @@
+//! S3 buckets and objects: the settings dtr enforces on a bucket, and the state object's reads/writes.
+
+use super::{aws_error, AwsError, ErrorClass};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types as s3;
+use aws_sdk_s3::Client;
+
+fn build_err(what: &str, e: impl std::fmt::Display) -> AwsError {
+    AwsError {
+        operation: "build request".into(),
+        resource: what.to_string(),
+        class: ErrorClass::Fatal,
+        code: None,
+        message: e.to_string(),
+        request_id: None,
+    }
+}
+
+/// Treat NotFound as `None`, everything else as the error it is.
+fn found<T>(result: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.class == ErrorClass::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether the bucket exists and we may use it. A 403 means someone else owns the name.
+pub async fn exists(client: &Client, bucket: &str) -> Result<bool, AwsError> {
+    let r = client.head_bucket().bucket(bucket).send().await;
+    Ok(found(r.map_err(|e| aws_error("HeadBucket", format!("bucket {bucket}"), e)))?.is_some())
+}
+
+pub async fn create(client: &Client, bucket: &str, region: &str) -> Result<(), AwsError> {
+    let mut req = client.create_bucket().bucket(bucket);
+    // us-east-1 is the one region that refuses an explicit location constraint.
+    if region != "us-east-1" {
+        req = req.create_bucket_configuration(
+            s3::CreateBucketConfiguration::builder()
+                .location_constraint(s3::BucketLocationConstraint::from(region))
+                .build(),
+        );
+    }
+    req.send()
+        .await
+        .map_err(|e| aws_error("CreateBucket", format!("bucket {bucket}"), e))?;
+    Ok(())
+}
+
+pub async fn versioning_enabled(client: &Client, bucket: &str) -> Result<bool, AwsError> {
+    let out = client
+        .get_bucket_versioning()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(|e| aws_error("GetBucketVersioning", format!("bucket {bucket}"), e))?;
+    Ok(out.status == Some(s3::BucketVersioningStatus::Enabled))
+}
+
+pub async fn enable_versioning(client: &Client, bucket: &str) -> Result<(), AwsError> {
+    client
+        .put_bucket_versioning()
+        .bucket(bucket)
+        .versioning_configuration(
+            s3::VersioningConfiguration::builder()
+                .status(s3::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| aws_error("PutBucketVersioning", format!("bucket {bucket}"), e))?;
+    Ok(())
+}
+
+/// The default encryption algorithm (`AES256`, `aws:kms`, …), if any.
+pub async fn default_encryption(client: &Client, bucket: &str) -> Result<Option<String>, AwsError> {
+    let r = client
+        .get_bucket_encryption()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(|e| aws_error("GetBucketEncryption", format!("bucket {bucket}"), e));
+    Ok(found(r)?.and_then(|out| {
+        out.server_side_encryption_configuration?
+            .rules
+            .into_iter()
+            .find_map(|r| r.apply_server_side_encryption_by_default)
+            .map(|d| d.sse_algorithm.as_str().to_string())
+    }))
+}
+
+pub async fn put_default_encryption(client: &Client, bucket: &str) -> Result<(), AwsError> {
+    let default = s3::ServerSideEncryptionByDefault::builder()
+        .sse_algorithm(s3::ServerSideEncryption::Aes256)
+        .build()
+        .map_err(|e| build_err("encryption", e))?;
+    let config = s3::ServerSideEncryptionConfiguration::builder()
+        .rules(
+            s3::ServerSideEncryptionRule::builder()
+                .apply_server_side_encryption_by_default(default)
+                .bucket_key_enabled(true)
+                .build(),
+        )
+        .build()
+        .map_err(|e| build_err("encryption", e))?;
+    client
+        .put_bucket_encryption()
+        .bucket(bucket)
+        .server_side_encryption_configuration(config)
+        .send()
+        .await
+        .map_err(|e| aws_error("PutBucketEncryption", format!("bucket {bucket}"), e))?;
+    Ok(())
+}
+
+/// True when all four public-access blocks are on.
+pub async fn public_access_blocked(client: &Client, bucket: &str) -> Result<bool, AwsError> {
+    let r = client
+        .get_public_access_block()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(|e| aws_error("GetPublicAccessBlock", format!("bucket {bucket}"), e));
+    Ok(found(r)?
+        .and_then(|out| out.public_access_block_configuration)
+        .is_some_and(|c| {
+            [
+                c.block_public_acls,
+                c.ignore_public_acls,
+                c.block_public_policy,
+                c.restrict_public_buckets,
+            ]
+            .iter()
+            .all(|b| *b == Some(true))
+        }))
+}
+
+pub async fn block_public_access(client: &Client, bucket: &str) -> Result<(), AwsError> {
+    client
+        .put_public_access_block()
+        .bucket(bucket)
+        .public_access_block_configuration(
+            s3::PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .ignore_public_acls(true)
+                .block_public_policy(true)
+                .restrict_public_buckets(true)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| aws_error("PutPublicAccessBlock", format!("bucket {bucket}"), e))?;
+    Ok(())
+}
+
+pub async fn owner_enforced(client: &Client, bucket: &str) -> Result<bool, AwsError> {
+    let r = client
+        .get_bucket_ownership_controls()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(|e| aws_error("GetBucketOwnershipControls", format!("bucket {bucket}"), e));
+    Ok(found(r)?
+        .and_then(|out| out.ownership_controls)
+        .is_some_and(|c| {
+            c.rules
+                .iter()
+                .any(|r| r.object_ownership == s3::ObjectOwnership::BucketOwnerEnforced)
+        }))
+}
+
+pub async fn enforce_owner(client: &Client, bucket: &str) -> Result<(), AwsError> {
+    let rule = s3::OwnershipControlsRule::builder()
+        .object_ownership(s3::ObjectOwnership::BucketOwnerEnforced)
+        .build()
+        .map_err(|e| build_err("ownership controls", e))?;
+    let controls = s3::OwnershipControls::builder()
+        .rules(rule)
+        .build()
+        .map_err(|e| build_err("ownership controls", e))?;
+    client
+        .put_bucket_ownership_controls()
+        .bucket(bucket)
+        .ownership_controls(controls)
+        .send()
+        .await
+        .map_err(|e| aws_error("PutBucketOwnershipControls", format!("bucket {bucket}"), e))?;
+    Ok(())
+}
+
+/// The bucket policy as JSON, if there is one.
+pub async fn policy(client: &Client, bucket: &str) -> Result<Option<serde_json::Value>, AwsError> {
+    let r = client
+        .get_bucket_policy()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(|e| aws_error("GetBucketPolicy", format!("bucket {bucket}"), e));
+    let Some(text) = found(r)?.and_then(|out| out.policy) else {
+        return Ok(None);
+    };
+    serde_json::from_str(&text).map(Some).map_err(|e| AwsError {
+        operation: "GetBucketPolicy".into(),
+        resource: format!("bucket {bucket}"),
+        class: ErrorClass::Fatal,
+        code: Some("MalformedPolicy".into()),
+        message: format!("the live policy is not JSON: {e}"),
+        request_id: None,
+    })
+}
+
+pub async fn put_policy(
+    client: &Client,
+    bucket: &str,
+    policy: &serde_json::Value,
+) -> Result<(), AwsError> {
+    client
+        .put_bucket_policy()
+        .bucket(bucket)
+        .policy(policy.to_string())
+        .send()
+        .await
+        .map_err(|e| aws_error("PutBucketPolicy", format!("bucket {bucket}"), e))?;
+    Ok(())
+}
+
+/// The standard statement denying any request not made over TLS.
+pub fn deny_insecure_transport(bucket: &str) -> serde_json::Value {
+    serde_json::json!({
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [format!("arn:aws:s3:::{bucket}"), format!("arn:aws:s3:::{bucket}/*")],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}
+    })
+}
+
+/// An object's bytes and ETag, or `None` when there is no such key.
+pub async fn get_object(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+) -> Result<Option<(Vec<u8>, Option<String>)>, AwsError> {
+    let what = format!("s3://{bucket}/{key}");
+    let r = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| aws_error("GetObject", &what, e));
+    let Some(out) = found(r)? else {
+        return Ok(None);
+    };
+    let etag = out.e_tag.clone();
+    let bytes = out.body.collect().await.map_err(|e| AwsError {
+        operation: "GetObject".into(),
+        resource: what.clone(),
+        class: ErrorClass::Transient,
+        code: None,
+        message: format!("reading the body failed: {e}"),
+        request_id: None,
+    })?;
+    Ok(Some((bytes.into_bytes().to_vec(), etag)))
+}
+
+pub async fn put_object(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    body: Vec<u8>,
+) -> Result<(), AwsError> {
+    client
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .content_type("application/json")
+        .body(ByteStream::from(body))
+        .send()
+        .await
+        .map_err(|e| aws_error("PutObject", format!("s3://{bucket}/{key}"), e))?;
+    Ok(())
+}
