@@ -7,3 +7,4 @@ pub mod config;
 pub mod exec;
 pub mod model;
 pub mod provider;
+pub mod state;

@@ -1,0 +1,8 @@
+//! What this environment owns (the state object in S3) and who may change it (the lock in DynamoDB).
+
+pub mod bootstrap;
+pub mod lock;
+pub mod store;
+
+pub use lock::{DynamoLock, LockError, LockGuard, LockInfo};
+pub use store::{ResourceState, State, StateError, StateStore};

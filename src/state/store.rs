@@ -1,0 +1,192 @@
+//! The state object: which addresses this environment owns and their physical ids. Live AWS stays the
+//! source of truth for attributes; the state only says what is ours, so nothing unowned is touched.
+
+use crate::model::ResourceAddress;
+use crate::provider::{s3 as s3p, AwsError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The newest state format this build reads and writes.
+pub const STATE_FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    pub format_version: u32,
+    /// Identifies one environment's history; a state with another lineage is another environment's.
+    pub lineage: String,
+    /// Bumped on every write.
+    pub serial: u64,
+    pub stack: String,
+    pub environment: String,
+    pub resources: BTreeMap<ResourceAddress, ResourceState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceState {
+    pub physical_id: String,
+    /// What `${resource.<name>.<attr>}` reads, as last seen.
+    #[serde(default)]
+    pub outputs: BTreeMap<String, String>,
+}
+
+impl State {
+    pub fn new(stack: &str, environment: &str) -> Self {
+        State {
+            format_version: STATE_FORMAT_VERSION,
+            lineage: uuid::Uuid::new_v4().to_string(),
+            serial: 0,
+            stack: stack.to_string(),
+            environment: environment.to_string(),
+            resources: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error("the state object s3://{bucket}/{key} is corrupt and was left untouched: {reason}")]
+    Corrupt {
+        bucket: String,
+        key: String,
+        reason: String,
+    },
+    #[error("the state object s3://{bucket}/{key} has format version {found}; this dtr reads up to {STATE_FORMAT_VERSION}. Upgrade dtr; the state was left untouched")]
+    TooNew {
+        bucket: String,
+        key: String,
+        found: u32,
+    },
+    #[error("the state object s3://{bucket}/{key} belongs to {found}, not {expected}; check the environment's backend.state_key")]
+    WrongOwner {
+        bucket: String,
+        key: String,
+        found: String,
+        expected: String,
+    },
+}
+
+/// Reads and writes one environment's state object.
+#[derive(Debug, Clone)]
+pub struct StateStore {
+    client: aws_sdk_s3::Client,
+    pub bucket: String,
+    pub key: String,
+}
+
+impl StateStore {
+    pub fn new(client: aws_sdk_s3::Client, bucket: &str, key: &str) -> Self {
+        StateStore {
+            client,
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+        }
+    }
+
+    /// The current state, or a fresh empty one when there is none yet.
+    pub async fn load(&self, stack: &str, environment: &str) -> Result<State, StateError> {
+        let Some((bytes, _etag)) = s3p::get_object(&self.client, &self.bucket, &self.key).await?
+        else {
+            return Ok(State::new(stack, environment));
+        };
+        let state = self.parse(&bytes)?;
+        let (found, expected) = (
+            format!("{}/{}", state.stack, state.environment),
+            format!("{stack}/{environment}"),
+        );
+        if found != expected {
+            return Err(StateError::WrongOwner {
+                bucket: self.bucket.clone(),
+                key: self.key.clone(),
+                found,
+                expected,
+            });
+        }
+        Ok(state)
+    }
+
+    fn parse(&self, bytes: &[u8]) -> Result<State, StateError> {
+        let corrupt = |reason: String| StateError::Corrupt {
+            bucket: self.bucket.clone(),
+            key: self.key.clone(),
+            reason,
+        };
+        // Read the version first, so a newer format is refused as such rather than as "unknown field".
+        let raw: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
+        let version = raw
+            .get("format_version")
+            .and_then(|v| v.as_u64())
+            .ok_or_else(|| corrupt("no numeric format_version".into()))?;
+        if version > u64::from(STATE_FORMAT_VERSION) {
+            return Err(StateError::TooNew {
+                bucket: self.bucket.clone(),
+                key: self.key.clone(),
+                found: u32::try_from(version).unwrap_or(u32::MAX),
+            });
+        }
+        serde_json::from_value(raw).map_err(|e| corrupt(e.to_string()))
+    }
+
+    /// Write `state` with its serial bumped.
+    pub async fn save(&self, state: &mut State) -> Result<(), StateError> {
+        state.serial += 1;
+        let mut body = serde_json::to_vec_pretty(state).map_err(|e| StateError::Corrupt {
+            bucket: self.bucket.clone(),
+            key: self.key.clone(),
+            reason: e.to_string(),
+        })?;
+        body.push(b'\n');
+        s3p::put_object(&self.client, &self.bucket, &self.key, body).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> StateStore {
+        let conf = aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .build();
+        StateStore::new(aws_sdk_s3::Client::from_conf(conf), "b", "k")
+    }
+
+    #[test]
+    fn round_trips() {
+        let mut s = State::new("stack", "dev");
+        s.resources.insert(
+            "dynamodb_table.tools".parse().unwrap(),
+            ResourceState {
+                physical_id: "t".into(),
+                outputs: BTreeMap::new(),
+            },
+        );
+        let bytes = serde_json::to_vec(&s).unwrap();
+        assert_eq!(store().parse(&bytes).unwrap(), s);
+    }
+
+    #[test]
+    fn newer_format_is_refused_as_such() {
+        let err = store()
+            .parse(br#"{"format_version": 99, "something_new": true}"#)
+            .unwrap_err();
+        assert!(matches!(err, StateError::TooNew { found: 99, .. }), "{err}");
+    }
+
+    #[test]
+    fn garbage_is_corrupt() {
+        assert!(matches!(
+            store().parse(b"{not json").unwrap_err(),
+            StateError::Corrupt { .. }
+        ));
+        assert!(matches!(
+            store().parse(br#"{"format_version": 1}"#).unwrap_err(),
+            StateError::Corrupt { .. }
+        ));
+    }
+}
