@@ -6,5 +6,6 @@
 pub mod config;
 pub mod exec;
 pub mod model;
+pub mod plan;
 pub mod provider;
 pub mod state;

@@ -3,6 +3,7 @@
 
 pub mod aws;
 pub mod dynamodb;
+pub mod resources;
 pub mod s3;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;

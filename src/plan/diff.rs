@@ -1,0 +1,280 @@
+//! Desired vs observed → [`Plan`]. Pure: no I/O; everything it needs was read before.
+
+use super::{Action, ActionReason, AttributeChange, Plan, ResourceChange, PLAN_FORMAT_VERSION};
+use crate::model::reference::{has_resource_reference, substitute_resources};
+use crate::model::{Desired, ResourceAddress, TAG_ADDRESS, TAG_ENV, TAG_STACK};
+use crate::provider::resources::{self, Observed, ResourceError};
+use crate::state::State;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// What the planner looks at: the configuration, the state, and what was read live for every address
+/// in either (`None`: read, and not there).
+pub struct Inputs<'a> {
+    pub desired: &'a Desired,
+    pub state: &'a State,
+    pub observed: &'a BTreeMap<ResourceAddress, Option<Observed>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("{address}: {physical_id} already exists but is not managed by this environment (its tags: {tags}); import it, delete it, or choose another name")]
+    NotOwned {
+        address: ResourceAddress,
+        physical_id: String,
+        tags: String,
+    },
+    #[error("{address}: {error}")]
+    Invalid {
+        address: ResourceAddress,
+        error: ResourceError,
+    },
+}
+
+pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
+    let Inputs {
+        desired,
+        state,
+        observed,
+    } = inputs;
+    let mut changes = Vec::new();
+    let mut errors = Vec::new();
+    // name → outputs known at plan time (None: known only after apply).
+    let mut known: BTreeMap<String, Option<BTreeMap<String, String>>> = BTreeMap::new();
+
+    for resource in &desired.resources {
+        let address = &resource.address;
+        let in_state = state.resources.contains_key(address);
+        let live = observed.get(address).cloned().flatten();
+        let adopt = match (in_state, &live) {
+            (false, Some(o)) if owned_by(o, desired, address) => true,
+            (false, Some(o)) => {
+                errors.push(PlanError::NotOwned {
+                    address: address.clone(),
+                    physical_id: o.physical_id.clone(),
+                    tags: format!("{:?}", o.tags()),
+                });
+                continue;
+            }
+            _ => false,
+        };
+        let props = resolve(&resource.properties, &known);
+        let compared = match resources::compare(address.kind, &props, live.as_ref()) {
+            Ok(c) => c,
+            Err(error) => {
+                errors.push(PlanError::Invalid {
+                    address: address.clone(),
+                    error,
+                });
+                continue;
+            }
+        };
+        let (action, reason, attributes) = match &compared.observed {
+            None => (
+                Action::Create,
+                in_state.then_some(ActionReason::DeletedOutsideDtr),
+                attribute_changes(None, &compared.desired, &[]),
+            ),
+            Some(before) => {
+                let attrs =
+                    attribute_changes(Some(before), &compared.desired, &compared.replace_reasons);
+                if !compared.replace_reasons.is_empty() {
+                    let attributes = compared.replace_reasons.clone();
+                    (
+                        Action::Replace,
+                        Some(ActionReason::ReplaceForced { attributes }),
+                        attrs,
+                    )
+                } else if attrs.is_empty() {
+                    (
+                        Action::NoOp,
+                        adopt.then_some(ActionReason::AdoptedByTags),
+                        attrs,
+                    )
+                } else {
+                    (
+                        Action::Update,
+                        adopt.then_some(ActionReason::AdoptedByTags),
+                        attrs,
+                    )
+                }
+            }
+        };
+        let outputs = match (action, &live) {
+            (Action::NoOp | Action::Update, Some(o)) => Some(o.outputs.clone()),
+            _ => None,
+        };
+        known.insert(address.name.clone(), outputs.clone());
+        changes.push(ResourceChange {
+            address: address.clone(),
+            action,
+            reason,
+            physical_id: live.as_ref().map(|o| o.physical_id.clone()),
+            record_in_state: adopt,
+            attributes,
+            desired: Some(resource.properties.clone()),
+            depends_on: resource.depends_on.clone(),
+            outputs: outputs.unwrap_or_default(),
+        });
+    }
+
+    // What the state owns and the configuration no longer declares: deleted, last-created first.
+    for (address, owned) in state.resources.iter().rev() {
+        if desired.resource(address).is_some() {
+            continue;
+        }
+        let live = observed.get(address).cloned().flatten();
+        changes.push(ResourceChange {
+            address: address.clone(),
+            action: Action::Delete,
+            reason: Some(ActionReason::RemovedFromConfiguration),
+            physical_id: Some(
+                live.map(|o| o.physical_id)
+                    .unwrap_or_else(|| owned.physical_id.clone()),
+            ),
+            record_in_state: false,
+            attributes: Vec::new(),
+            desired: None,
+            depends_on: Vec::new(),
+            outputs: BTreeMap::new(),
+        });
+    }
+
+    if errors.is_empty() {
+        Ok(Plan {
+            format_version: PLAN_FORMAT_VERSION,
+            stack: desired.stack.clone(),
+            environment: desired.environment.clone(),
+            changes,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// A live resource is this environment's if its `dtr:*` tags say so: the trace an interrupted apply
+/// leaves when it created something but could not record it.
+fn owned_by(observed: &Observed, desired: &Desired, address: &ResourceAddress) -> bool {
+    let tags = observed.tags();
+    tags.get(TAG_STACK) == Some(&desired.stack)
+        && tags.get(TAG_ENV) == Some(&desired.environment)
+        && tags.get(TAG_ADDRESS) == Some(&address.to_string())
+}
+
+/// Substitute every `${resource.*}` whose value is known now; the rest stay for apply time.
+pub fn resolve(value: &Value, known: &BTreeMap<String, Option<BTreeMap<String, String>>>) -> Value {
+    match value {
+        Value::String(s) if has_resource_reference(s) => {
+            let lookup = |name: &str, attr: &str| known.get(name)?.as_ref()?.get(attr).cloned();
+            Value::String(substitute_resources(s, &lookup).unwrap_or_else(|| s.clone()))
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| resolve(v, known)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), resolve(v, known)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn contains_reference(value: &Value) -> bool {
+    match value {
+        Value::String(s) => has_resource_reference(s),
+        Value::Array(items) => items.iter().any(contains_reference),
+        Value::Object(map) => map.values().any(contains_reference),
+        _ => false,
+    }
+}
+
+/// Attribute-level differences: objects (maps such as tags) are compared key by key, everything else
+/// as a whole. `replace_reasons` are the top-level attributes that force a replacement.
+pub fn attribute_changes(
+    before: Option<&Value>,
+    after: &Value,
+    replace_reasons: &[String],
+) -> Vec<AttributeChange> {
+    let mut out = Vec::new();
+    let empty = serde_json::Map::new();
+    let before_map = before.and_then(Value::as_object);
+    let after_map = after.as_object().unwrap_or(&empty);
+    let mut keys: Vec<&String> = after_map
+        .keys()
+        .chain(before_map.map(|m| m.keys()).into_iter().flatten())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        let (b, a) = (before_map.and_then(|m| m.get(key)), after_map.get(key));
+        if b == a {
+            continue;
+        }
+        let forces = replace_reasons.iter().any(|r| r == key);
+        match (b, a, before.is_some()) {
+            (Some(Value::Object(bm)), Some(Value::Object(am)), _) if !forces => {
+                let nested = attribute_changes(
+                    Some(&Value::Object(bm.clone())),
+                    &Value::Object(am.clone()),
+                    &[],
+                );
+                out.extend(nested.into_iter().map(|c| AttributeChange {
+                    path: format!("{key}.{}", c.path),
+                    ..c
+                }));
+            }
+            _ => out.push(AttributeChange {
+                path: key.clone(),
+                before: b.cloned(),
+                after: a.cloned(),
+                after_unknown: a.is_some_and(contains_reference),
+                forces_replacement: forces,
+            }),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn nested_maps_diff_per_key_and_lists_as_a_whole() {
+        let before = json!({"tags": {"a": "1", "b": "2"}, "gsis": [1, 2], "same": true});
+        let after = json!({"tags": {"a": "1", "b": "3", "c": "4"}, "gsis": [2], "same": true});
+        let paths: Vec<String> = attribute_changes(Some(&before), &after, &[])
+            .into_iter()
+            .map(|c| c.path)
+            .collect();
+        assert_eq!(paths, vec!["gsis", "tags.b", "tags.c"]);
+    }
+
+    #[test]
+    fn forcing_attributes_are_marked() {
+        let changes = attribute_changes(
+            Some(&json!({"hash_key": "a"})),
+            &json!({"hash_key": "b"}),
+            &["hash_key".into()],
+        );
+        assert!(changes[0].forces_replacement);
+    }
+
+    #[test]
+    fn unresolved_references_are_unknown_after() {
+        let known = BTreeMap::from([
+            ("t".to_string(), None),
+            (
+                "u".to_string(),
+                Some(BTreeMap::from([("arn".to_string(), "arn:u".to_string())])),
+            ),
+        ]);
+        let v = resolve(
+            &json!({"a": "${resource.t.arn}", "b": "${resource.u.arn}"}),
+            &known,
+        );
+        assert_eq!(v, json!({"a": "${resource.t.arn}", "b": "arn:u"}));
+        let changes = attribute_changes(None, &v, &[]);
+        assert!(changes[0].after_unknown && !changes[1].after_unknown);
+    }
+}

@@ -1,0 +1,157 @@
+//! A plan is a plain value: what to do to each resource and why. `diff` computes it (pure),
+//! `render` prints it, serde saves it, `exec` applies it.
+
+pub mod diff;
+pub mod render;
+
+use crate::model::ResourceAddress;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Version of the plan's JSON form (`dtr plan --json`); bumped on any incompatible change.
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub stack: String,
+    pub environment: String,
+    /// Every resource in the configuration or the state, in the order they will be applied:
+    /// creates and updates in dependency order, then deletes in reverse dependency order.
+    pub changes: Vec<ResourceChange>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    NoOp,
+    Create,
+    Update,
+    Replace,
+    Delete,
+}
+
+impl Action {
+    /// Terraform's symbols: `+`, `~`, `-/+`, `-`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::NoOp => " ",
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::NoOp => "no changes",
+            Action::Create => "create",
+            Action::Update => "update in place",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+        }
+    }
+}
+
+/// Why an action was chosen, where that is not obvious from the attributes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ActionReason {
+    /// These attributes cannot be changed in place.
+    ReplaceForced { attributes: Vec<String> },
+    /// The state owns it but it no longer exists: it was deleted outside dtr.
+    DeletedOutsideDtr,
+    /// It is in the state but no longer in the configuration.
+    RemovedFromConfiguration,
+    /// Found live with this environment's `dtr:*` tags but missing from the state (an interrupted
+    /// apply): adopted rather than created twice.
+    AdoptedByTags,
+}
+
+impl std::fmt::Display for ActionReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ActionReason::ReplaceForced { attributes } => {
+                write!(f, "{} cannot be changed in place", attributes.join(", "))
+            }
+            ActionReason::DeletedOutsideDtr => f.write_str("it was deleted outside dtr"),
+            ActionReason::RemovedFromConfiguration => {
+                f.write_str("it is no longer in the configuration")
+            }
+            ActionReason::AdoptedByTags => f.write_str(
+                "found live with this environment's tags but missing from the state; adopting it",
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceChange {
+    pub address: ResourceAddress,
+    pub action: Action,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ActionReason>,
+    /// The live resource's id (for a table, its name), if there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_id: Option<String>,
+    /// The state must learn of this resource even if nothing changes (adoption).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub record_in_state: bool,
+    pub attributes: Vec<AttributeChange>,
+    /// The desired properties (references unresolved), what exec creates or updates to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired: Option<Value>,
+    pub depends_on: Vec<ResourceAddress>,
+    /// What references to this resource read, when known now (it exists and is not being replaced).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub outputs: BTreeMap<String, String>,
+}
+
+/// One attribute's change. `before`/`after` absent means the attribute is absent on that side.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttributeChange {
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Value>,
+    /// The after value depends on a resource not yet created or replaced.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after_unknown: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub forces_replacement: bool,
+}
+
+/// How many of each action, for the summary line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub replace: usize,
+    pub destroy: usize,
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for c in &self.changes {
+            match c.action {
+                Action::Create => s.add += 1,
+                Action::Update => s.change += 1,
+                Action::Replace => s.replace += 1,
+                Action::Delete => s.destroy += 1,
+                Action::NoOp => {}
+            }
+        }
+        s
+    }
+
+    /// True when applying would change anything, in AWS or in the state.
+    pub fn has_changes(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|c| c.action != Action::NoOp || c.record_in_state)
+    }
+}

@@ -1,0 +1,258 @@
+//! The plan for people: grouped by resource, attribute-level `before → after`, the reason for each
+//! replace or delete, and a summary line. Colour only when asked for.
+
+use crate::plan::{Action, AttributeChange, Plan, ResourceChange};
+use serde_json::Value;
+use std::fmt::Write;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn action(&self, action: Action, text: &str) -> String {
+        let code = match action {
+            Action::Create => "32",
+            Action::Update => "33",
+            Action::Replace => "35",
+            Action::Delete => "31",
+            Action::NoOp => "0",
+        };
+        self.paint(code, text)
+    }
+}
+
+pub fn render(plan: &Plan, style: Style) -> String {
+    let mut out = String::new();
+    let changed: Vec<&ResourceChange> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp || c.record_in_state)
+        .collect();
+    if changed.is_empty() {
+        let _ = writeln!(
+            out,
+            "No changes. {}/{} matches the configuration ({} resources checked).",
+            plan.stack,
+            plan.environment,
+            plan.changes.len()
+        );
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "dtr will perform these actions on {}/{}:\n",
+        plan.stack, plan.environment
+    );
+    for change in changed {
+        render_change(&mut out, change, style);
+    }
+    let s = plan.summary();
+    let _ = writeln!(
+        out,
+        "{} {} to add, {} to change, {} to replace, {} to destroy.",
+        style.paint("1", "Plan:"),
+        s.add,
+        s.change,
+        s.replace,
+        s.destroy
+    );
+    out
+}
+
+fn render_change(out: &mut String, change: &ResourceChange, style: Style) {
+    let header = match change.action {
+        Action::NoOp => "will be recorded in the state".to_string(),
+        Action::Create => "will be created".to_string(),
+        Action::Update => "will be updated in place".to_string(),
+        Action::Replace => "must be replaced".to_string(),
+        Action::Delete => "will be deleted".to_string(),
+    };
+    let reason = change
+        .reason
+        .as_ref()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    let id = change
+        .physical_id
+        .as_ref()
+        .filter(|_| change.action != Action::Create)
+        .map(|id| format!(" [{id}]"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "  {} {}{} {}{}",
+        style.action(change.action, change.action.symbol()),
+        style.paint("1", &change.address.to_string()),
+        id,
+        header,
+        reason
+    );
+    let width = change
+        .attributes
+        .iter()
+        .map(|a| a.path.len())
+        .max()
+        .unwrap_or(0);
+    for attr in &change.attributes {
+        let _ = writeln!(
+            out,
+            "      {}",
+            render_attribute(attr, width, change.action, style)
+        );
+    }
+    out.push('\n');
+}
+
+fn render_attribute(attr: &AttributeChange, width: usize, action: Action, style: Style) -> String {
+    let after = if attr.after_unknown {
+        "(known after apply)".to_string()
+    } else {
+        attr.after.as_ref().map(value).unwrap_or_default()
+    };
+    let path = format!("{:width$}", attr.path);
+    let line = match (&attr.before, &attr.after) {
+        (None, Some(_)) if action == Action::Create => {
+            format!("{} {path} = {after}", style.action(Action::Create, "+"))
+        }
+        (None, Some(_)) => format!("{} {path} = {after}", style.action(Action::Create, "+")),
+        (Some(b), None) => format!(
+            "{} {path} = {}",
+            style.action(Action::Delete, "-"),
+            value(b)
+        ),
+        (Some(b), Some(_)) => format!(
+            "{} {path}: {} → {after}",
+            style.action(Action::Update, "~"),
+            value(b)
+        ),
+        (None, None) => format!("  {path}"),
+    };
+    if attr.forces_replacement {
+        format!("{line}  {}", style.paint("31", "# forces replacement"))
+    } else {
+        line
+    }
+}
+
+/// Compact JSON for values; long lists stay on one line so each attribute is one line.
+fn value(v: &Value) -> String {
+    v.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{ActionReason, PLAN_FORMAT_VERSION};
+    use serde_json::json;
+
+    fn change(
+        action: Action,
+        attributes: Vec<AttributeChange>,
+        reason: Option<ActionReason>,
+    ) -> ResourceChange {
+        ResourceChange {
+            address: "dynamodb_table.tools".parse().unwrap(),
+            action,
+            reason,
+            physical_id: Some("dtr-dev-tools".into()),
+            record_in_state: false,
+            attributes,
+            desired: None,
+            depends_on: vec![],
+            outputs: Default::default(),
+        }
+    }
+
+    fn attr(
+        path: &str,
+        before: Option<Value>,
+        after: Option<Value>,
+        forces: bool,
+    ) -> AttributeChange {
+        AttributeChange {
+            path: path.into(),
+            before,
+            after,
+            after_unknown: false,
+            forces_replacement: forces,
+        }
+    }
+
+    #[test]
+    fn renders_every_action_and_the_summary() {
+        let plan = Plan {
+            format_version: PLAN_FORMAT_VERSION,
+            stack: "dynamic-tool-runtime".into(),
+            environment: "dev".into(),
+            changes: vec![
+                change(
+                    Action::Create,
+                    vec![attr("name", None, Some(json!("dtr-dev-tools")), false)],
+                    None,
+                ),
+                change(
+                    Action::Update,
+                    vec![attr(
+                        "point_in_time_recovery",
+                        Some(json!(false)),
+                        Some(json!(true)),
+                        false,
+                    )],
+                    None,
+                ),
+                change(
+                    Action::Replace,
+                    vec![attr(
+                        "hash_key",
+                        Some(json!("tool_id")),
+                        Some(json!("id")),
+                        true,
+                    )],
+                    Some(ActionReason::ReplaceForced {
+                        attributes: vec!["hash_key".into()],
+                    }),
+                ),
+                change(
+                    Action::Delete,
+                    vec![],
+                    Some(ActionReason::RemovedFromConfiguration),
+                ),
+                change(Action::NoOp, vec![], None),
+            ],
+        };
+        insta::assert_snapshot!(render(&plan, Style { color: false }));
+    }
+
+    #[test]
+    fn no_changes_says_so() {
+        let plan = Plan {
+            format_version: PLAN_FORMAT_VERSION,
+            stack: "s".into(),
+            environment: "dev".into(),
+            changes: vec![change(Action::NoOp, vec![], None)],
+        };
+        assert!(render(&plan, Style { color: false }).starts_with("No changes."));
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let plan = Plan {
+            format_version: PLAN_FORMAT_VERSION,
+            stack: "s".into(),
+            environment: "dev".into(),
+            changes: vec![change(Action::Create, vec![], None)],
+        };
+        assert!(!render(&plan, Style { color: false }).contains('\x1b'));
+        assert!(render(&plan, Style { color: true }).contains('\x1b'));
+    }
+}

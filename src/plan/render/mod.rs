@@ -1,0 +1,4 @@
+//! Plans as text: `human` for terminals, `json` for scripts.
+
+pub mod human;
+pub mod json;

@@ -1,0 +1,185 @@
+//! Resource kinds → their provider: one place that dispatches on [`ResourceKind`], so the planner and
+//! the executor work with any kind through the same small surface (read, compare, create, update, delete).
+
+use super::aws::Clients;
+use super::dynamodb::{self, ObservedTable, TableError};
+use super::AwsError;
+use crate::exec::retry::WaitError;
+use crate::model::table::TableSpec;
+use crate::model::ResourceKind;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A live resource in the shape of its kind's spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observed {
+    pub physical_id: String,
+    /// The spec as read back, serialised like the desired properties.
+    pub properties: Value,
+    /// What references to it read (`name`, `arn`, …).
+    pub outputs: BTreeMap<String, String>,
+}
+
+impl Observed {
+    pub fn tags(&self) -> BTreeMap<String, String> {
+        self.properties
+            .get("tags")
+            .and_then(|t| serde_json::from_value(t.clone()).ok())
+            .unwrap_or_default()
+    }
+}
+
+/// Desired and observed put side by side, normalised so that equal means equal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compared {
+    pub desired: Value,
+    pub observed: Option<Value>,
+    /// Attributes (top-level keys) whose change forces a replacement.
+    pub replace_reasons: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ResourceError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error(transparent)]
+    Wait(#[from] WaitError),
+    #[error("{0}")]
+    Refused(String),
+    #[error("invalid properties: {0}")]
+    Invalid(String),
+}
+
+impl From<TableError> for ResourceError {
+    fn from(e: TableError) -> Self {
+        match e {
+            TableError::Aws(e) => ResourceError::Aws(e),
+            TableError::Wait(e) => ResourceError::Wait(e),
+            TableError::Refused(name, why) => {
+                ResourceError::Refused(format!("table {name}: {why}"))
+            }
+        }
+    }
+}
+
+impl ResourceError {
+    /// The AWS error behind this failure, for codes and request ids in summaries.
+    pub fn aws(&self) -> Option<&AwsError> {
+        match self {
+            ResourceError::Aws(e) | ResourceError::Wait(WaitError::Aws(e)) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+fn typed<T: serde::de::DeserializeOwned>(props: &Value) -> Result<T, ResourceError> {
+    serde_json::from_value(props.clone()).map_err(|e| ResourceError::Invalid(e.to_string()))
+}
+
+fn to_value<T: serde::Serialize>(spec: &T) -> Value {
+    serde_json::to_value(spec).unwrap_or(Value::Null)
+}
+
+fn table_observed(t: ObservedTable) -> Observed {
+    Observed {
+        physical_id: t.spec.name.clone(),
+        properties: to_value(&t.spec),
+        outputs: t.outputs(),
+    }
+}
+
+/// The id a resource with these properties would have, when the properties decide it (a table's name).
+pub fn physical_id(kind: ResourceKind, props: &Value) -> Option<String> {
+    match kind {
+        ResourceKind::DynamodbTable => props
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|n| !crate::model::reference::has_resource_reference(n))
+            .map(str::to_string),
+    }
+}
+
+pub async fn read(
+    clients: &Clients,
+    kind: ResourceKind,
+    physical_id: &str,
+) -> Result<Option<Observed>, ResourceError> {
+    match kind {
+        ResourceKind::DynamodbTable => Ok(dynamodb::read(&clients.dynamodb, physical_id)
+            .await?
+            .map(table_observed)),
+    }
+}
+
+/// Pure: canonicalise the desired properties, normalise the observed ones against them, and say which
+/// differences force a replacement.
+pub fn compare(
+    kind: ResourceKind,
+    desired: &Value,
+    observed: Option<&Observed>,
+) -> Result<Compared, ResourceError> {
+    match kind {
+        ResourceKind::DynamodbTable => {
+            let want = dynamodb::canonical(&typed::<TableSpec>(desired)?);
+            let Some(observed) = observed else {
+                return Ok(Compared {
+                    desired: to_value(&want),
+                    observed: None,
+                    replace_reasons: Vec::new(),
+                });
+            };
+            let mut have: TableSpec = typed(&observed.properties)?;
+            dynamodb::normalize_observed(&mut have, &want);
+            Ok(Compared {
+                replace_reasons: dynamodb::replacement_reasons(&want, &have),
+                desired: to_value(&want),
+                observed: Some(to_value(&have)),
+            })
+        }
+    }
+}
+
+pub async fn create(
+    clients: &Clients,
+    kind: ResourceKind,
+    props: &Value,
+) -> Result<Observed, ResourceError> {
+    match kind {
+        ResourceKind::DynamodbTable => {
+            let spec: TableSpec = typed(props)?;
+            Ok(table_observed(
+                dynamodb::create(&clients.dynamodb, &spec).await?,
+            ))
+        }
+    }
+}
+
+pub async fn update(
+    clients: &Clients,
+    kind: ResourceKind,
+    props: &Value,
+    observed: &Observed,
+) -> Result<Observed, ResourceError> {
+    match kind {
+        ResourceKind::DynamodbTable => {
+            let spec: TableSpec = typed(props)?;
+            let live = ObservedTable {
+                spec: typed(&observed.properties)?,
+                arn: observed.outputs.get("arn").cloned().unwrap_or_default(),
+            };
+            Ok(table_observed(
+                dynamodb::update(&clients.dynamodb, &spec, &live).await?,
+            ))
+        }
+    }
+}
+
+pub async fn delete(
+    clients: &Clients,
+    kind: ResourceKind,
+    physical_id: &str,
+) -> Result<(), ResourceError> {
+    match kind {
+        ResourceKind::DynamodbTable => Ok(dynamodb::delete(&clients.dynamodb, physical_id).await?),
+    }
+}
