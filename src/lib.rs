@@ -3,6 +3,8 @@
 //! Data flows one way: `config` (YAML → [`model::Desired`]), `provider` (live AWS → observed),
 //! `plan` (pure diff → [`plan::Plan`]), `exec` (plan → AWS calls, state and a report).
 
+pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod exec;
 pub mod model;

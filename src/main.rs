@@ -1,1 +1,27 @@
-fn main() {}
+use clap::Parser;
+use dtr::cli::Cli;
+use dtr::commands::{self, Outcome};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        // Terraform's -detailed-exitcode contract: 2 means "changes present".
+        Ok(Outcome::ChangesPresent) => ExitCode::from(2),
+        Err(e) => {
+            eprintln!("{}", commands::render_error(&e));
+            ExitCode::from(1)
+        }
+    }
+}

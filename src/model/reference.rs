@@ -79,6 +79,16 @@ pub fn has_resource_reference(s: &str) -> bool {
         .any(|(_, r)| matches!(r, Reference::Resource { .. }))
 }
 
+/// True when any string inside a JSON value still contains a `${resource.*}` reference.
+pub fn value_has_resource_reference(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(s) => has_resource_reference(s),
+        serde_json::Value::Array(items) => items.iter().any(value_has_resource_reference),
+        serde_json::Value::Object(map) => map.values().any(value_has_resource_reference),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

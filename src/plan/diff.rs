@@ -1,7 +1,9 @@
 //! Desired vs observed → [`Plan`]. Pure: no I/O; everything it needs was read before.
 
 use super::{Action, ActionReason, AttributeChange, Plan, ResourceChange, PLAN_FORMAT_VERSION};
-use crate::model::reference::{has_resource_reference, substitute_resources};
+use crate::model::reference::{
+    has_resource_reference, substitute_resources, value_has_resource_reference,
+};
 use crate::model::{Desired, ResourceAddress, TAG_ADDRESS, TAG_ENV, TAG_STACK};
 use crate::provider::resources::{self, Observed, ResourceError};
 use crate::state::State;
@@ -178,15 +180,6 @@ pub fn resolve(value: &Value, known: &BTreeMap<String, Option<BTreeMap<String, S
     }
 }
 
-fn contains_reference(value: &Value) -> bool {
-    match value {
-        Value::String(s) => has_resource_reference(s),
-        Value::Array(items) => items.iter().any(contains_reference),
-        Value::Object(map) => map.values().any(contains_reference),
-        _ => false,
-    }
-}
-
 /// Attribute-level differences: objects (maps such as tags) are compared key by key, everything else
 /// as a whole. `replace_reasons` are the top-level attributes that force a replacement.
 pub fn attribute_changes(
@@ -226,7 +219,7 @@ pub fn attribute_changes(
                 path: key.clone(),
                 before: b.cloned(),
                 after: a.cloned(),
-                after_unknown: a.is_some_and(contains_reference),
+                after_unknown: a.is_some_and(value_has_resource_reference),
                 forces_replacement: forces,
             }),
         }

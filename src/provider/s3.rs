@@ -250,8 +250,11 @@ pub async fn get_object(
         .send()
         .await
         .map_err(|e| aws_error("GetObject", &what, e));
-    let Some(out) = found(r)? else {
-        return Ok(None);
+    // Only a missing key is "no object": a missing bucket means the backend was never bootstrapped.
+    let out = match r {
+        Ok(out) => out,
+        Err(e) if e.code.as_deref() == Some("NoSuchKey") => return Ok(None),
+        Err(e) => return Err(e),
     };
     let etag = out.e_tag.clone();
     let bytes = out.body.collect().await.map_err(|e| AwsError {

@@ -46,6 +46,8 @@ impl State {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
+    #[error("the state bucket {bucket} does not exist; run `dtr bootstrap` first ({source})")]
+    NoBucket { bucket: String, source: AwsError },
     #[error(transparent)]
     Aws(#[from] AwsError),
     #[error("the state object s3://{bucket}/{key} is corrupt and was left untouched: {reason}")]

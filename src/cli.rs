@@ -1,0 +1,110 @@
+//! Command-line types (clap derive) only; `commands` does the work.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(name = "dtr", version, about = "Plan and reconcile the Dynamic Tool Runtime AWS stack", long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Send every AWS call to this endpoint (also read from AWS_ENDPOINT_URL).
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// AWS region; overrides the environment file's `region`.
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// Named profile from the shared AWS config files (also AWS_PROFILE).
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// Extra CA certificates (PEM) to trust, as the AWS CLI's AWS_CA_BUNDLE.
+    #[arg(long, global = true, value_name = "PATH", env = "AWS_CA_BUNDLE")]
+    pub ca_bundle: Option<PathBuf>,
+    /// Project directory holding environments/ and stacks/.
+    #[arg(long, global = true, value_name = "DIR", default_value = ".")]
+    pub chdir: PathBuf,
+    /// Print only errors and the summary.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EnvArg {
+    /// Environment name (environments/<name>.yaml) or path to an environment file.
+    #[arg(long, short, value_name = "NAME|PATH")]
+    pub env: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LockArgs {
+    /// Take the state lock (plan only; apply and destroy always lock).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub lock: bool,
+    /// How long to wait for a held lock before giving up (e.g. 30s, 5m). Default: fail at once.
+    #[arg(long, value_parser = parse_duration, default_value = "0s", value_name = "DURATION")]
+    pub lock_timeout: Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and check the stack and the environment. No AWS calls.
+    Validate(EnvArg),
+    /// Create (or fix) the state bucket and lock table named in the environment's backend.
+    Bootstrap(EnvArg),
+    /// Read live AWS, compare with the configuration, and print what apply would do.
+    Plan {
+        #[command(flatten)]
+        env: EnvArg,
+        #[command(flatten)]
+        lock: LockArgs,
+        /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+        #[arg(long)]
+        detailed_exitcode: bool,
+        /// Print the plan as JSON (see README: plan JSON format).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Plan, ask for confirmation, then reconcile live AWS with the configuration.
+    Apply {
+        #[command(flatten)]
+        env: EnvArg,
+        #[command(flatten)]
+        lock: LockArgs,
+        /// Do not ask for confirmation (required without a terminal).
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Delete everything this environment manages, nothing else.
+    Destroy {
+        #[command(flatten)]
+        env: EnvArg,
+        #[command(flatten)]
+        lock: LockArgs,
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Release the state lock, only if LOCK_ID is the id of the lock held.
+    ForceUnlock {
+        #[command(flatten)]
+        env: EnvArg,
+        lock_id: String,
+    },
+    /// Print the stack's outputs, read from the state.
+    Output {
+        #[command(flatten)]
+        env: EnvArg,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("`{s}` is not a duration like 30s or 5m: {e}"))
+}

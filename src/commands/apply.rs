@@ -1,0 +1,198 @@
+//! `dtr apply` and `dtr destroy`: lock, plan, confirm, reconcile, report. The lock is held from before
+//! the plan until the end, the confirmation prompt included, so the plan confirmed is the plan applied.
+
+use super::common::{release, Context};
+use super::output::{print_outputs, resolve_outputs};
+use super::plan::{make_plan, print_plan};
+use super::{Error, Outcome};
+use crate::cli::LockArgs;
+use crate::exec::{Executor, StopSignal};
+use crate::plan::Action;
+use crate::provider::aws::Clients;
+use crate::state::LockGuard;
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Apply,
+    /// Plan against an empty configuration: delete everything the state owns.
+    Destroy,
+}
+
+struct Stop<'a> {
+    interrupted: Arc<AtomicBool>,
+    guard: &'a LockGuard,
+}
+
+impl StopSignal for Stop<'_> {
+    fn stop_reason(&self) -> Option<String> {
+        if self.interrupted.load(Ordering::SeqCst) {
+            Some("interrupted (Ctrl-C) before it started".into())
+        } else if self.guard.is_lost() {
+            Some(
+                "the state lock was lost (its lease could not be renewed) before it started".into(),
+            )
+        } else {
+            None
+        }
+    }
+}
+
+/// First Ctrl-C: stop starting new actions, let in-flight ones finish. Second: exit at once.
+fn watch_interrupts() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let seen = flag.clone();
+    tokio::spawn(async move {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            if seen.swap(true, Ordering::SeqCst) {
+                eprintln!("second interrupt: exiting now; the state lock expires with its lease");
+                std::process::exit(130);
+            }
+            eprintln!("interrupt: finishing the actions in flight, then stopping (Ctrl-C again to exit now)");
+        }
+    });
+    flag
+}
+
+fn confirm(mode: Mode) -> Result<(), Error> {
+    let question = match mode {
+        Mode::Apply => "Apply these changes? Only 'yes' is accepted: ",
+        Mode::Destroy => "Destroy everything listed above? Only 'yes' is accepted: ",
+    };
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Error::Refused(format!("could not read the answer: {e}")))?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(Error::Refused("not confirmed; nothing was changed".into()))
+    }
+}
+
+pub async fn run(
+    ctx: &Context,
+    env: &str,
+    lock: &LockArgs,
+    auto_approve: bool,
+    mode: Mode,
+) -> Result<Outcome, Error> {
+    let verb = match mode {
+        Mode::Apply => "apply",
+        Mode::Destroy => "destroy",
+    };
+    if !auto_approve && !std::io::stdin().is_terminal() {
+        return Err(Error::Refused(format!(
+            "{verb} asks for confirmation and standard input is not a terminal; pass --auto-approve to {verb} without asking"
+        )));
+    }
+    let mut desired = ctx.load(env)?;
+    if mode == Mode::Destroy {
+        desired.resources.clear();
+    }
+    let clients = ctx.connect(&desired).await?;
+    let guard = ctx.lock(&clients, &desired, verb, lock).await?;
+    let result = locked(ctx, &clients, &desired, &guard, auto_approve, mode).await;
+    release(&ctx.printer, guard).await;
+    result
+}
+
+async fn locked(
+    ctx: &Context,
+    clients: &Clients,
+    desired: &crate::model::Desired,
+    guard: &LockGuard,
+    auto_approve: bool,
+    mode: Mode,
+) -> Result<Outcome, Error> {
+    let (plan, mut state) = make_plan(ctx, clients, desired).await?;
+    print_plan(ctx, &plan, false);
+    if !plan.has_changes() {
+        if mode == Mode::Apply {
+            print_outputs(&resolve_outputs(desired, &state), false);
+        }
+        return Ok(Outcome::Done);
+    }
+    if !auto_approve {
+        confirm(mode)?;
+    }
+    let reporter = ctx.printer.reporter();
+    let store = ctx.store(clients, desired);
+    let stop = Stop {
+        interrupted: watch_interrupts(),
+        guard,
+    };
+    let executor = Executor {
+        clients,
+        store: &store,
+        reporter: reporter.as_ref(),
+        stop: &stop,
+    };
+    let report = executor.apply(&plan, &mut state).await?;
+    let p = &ctx.printer;
+    for failure in &report.failed {
+        let code = failure
+            .error
+            .aws()
+            .map(|e| {
+                format!(
+                    " [{}{}]",
+                    e.code.clone().unwrap_or_default(),
+                    e.request_id
+                        .as_ref()
+                        .map(|r| format!(", request id {r}"))
+                        .unwrap_or_default()
+                )
+            })
+            .unwrap_or_default();
+        p.summary(&format!(
+            "failed: {} ({}){code}: {}",
+            failure.address,
+            failure.action.describe(),
+            failure.error
+        ));
+    }
+    for (address, why) in &report.skipped {
+        p.summary(&format!("skipped: {address}: {why}"));
+    }
+    p.summary(&format!(
+        "{} {}: {} added, {} changed, {} replaced, {} destroyed{}.",
+        if report.failed.is_empty() && report.skipped.is_empty() {
+            "Complete"
+        } else {
+            "Incomplete"
+        },
+        match mode {
+            Mode::Apply => "apply",
+            Mode::Destroy => "destroy",
+        },
+        report.count(Action::Create),
+        report.count(Action::Update),
+        report.count(Action::Replace),
+        report.count(Action::Delete),
+        if report.failed.is_empty() {
+            String::new()
+        } else {
+            format!(", {} failed", report.failed.len())
+        }
+    ));
+    if mode == Mode::Apply {
+        print_outputs(&resolve_outputs(desired, &state), false);
+    }
+    match (report.failed.len(), report.skipped.len()) {
+        (0, 0) => Ok(Outcome::Done),
+        (0, skipped) => Err(Error::Refused(format!(
+            "{skipped} action(s) were not started; run {} again",
+            match mode {
+                Mode::Apply => "apply",
+                Mode::Destroy => "destroy",
+            }
+        ))),
+        (failed, _) => Err(Error::ActionsFailed(failed)),
+    }
+}

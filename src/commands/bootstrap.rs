@@ -1,0 +1,32 @@
+//! `dtr bootstrap`: the state bucket and lock table, idempotently.
+
+use super::common::Context;
+use super::{Error, Outcome};
+use crate::state::bootstrap::{bootstrap, Step};
+
+pub async fn run(ctx: &Context, env: &str) -> Result<Outcome, Error> {
+    let desired = ctx.load(env)?;
+    let clients = ctx.connect(&desired).await?;
+    let report = bootstrap(&clients, &desired.backend).await?;
+    for item in &report {
+        let what = match item.step {
+            Step::Created => "created",
+            Step::Updated => "fixed",
+            Step::Unchanged => "ok",
+        };
+        println!("  {what:>7}  {}", item.what);
+    }
+    if report.iter().all(|i| i.step == Step::Unchanged) {
+        println!(
+            "Bootstrap: nothing to change; the backend of {} is ready.",
+            desired.environment
+        );
+    } else {
+        let changed = report.iter().filter(|i| i.step != Step::Unchanged).count();
+        println!(
+            "Bootstrap complete: {changed} change(s); the backend of {} is ready.",
+            desired.environment
+        );
+    }
+    Ok(Outcome::Done)
+}

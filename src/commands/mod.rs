@@ -1,0 +1,104 @@
+//! One file per verb. Each returns an [`Outcome`] or an [`Error`]; `main` maps them to exit codes.
+
+mod apply;
+mod bootstrap;
+mod common;
+mod force_unlock;
+mod output;
+mod plan;
+pub mod progress;
+mod validate;
+
+use crate::cli::{Cli, Command};
+use crate::config::Diagnostics;
+use crate::exec::ExecError;
+use crate::plan::diff::PlanError;
+use crate::provider::aws::ConnectError;
+use crate::provider::AwsError;
+use crate::state::bootstrap::BootstrapError;
+use crate::state::{LockError, StateError};
+
+/// How a command that did not fail ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    /// `plan --detailed-exitcode` found changes (exit 2).
+    ChangesPresent,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Config(Diagnostics),
+    #[error("{0}")]
+    Plan(String),
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error(transparent)]
+    Bootstrap(#[from] BootstrapError),
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+    #[error("{0}")]
+    Refused(String),
+    /// Some actions failed; the summary was already printed.
+    #[error("apply finished with {0} failed action(s); see above")]
+    ActionsFailed(usize),
+}
+
+impl From<Vec<PlanError>> for Error {
+    fn from(errors: Vec<PlanError>) -> Self {
+        Error::Plan(
+            errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    }
+}
+
+/// The message the user sees for an error: every line prefixed, config problems one per line.
+pub fn render_error(error: &Error) -> String {
+    match error {
+        Error::Config(d) => {
+            let n = d.0.len();
+            format!(
+                "{d}\nerror: the configuration has {n} problem{}",
+                if n == 1 { "" } else { "s" }
+            )
+        }
+        other => format!("error: {other}"),
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<Outcome, Error> {
+    let ctx = common::Context::new(&cli.global);
+    match cli.command {
+        Command::Validate(env) => validate::run(&ctx, &env.env),
+        Command::Bootstrap(env) => bootstrap::run(&ctx, &env.env).await,
+        Command::Plan {
+            env,
+            lock,
+            detailed_exitcode,
+            json,
+        } => plan::run(&ctx, &env.env, &lock, detailed_exitcode, json).await,
+        Command::Apply {
+            env,
+            lock,
+            auto_approve,
+        } => apply::run(&ctx, &env.env, &lock, auto_approve, apply::Mode::Apply).await,
+        Command::Destroy {
+            env,
+            lock,
+            auto_approve,
+        } => apply::run(&ctx, &env.env, &lock, auto_approve, apply::Mode::Destroy).await,
+        Command::ForceUnlock { env, lock_id } => force_unlock::run(&ctx, &env.env, &lock_id).await,
+        Command::Output { env, json } => output::run(&ctx, &env.env, json).await,
+    }
+}

@@ -1,0 +1,189 @@
+//! Progress at the edge: live spinners on a terminal, timestamped plain lines in CI and pipes.
+//! Everything here goes to stderr; plans, JSON and outputs go to stdout.
+
+use crate::exec::Reporter;
+use crate::model::ResourceAddress;
+use crate::plan::Action;
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Printer {
+    /// stderr is a terminal and this is not CI: live progress allowed.
+    pub interactive: bool,
+    /// Colour on stdout (a terminal, and NO_COLOR unset).
+    pub color: bool,
+    pub quiet: bool,
+}
+
+fn timestamp() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::macros::format_description!(
+            "[hour]:[minute]:[second].[subsecond digits:3]"
+        ))
+        .unwrap_or_default()
+}
+
+impl Printer {
+    pub fn detect(quiet: bool) -> Self {
+        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Printer {
+            interactive: std::io::stderr().is_terminal() && !ci,
+            color: std::io::stdout().is_terminal() && !no_color,
+            quiet,
+        }
+    }
+
+    fn line(&self, text: &str) -> String {
+        if self.interactive {
+            text.to_string()
+        } else {
+            format!("{} {text}", timestamp())
+        }
+    }
+
+    pub fn info(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("{}", self.line(text));
+        }
+    }
+
+    pub fn warn(&self, text: &str) {
+        eprintln!("{}", self.line(&format!("warning: {text}")));
+    }
+
+    /// Printed even with `--quiet`: summaries.
+    pub fn summary(&self, text: &str) {
+        eprintln!("{}", self.line(text));
+    }
+
+    pub fn reporter(&self) -> Box<dyn Reporter> {
+        if self.quiet {
+            Box::new(Quiet)
+        } else if self.interactive {
+            Box::new(Live::default())
+        } else {
+            Box::new(Plain)
+        }
+    }
+}
+
+fn verb(action: Action) -> (&'static str, &'static str) {
+    match action {
+        Action::Create => ("creating", "created"),
+        Action::Update => ("updating", "updated"),
+        Action::Replace => ("replacing", "replaced"),
+        Action::Delete => ("deleting", "deleted"),
+        Action::NoOp => ("recording", "recorded"),
+    }
+}
+
+struct Quiet;
+
+impl Reporter for Quiet {
+    fn started(&self, _: &ResourceAddress, _: Action) {}
+    fn finished(
+        &self,
+        address: &ResourceAddress,
+        action: Action,
+        error: Option<&str>,
+        _: Duration,
+    ) {
+        if let Some(e) = error {
+            eprintln!(
+                "{} {address} failed to {}: {e}",
+                timestamp(),
+                action.describe()
+            );
+        }
+    }
+}
+
+struct Plain;
+
+impl Reporter for Plain {
+    fn started(&self, address: &ResourceAddress, action: Action) {
+        eprintln!("{} {address}: {}...", timestamp(), verb(action).0);
+    }
+    fn finished(
+        &self,
+        address: &ResourceAddress,
+        action: Action,
+        error: Option<&str>,
+        elapsed: Duration,
+    ) {
+        match error {
+            None => eprintln!(
+                "{} {address}: {} ({:.1}s)",
+                timestamp(),
+                verb(action).1,
+                elapsed.as_secs_f64()
+            ),
+            Some(e) => eprintln!(
+                "{} {address}: FAILED to {} after {:.1}s: {e}",
+                timestamp(),
+                action.describe(),
+                elapsed.as_secs_f64()
+            ),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Live {
+    bars: MultiProgress,
+    in_flight: Mutex<HashMap<ResourceAddress, ProgressBar>>,
+}
+
+impl Reporter for Live {
+    fn started(&self, address: &ResourceAddress, action: Action) {
+        let bar = self.bars.add(ProgressBar::new_spinner());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_message(format!("{} {address}", verb(action).0));
+        bar.enable_steady_tick(Duration::from_millis(120));
+        if let Ok(mut map) = self.in_flight.lock() {
+            map.insert(address.clone(), bar);
+        }
+    }
+
+    fn finished(
+        &self,
+        address: &ResourceAddress,
+        action: Action,
+        error: Option<&str>,
+        elapsed: Duration,
+    ) {
+        let bar = self
+            .in_flight
+            .lock()
+            .ok()
+            .and_then(|mut m| m.remove(address));
+        let text = match error {
+            None => format!(
+                "✓ {} {address} ({:.1}s)",
+                verb(action).1,
+                elapsed.as_secs_f64()
+            ),
+            Some(e) => format!("✗ {address}: failed to {}: {e}", action.describe()),
+        };
+        match bar {
+            Some(bar) => {
+                bar.set_style(
+                    ProgressStyle::with_template("{msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.finish_with_message(text);
+            }
+            None => {
+                let _ = self.bars.println(text);
+            }
+        }
+    }
+}
