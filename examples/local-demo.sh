@@ -58,6 +58,8 @@ The endpoint keeps running (pid $launcher). To use it from this shell:
   export AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL AWS_CA_BUNDLE=$AWS_CA_BUNDLE AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
 Stop it with: kill $launcher
 EOM
-  exec 3>&-  # the launcher keeps running only while something holds its stdin; hand it to sleep
-  (sleep infinity >"$fifo" &) ; disown -a
+  # The launcher runs while something holds its stdin open: hand that to a detached sleep first.
+  nohup sleep infinity >"$fifo" 2>/dev/null &
+  disown -a
+  exec 3>&-
 fi
