@@ -3,6 +3,9 @@
 //! Data flows one way: `config` (YAML → [`model::Desired`]), `provider` (live AWS → observed),
 //! `plan` (pure diff → [`plan::Plan`]), `exec` (plan → AWS calls, state and a report).
 
+// Errors here carry AWS error codes, messages and request ids: large, and only on the cold path.
+#![allow(clippy::result_large_err)]
+
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -17,42 +17,133 @@ async fn bootstrap_creates_a_hardened_backend_and_twice_changes_nothing() {
     let moto = Moto::start();
     let project = Project::copy();
     let first = dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
-    assert!(first.stdout.contains("created  state bucket"), "{}", first.stdout);
-    assert!(first.stdout.contains("created  lock table"), "{}", first.stdout);
+    assert!(
+        first.stdout.contains("created  state bucket"),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first.stdout.contains("created  lock table"),
+        "{}",
+        first.stdout
+    );
 
     let second = dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
-    assert!(second.stdout.contains("nothing to change"), "{}", second.stdout);
-    assert!(!second.stdout.contains("created") && !second.stdout.contains("fixed"), "{}", second.stdout);
+    assert!(
+        second.stdout.contains("nothing to change"),
+        "{}",
+        second.stdout
+    );
+    assert!(
+        !second.stdout.contains("created") && !second.stdout.contains("fixed"),
+        "{}",
+        second.stdout
+    );
 
     let c = moto.clients().await;
-    let versioning = c.s3.get_bucket_versioning().bucket(BUCKET).send().await.unwrap();
+    let versioning =
+        c.s3.get_bucket_versioning()
+            .bucket(BUCKET)
+            .send()
+            .await
+            .unwrap();
     assert_eq!(versioning.status.unwrap().as_str(), "Enabled");
-    let enc = c.s3.get_bucket_encryption().bucket(BUCKET).send().await.unwrap();
+    let enc =
+        c.s3.get_bucket_encryption()
+            .bucket(BUCKET)
+            .send()
+            .await
+            .unwrap();
     let rule = &enc.server_side_encryption_configuration.unwrap().rules[0];
     assert_eq!(
-        rule.apply_server_side_encryption_by_default.as_ref().unwrap().sse_algorithm.as_str(),
+        rule.apply_server_side_encryption_by_default
+            .as_ref()
+            .unwrap()
+            .sse_algorithm
+            .as_str(),
         "AES256"
     );
-    let pab = c.s3.get_public_access_block().bucket(BUCKET).send().await.unwrap();
+    let pab =
+        c.s3.get_public_access_block()
+            .bucket(BUCKET)
+            .send()
+            .await
+            .unwrap();
     let pab = pab.public_access_block_configuration.unwrap();
     assert_eq!(
-        [pab.block_public_acls, pab.ignore_public_acls, pab.block_public_policy, pab.restrict_public_buckets],
+        [
+            pab.block_public_acls,
+            pab.ignore_public_acls,
+            pab.block_public_policy,
+            pab.restrict_public_buckets
+        ],
         [Some(true); 4]
     );
-    let own = c.s3.get_bucket_ownership_controls().bucket(BUCKET).send().await.unwrap();
-    assert_eq!(own.ownership_controls.unwrap().rules[0].object_ownership.as_str(), "BucketOwnerEnforced");
-    let policy: serde_json::Value =
-        serde_json::from_str(&c.s3.get_bucket_policy().bucket(BUCKET).send().await.unwrap().policy.unwrap()).unwrap();
-    assert_eq!(policy["Statement"][0]["Condition"]["Bool"]["aws:SecureTransport"], "false");
+    let own =
+        c.s3.get_bucket_ownership_controls()
+            .bucket(BUCKET)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(
+        own.ownership_controls.unwrap().rules[0]
+            .object_ownership
+            .as_str(),
+        "BucketOwnerEnforced"
+    );
+    let policy: serde_json::Value = serde_json::from_str(
+        &c.s3
+            .get_bucket_policy()
+            .bucket(BUCKET)
+            .send()
+            .await
+            .unwrap()
+            .policy
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        policy["Statement"][0]["Condition"]["Bool"]["aws:SecureTransport"],
+        "false"
+    );
 
-    let table = c.dynamodb.describe_table().table_name(LOCK_TABLE).send().await.unwrap().table.unwrap();
-    assert_eq!(table.billing_mode_summary.as_ref().unwrap().billing_mode.as_ref().unwrap().as_str(), "PAY_PER_REQUEST");
+    let table = c
+        .dynamodb
+        .describe_table()
+        .table_name(LOCK_TABLE)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    assert_eq!(
+        table
+            .billing_mode_summary
+            .as_ref()
+            .unwrap()
+            .billing_mode
+            .as_ref()
+            .unwrap()
+            .as_str(),
+        "PAY_PER_REQUEST"
+    );
     assert_eq!(table.deletion_protection_enabled, Some(true));
     assert_eq!(table.key_schema()[0].attribute_name, "LockID");
-    let pitr = c.dynamodb.describe_continuous_backups().table_name(LOCK_TABLE).send().await.unwrap();
+    let pitr = c
+        .dynamodb
+        .describe_continuous_backups()
+        .table_name(LOCK_TABLE)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
-        pitr.continuous_backups_description.unwrap().point_in_time_recovery_description.unwrap()
-            .point_in_time_recovery_status.unwrap().as_str(),
+        pitr.continuous_backups_description
+            .unwrap()
+            .point_in_time_recovery_description
+            .unwrap()
+            .point_in_time_recovery_status
+            .unwrap()
+            .as_str(),
         "ENABLED"
     );
 }
@@ -63,11 +154,27 @@ async fn the_state_bucket_refuses_plain_http_and_serves_tls() {
     let project = Project::copy();
     dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
     let tls = moto.clients().await;
-    tls.s3.put_object().bucket(BUCKET).key("probe").body(b"x".to_vec().into()).send().await
+    tls.s3
+        .put_object()
+        .bucket(BUCKET)
+        .key("probe")
+        .body(b"x".to_vec().into())
+        .send()
+        .await
         .expect("over HTTPS the TLS-only policy allows object calls");
     let plain = moto.clients_at(&moto.http_url).await;
-    let denied = plain.s3.put_object().bucket(BUCKET).key("probe2").body(b"x".to_vec().into()).send().await;
-    assert!(denied.is_err(), "over plain HTTP the TLS-only policy must deny object calls");
+    let denied = plain
+        .s3
+        .put_object()
+        .bucket(BUCKET)
+        .key("probe2")
+        .body(b"x".to_vec().into())
+        .send()
+        .await;
+    assert!(
+        denied.is_err(),
+        "over plain HTTP the TLS-only policy must deny object calls"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -80,22 +187,39 @@ async fn plan_before_bootstrap_says_to_bootstrap() {
 
 async fn put_lock(moto: &Moto, id: &str, who: &str, expires_in_ms: i64) {
     let c = moto.clients().await;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
-    c.dynamodb.put_item().table_name(LOCK_TABLE)
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    c.dynamodb
+        .put_item()
+        .table_name(LOCK_TABLE)
         .item("LockID", AttributeValue::S(LOCK_KEY.into()))
         .item("Id", AttributeValue::S(id.into()))
         .item("Operation", AttributeValue::S("apply".into()))
         .item("Who", AttributeValue::S(who.into()))
         .item("Version", AttributeValue::S("0.0.0".into()))
         .item("Created", AttributeValue::S("2026-01-01T00:00:00Z".into()))
-        .item("Expires", AttributeValue::N((now + expires_in_ms).to_string()))
-        .send().await.unwrap();
+        .item(
+            "Expires",
+            AttributeValue::N((now + expires_in_ms).to_string()),
+        )
+        .send()
+        .await
+        .unwrap();
 }
 
 async fn lock_item(moto: &Moto) -> Option<std::collections::HashMap<String, AttributeValue>> {
     let c = moto.clients().await;
-    c.dynamodb.get_item().table_name(LOCK_TABLE).key("LockID", AttributeValue::S(LOCK_KEY.into()))
-        .consistent_read(true).send().await.unwrap().item
+    c.dynamodb
+        .get_item()
+        .table_name(LOCK_TABLE)
+        .key("LockID", AttributeValue::S(LOCK_KEY.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -105,17 +229,40 @@ async fn a_held_lock_stops_apply_names_its_holder_and_plan_without_lock_still_wo
     dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
     put_lock(&moto, "held-by-other", "alice@build-7", 60_000).await;
 
-    let r = dtr_run(&moto, &project, &["apply", "--env", "dev", "--auto-approve"]).expect_code(1);
+    let r = dtr_run(
+        &moto,
+        &project,
+        &["apply", "--env", "dev", "--auto-approve"],
+    )
+    .expect_code(1);
     assert!(r.stderr.contains("the state is locked"), "{}", r.stderr);
-    assert!(r.stderr.contains("alice@build-7") && r.stderr.contains("held-by-other"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("alice@build-7") && r.stderr.contains("held-by-other"),
+        "{}",
+        r.stderr
+    );
 
     let start = std::time::Instant::now();
-    let r = dtr_run(&moto, &project, &["plan", "--env", "dev", "--lock-timeout", "2s"]).expect_code(1);
-    assert!(start.elapsed() >= Duration::from_secs(2), "gave up before its timeout");
-    assert!(r.stderr.contains("timed out") && r.stderr.contains("alice@build-7"), "{}", r.stderr);
+    let r = dtr_run(
+        &moto,
+        &project,
+        &["plan", "--env", "dev", "--lock-timeout", "2s"],
+    )
+    .expect_code(1);
+    assert!(
+        start.elapsed() >= Duration::from_secs(2),
+        "gave up before its timeout"
+    );
+    assert!(
+        r.stderr.contains("timed out") && r.stderr.contains("alice@build-7"),
+        "{}",
+        r.stderr
+    );
 
     dtr_run(&moto, &project, &["plan", "--env", "dev", "--lock=false"]).expect_code(0);
-    let item = lock_item(&moto).await.expect("the other holder's lock is untouched");
+    let item = lock_item(&moto)
+        .await
+        .expect("the other holder's lock is untouched");
     assert_eq!(item["Id"].as_s().unwrap(), "held-by-other");
 }
 
@@ -125,10 +272,26 @@ async fn an_expired_lease_is_taken_over_loudly() {
     let project = Project::copy();
     dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
     put_lock(&moto, "crashed-run", "bob@ci-runner", -5_000).await;
-    let r = dtr_run(&moto, &project, &["apply", "--env", "dev", "--auto-approve"]).expect_code(0);
-    assert!(r.stderr.contains("TOOK OVER AN EXPIRED LOCK"), "{}", r.stderr);
-    assert!(r.stderr.contains("bob@ci-runner") && r.stderr.contains("crashed-run"), "{}", r.stderr);
-    assert!(lock_item(&moto).await.is_none(), "the lock is released at the end");
+    let r = dtr_run(
+        &moto,
+        &project,
+        &["apply", "--env", "dev", "--auto-approve"],
+    )
+    .expect_code(0);
+    assert!(
+        r.stderr.contains("TOOK OVER AN EXPIRED LOCK"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("bob@ci-runner") && r.stderr.contains("crashed-run"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        lock_item(&moto).await.is_none(),
+        "the lock is released at the end"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -137,10 +300,27 @@ async fn force_unlock_needs_the_right_id() {
     let project = Project::copy();
     dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
     put_lock(&moto, "the-real-id", "carol@laptop", 60_000).await;
-    let r = dtr_run(&moto, &project, &["force-unlock", "--env", "dev", "a-wrong-id"]).expect_code(1);
-    assert!(r.stderr.contains("does not match") && r.stderr.contains("the-real-id"), "{}", r.stderr);
-    assert!(lock_item(&moto).await.is_some(), "a wrong id releases nothing");
-    dtr_run(&moto, &project, &["force-unlock", "--env", "dev", "the-real-id"]).expect_code(0);
+    let r = dtr_run(
+        &moto,
+        &project,
+        &["force-unlock", "--env", "dev", "a-wrong-id"],
+    )
+    .expect_code(1);
+    assert!(
+        r.stderr.contains("does not match") && r.stderr.contains("the-real-id"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        lock_item(&moto).await.is_some(),
+        "a wrong id releases nothing"
+    );
+    dtr_run(
+        &moto,
+        &project,
+        &["force-unlock", "--env", "dev", "the-real-id"],
+    )
+    .expect_code(0);
     assert!(lock_item(&moto).await.is_none());
 }
 
@@ -155,9 +335,17 @@ async fn two_concurrent_applies_exactly_one_proceeds() {
     // `script` gives A a terminal, so A asks for confirmation while holding the lock.
     let a_cmd = dtr(&moto, &project);
     let mut a = std::process::Command::new("script")
-        .args(["-qec", &format!("{} apply --env dev", env!("CARGO_BIN_EXE_dtr")), "/dev/null"])
+        .args([
+            "-qec",
+            &format!("{} apply --env dev", env!("CARGO_BIN_EXE_dtr")),
+            "/dev/null",
+        ])
         .current_dir(project.dir.path())
-        .envs(a_cmd.get_envs().filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))))
+        .envs(
+            a_cmd
+                .get_envs()
+                .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))),
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -165,21 +353,45 @@ async fn two_concurrent_applies_exactly_one_proceeds() {
         .expect("script(1) from util-linux");
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while lock_item(&moto).await.is_none() {
-        assert!(std::time::Instant::now() < deadline, "apply A never took the lock");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "apply A never took the lock"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let holder = lock_item(&moto).await.unwrap();
-    let b = dtr_run(&moto, &project, &["apply", "--env", "dev", "--auto-approve"]).expect_code(1);
+    let b = dtr_run(
+        &moto,
+        &project,
+        &["apply", "--env", "dev", "--auto-approve"],
+    )
+    .expect_code(1);
     assert!(b.stderr.contains("the state is locked"), "{}", b.stderr);
-    assert!(b.stderr.contains(holder["Id"].as_s().unwrap()), "B names A's lock id: {}", b.stderr);
-    assert!(b.stderr.contains("apply by tester@"), "B names who holds it: {}", b.stderr);
+    assert!(
+        b.stderr.contains(holder["Id"].as_s().unwrap()),
+        "B names A's lock id: {}",
+        b.stderr
+    );
+    assert!(
+        b.stderr.contains("apply by tester@"),
+        "B names who holds it: {}",
+        b.stderr
+    );
 
     a.stdin.take().unwrap().write_all(b"no\n").unwrap();
     let a = run_child(a);
     assert_ne!(a.code, 0, "A was not confirmed: {}{}", a.stdout, a.stderr);
     assert!(lock_item(&moto).await.is_none(), "A released the lock");
     let c = moto.clients().await;
-    assert!(c.dynamodb.describe_table().table_name("dtr-dev-tools").send().await.is_err(), "nothing was applied");
+    assert!(
+        c.dynamodb
+            .describe_table()
+            .table_name("dtr-dev-tools")
+            .send()
+            .await
+            .is_err(),
+        "nothing was applied"
+    );
 }
 
 fn run_child(child: std::process::Child) -> common::Run {

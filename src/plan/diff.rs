@@ -232,6 +232,159 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    use crate::model::{Backend, Desired, DesiredResource, SourceLocation};
+    use crate::state::ResourceState;
+
+    fn table_props(name: &str, pitr: bool, tags: serde_json::Value) -> Value {
+        json!({"name": name, "hash_key": "id", "attributes": [{"name": "id", "type": "S"}],
+               "point_in_time_recovery": pitr, "tags": tags})
+    }
+
+    fn our_tags() -> Value {
+        json!({"dtr:stack": "s", "dtr:env": "dev", "dtr:address": "dynamodb_table.tools"})
+    }
+
+    fn desired(resources: Vec<Value>) -> Desired {
+        Desired {
+            stack: "s".into(),
+            environment: "dev".into(),
+            region: "us-east-1".into(),
+            account_id: None,
+            backend: Backend {
+                state_bucket: "b".into(),
+                lock_table: "l".into(),
+                state_key: "k".into(),
+            },
+            resources: resources
+                .into_iter()
+                .map(|properties| DesiredResource {
+                    address: "dynamodb_table.tools".parse().unwrap(),
+                    properties,
+                    depends_on: vec![],
+                    location: SourceLocation {
+                        file: "stack.yaml".into(),
+                        line: 1,
+                        column: 1,
+                    },
+                })
+                .collect(),
+            outputs: Default::default(),
+            sources: vec![],
+        }
+    }
+
+    fn observed(props: Value) -> Observed {
+        Observed {
+            physical_id: props["name"].as_str().unwrap().to_string(),
+            properties: serde_json::to_value(
+                serde_json::from_value::<crate::model::table::TableSpec>(props).unwrap(),
+            )
+            .unwrap(),
+            outputs: BTreeMap::from([("arn".to_string(), "arn:t".to_string())]),
+        }
+    }
+
+    fn state_owning(id: &str) -> State {
+        let mut state = State::new("s", "dev");
+        state.resources.insert(
+            "dynamodb_table.tools".parse().unwrap(),
+            ResourceState {
+                physical_id: id.into(),
+                outputs: Default::default(),
+            },
+        );
+        state
+    }
+
+    fn plan(d: &Desired, state: &State, live: Option<Observed>) -> Result<Plan, Vec<PlanError>> {
+        let observed = BTreeMap::from([("dynamodb_table.tools".parse().unwrap(), live)]);
+        diff(&Inputs {
+            desired: d,
+            state,
+            observed: &observed,
+        })
+    }
+
+    fn actions(p: &Plan) -> Vec<Action> {
+        p.changes.iter().map(|c| c.action).collect()
+    }
+
+    #[test]
+    fn create_noop_update_replace_delete() {
+        let d = desired(vec![table_props("t1", false, our_tags())]);
+        let empty = State::new("s", "dev");
+        assert_eq!(
+            actions(&plan(&d, &empty, None).unwrap()),
+            vec![Action::Create]
+        );
+
+        let owned = state_owning("t1");
+        let same = observed(table_props("t1", false, our_tags()));
+        let p = plan(&d, &owned, Some(same)).unwrap();
+        assert_eq!(actions(&p), vec![Action::NoOp]);
+        assert!(!p.has_changes());
+
+        let drifted = observed(table_props("t1", true, our_tags()));
+        let p = plan(&d, &owned, Some(drifted)).unwrap();
+        assert_eq!(actions(&p), vec![Action::Update]);
+        assert_eq!(p.changes[0].attributes[0].path, "point_in_time_recovery");
+
+        let renamed = desired(vec![table_props("t2", false, our_tags())]);
+        let p = plan(
+            &renamed,
+            &owned,
+            Some(observed(table_props("t1", false, our_tags()))),
+        )
+        .unwrap();
+        assert_eq!(actions(&p), vec![Action::Replace]);
+        assert_eq!(
+            p.changes[0].reason,
+            Some(ActionReason::ReplaceForced {
+                attributes: vec!["name".into()]
+            })
+        );
+
+        let removed = desired(vec![]);
+        let p = plan(
+            &removed,
+            &owned,
+            Some(observed(table_props("t1", false, our_tags()))),
+        )
+        .unwrap();
+        assert_eq!(actions(&p), vec![Action::Delete]);
+        assert_eq!(p.changes[0].physical_id.as_deref(), Some("t1"));
+    }
+
+    #[test]
+    fn deleted_outside_dtr_is_created_again_with_that_reason() {
+        let d = desired(vec![table_props("t1", false, our_tags())]);
+        let p = plan(&d, &state_owning("t1"), None).unwrap();
+        assert_eq!(actions(&p), vec![Action::Create]);
+        assert_eq!(p.changes[0].reason, Some(ActionReason::DeletedOutsideDtr));
+    }
+
+    #[test]
+    fn a_live_resource_with_our_tags_is_adopted_and_one_without_is_refused() {
+        let d = desired(vec![table_props("t1", false, our_tags())]);
+        let empty = State::new("s", "dev");
+        let p = plan(
+            &d,
+            &empty,
+            Some(observed(table_props("t1", false, our_tags()))),
+        )
+        .unwrap();
+        assert_eq!(actions(&p), vec![Action::NoOp]);
+        assert!(p.changes[0].record_in_state && p.has_changes());
+
+        let foreign = observed(table_props("t1", false, json!({"owner": "someone-else"})));
+        let errors = plan(&d, &empty, Some(foreign)).unwrap_err();
+        assert!(
+            matches!(errors[0], PlanError::NotOwned { .. }),
+            "{}",
+            errors[0]
+        );
+    }
+
     #[test]
     fn nested_maps_diff_per_key_and_lists_as_a_whole() {
         let before = json!({"tags": {"a": "1", "b": "2"}, "gsis": [1, 2], "same": true});

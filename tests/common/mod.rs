@@ -25,7 +25,14 @@ impl Moto {
         let certs = tempfile::tempdir().expect("temp dir for certificates");
         let mut cmd = Command::new("python3");
         cmd.arg(Path::new(ROOT).join("tests/harness/moto_launcher.py"))
-            .args(["--https-port", "0", "--http-port", "0", "--until-stdin-closes", "--cert-dir"])
+            .args([
+                "--https-port",
+                "0",
+                "--http-port",
+                "0",
+                "--until-stdin-closes",
+                "--cert-dir",
+            ])
             .arg(certs.path())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -33,7 +40,9 @@ impl Moto {
         if let Some(account) = account {
             cmd.env("MOTO_ACCOUNT_ID", account);
         }
-        let mut child = cmd.spawn().expect("python3 must be on PATH to run the moto launcher");
+        let mut child = cmd
+            .spawn()
+            .expect("python3 must be on PATH to run the moto launcher");
         let stdout = child.stdout.take().expect("launcher stdout");
         let mut line = String::new();
         BufReader::new(stdout)
@@ -41,7 +50,12 @@ impl Moto {
             .expect("reading the launcher's ready line");
         let info: serde_json::Value = serde_json::from_str(&line)
             .unwrap_or_else(|e| panic!("the moto launcher did not start (said {line:?}): {e}"));
-        let field = |k: &str| info[k].as_str().unwrap_or_else(|| panic!("launcher gave no {k}")).to_string();
+        let field = |k: &str| {
+            info[k]
+                .as_str()
+                .unwrap_or_else(|| panic!("launcher gave no {k}"))
+                .to_string()
+        };
         Moto {
             https_url: field("https_url"),
             http_url: field("http_url"),
@@ -160,7 +174,10 @@ pub fn dtr(moto: &Moto, project: &Project) -> Command {
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_CONFIG_FILE", project.dir.path().join("no-aws-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", project.dir.path().join("no-aws-credentials"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            project.dir.path().join("no-aws-credentials"),
+        )
         .stdin(Stdio::null());
     cmd
 }
@@ -183,7 +200,11 @@ impl Run {
 
     /// Panic with both streams when the exit code is not `code`.
     pub fn expect_code(self, code: i32) -> Run {
-        assert_eq!(self.code, code, "exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 }
