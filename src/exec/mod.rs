@@ -190,7 +190,9 @@ impl Executor<'_> {
             }
             Action::Replace => {
                 let id = change.physical_id.clone().unwrap_or_default();
-                if let Err(e) = resources::delete(self.clients, kind, &id).await {
+                let force =
+                    self.owned_force_destroy(state, change) || resources::force_destroy(&props);
+                if let Err(e) = resources::delete(self.clients, kind, &id, force).await {
                     return Ok(Err(e));
                 }
                 self.forget(state, &change.address, "delete").await?;
@@ -204,13 +206,21 @@ impl Executor<'_> {
             }
             Action::Delete => {
                 let id = change.physical_id.clone().unwrap_or_default();
-                if let Err(e) = resources::delete(self.clients, kind, &id).await {
+                let force = self.owned_force_destroy(state, change);
+                if let Err(e) = resources::delete(self.clients, kind, &id, force).await {
                     return Ok(Err(e));
                 }
                 self.forget(state, &change.address, "delete").await?;
                 Ok(Ok(None))
             }
         }
+    }
+
+    fn owned_force_destroy(&self, state: &State, change: &ResourceChange) -> bool {
+        state
+            .resources
+            .get(&change.address)
+            .is_some_and(|r| r.force_destroy)
     }
 
     async fn record(
@@ -224,6 +234,10 @@ impl Executor<'_> {
             ResourceState {
                 physical_id: observed.physical_id.clone(),
                 outputs: observed.outputs.clone(),
+                force_destroy: change
+                    .desired
+                    .as_ref()
+                    .is_some_and(resources::force_destroy),
             },
         );
         self.store

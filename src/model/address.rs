@@ -8,14 +8,16 @@ use std::fmt;
 #[serde(rename_all = "snake_case")]
 pub enum ResourceKind {
     DynamodbTable,
+    S3Bucket,
 }
 
 impl ResourceKind {
-    pub const ALL: &'static [ResourceKind] = &[ResourceKind::DynamodbTable];
+    pub const ALL: &'static [ResourceKind] = &[ResourceKind::DynamodbTable, ResourceKind::S3Bucket];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ResourceKind::DynamodbTable => "dynamodb_table",
+            ResourceKind::S3Bucket => "s3_bucket",
         }
     }
 
@@ -26,7 +28,7 @@ impl ResourceKind {
     /// The attributes `${resource.<name>.<attr>}` may read from a resource of this kind.
     pub fn exported_attributes(self) -> &'static [&'static str] {
         match self {
-            ResourceKind::DynamodbTable => &["name", "arn"],
+            ResourceKind::DynamodbTable | ResourceKind::S3Bucket => &["name", "arn"],
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The desired stack as pure data: addresses, resource kinds and their typed specifications. No I/O.
 
 pub mod address;
+pub mod bucket;
 pub mod policy;
 pub mod reference;
 pub mod table;
@@ -101,6 +102,15 @@ pub trait ResourceSpec: serde::Serialize + serde::de::DeserializeOwned {
 impl ResourceSpec for table::TableSpec {
     fn validate(&self) -> Vec<FieldError> {
         table::TableSpec::validate(self)
+    }
+    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
+        Some(&mut self.tags)
+    }
+}
+
+impl ResourceSpec for bucket::BucketSpec {
+    fn validate(&self) -> Vec<FieldError> {
+        bucket::BucketSpec::validate(self)
     }
     fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
         Some(&mut self.tags)

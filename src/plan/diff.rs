@@ -291,6 +291,7 @@ mod tests {
             ResourceState {
                 physical_id: id.into(),
                 outputs: Default::default(),
+                force_destroy: false,
             },
         );
         state

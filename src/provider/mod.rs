@@ -5,6 +5,7 @@ pub mod aws;
 pub mod dynamodb;
 pub mod resources;
 pub mod s3;
+pub mod s3_bucket;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -67,6 +68,7 @@ const NOT_FOUND: &[&str] = &[
     "OwnershipControlsNotFoundError",
     "NoSuchTagSet",
     "TableNotFoundException",
+    "NoSuchLifecycleConfiguration",
 ];
 const CONFLICT: &[&str] = &[
     "ConditionalCheckFailedException",

@@ -3,8 +3,10 @@
 
 use super::aws::Clients;
 use super::dynamodb::{self, ObservedTable, TableError};
+use super::s3_bucket;
 use super::AwsError;
 use crate::exec::retry::WaitError;
+use crate::model::bucket::BucketSpec;
 use crate::model::table::TableSpec;
 use crate::model::ResourceKind;
 use serde_json::Value;
@@ -80,6 +82,14 @@ fn to_value<T: serde::Serialize>(spec: &T) -> Value {
     serde_json::to_value(spec).unwrap_or(Value::Null)
 }
 
+fn bucket_observed(spec: BucketSpec) -> Observed {
+    Observed {
+        physical_id: spec.name.clone(),
+        outputs: s3_bucket::outputs(&spec.name),
+        properties: to_value(&spec),
+    }
+}
+
 fn table_observed(t: ObservedTable) -> Observed {
     Observed {
         physical_id: t.spec.name.clone(),
@@ -91,7 +101,7 @@ fn table_observed(t: ObservedTable) -> Observed {
 /// The id a resource with these properties would have, when the properties decide it (a table's name).
 pub fn physical_id(kind: ResourceKind, props: &Value) -> Option<String> {
     match kind {
-        ResourceKind::DynamodbTable => props
+        ResourceKind::DynamodbTable | ResourceKind::S3Bucket => props
             .get("name")
             .and_then(Value::as_str)
             .filter(|n| !crate::model::reference::has_resource_reference(n))
@@ -108,6 +118,9 @@ pub async fn read(
         ResourceKind::DynamodbTable => Ok(dynamodb::read(&clients.dynamodb, physical_id)
             .await?
             .map(table_observed)),
+        ResourceKind::S3Bucket => Ok(s3_bucket::read(&clients.s3, physical_id)
+            .await?
+            .map(bucket_observed)),
     }
 }
 
@@ -136,6 +149,23 @@ pub fn compare(
                 observed: Some(to_value(&have)),
             })
         }
+        ResourceKind::S3Bucket => {
+            let want = s3_bucket::canonical(&typed::<BucketSpec>(desired)?);
+            let Some(observed) = observed else {
+                return Ok(Compared {
+                    desired: to_value(&want),
+                    observed: None,
+                    replace_reasons: Vec::new(),
+                });
+            };
+            let mut have: BucketSpec = typed(&observed.properties)?;
+            s3_bucket::normalize_observed(&mut have, &want);
+            Ok(Compared {
+                replace_reasons: s3_bucket::replacement_reasons(&want, &have),
+                desired: to_value(&want),
+                observed: Some(to_value(&have)),
+            })
+        }
     }
 }
 
@@ -150,6 +180,11 @@ pub async fn create(
             Ok(table_observed(
                 dynamodb::create(&clients.dynamodb, &spec).await?,
             ))
+        }
+        ResourceKind::S3Bucket => {
+            let spec: BucketSpec = typed(props)?;
+            s3_bucket::create(&clients.s3, &spec, &clients.region).await?;
+            reread(clients, kind, &spec.name).await
         }
     }
 }
@@ -171,15 +206,47 @@ pub async fn update(
                 dynamodb::update(&clients.dynamodb, &spec, &live).await?,
             ))
         }
+        ResourceKind::S3Bucket => {
+            let spec: BucketSpec = typed(props)?;
+            s3_bucket::update(&clients.s3, &spec, &typed(&observed.properties)?).await?;
+            reread(clients, kind, &spec.name).await
+        }
     }
 }
 
+/// Delete; `force_destroy` allows deleting what still holds data (a bucket's objects).
 pub async fn delete(
     clients: &Clients,
     kind: ResourceKind,
     physical_id: &str,
+    force_destroy: bool,
 ) -> Result<(), ResourceError> {
     match kind {
         ResourceKind::DynamodbTable => Ok(dynamodb::delete(&clients.dynamodb, physical_id).await?),
+        ResourceKind::S3Bucket => s3_bucket::delete(&clients.s3, physical_id, force_destroy)
+            .await
+            .map_err(|e| match e {
+                s3_bucket::DeleteError::Aws(e) => ResourceError::Aws(e),
+                refused => ResourceError::Refused(refused.to_string()),
+            }),
     }
+}
+
+/// The `force_destroy` setting of a resource's properties (false when absent).
+pub fn force_destroy(props: &Value) -> bool {
+    props
+        .get("force_destroy")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// Read back what was just written, so the state and outputs reflect AWS, not our request.
+async fn reread(
+    clients: &Clients,
+    kind: ResourceKind,
+    id: &str,
+) -> Result<Observed, ResourceError> {
+    read(clients, kind, id).await?.ok_or_else(|| {
+        ResourceError::Refused(format!("{id} is not there right after it was written"))
+    })
 }

@@ -29,6 +29,9 @@ pub struct ResourceState {
     /// What `${resource.<name>.<attr>}` reads, as last seen.
     #[serde(default)]
     pub outputs: BTreeMap<String, String>,
+    /// Delete it even if it holds data (a bucket's objects): remembered for when its config is gone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub force_destroy: bool,
 }
 
 impl State {
@@ -166,6 +169,7 @@ mod tests {
             ResourceState {
                 physical_id: "t".into(),
                 outputs: BTreeMap::new(),
+                force_destroy: false,
             },
         );
         let bytes = serde_json::to_vec(&s).unwrap();

@@ -1,0 +1,464 @@
+//! `s3_bucket` as a resource: read a live bucket into a [`BucketSpec`], create, update, delete.
+//! A read is 8 calls, made concurrently after the existence check: head, versioning, encryption,
+//! public-access block, ownership controls, policy, lifecycle, tagging.
+
+use super::s3 as s3p;
+use super::{aws_error, AwsError, ErrorClass};
+use crate::model::bucket::{BucketEncryption, BucketSpec, BucketSse, LifecycleRule, Transition};
+use crate::model::policy;
+use aws_sdk_s3::types as s3;
+use aws_sdk_s3::Client;
+use std::collections::BTreeMap;
+
+fn found<T>(r: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.class == ErrorClass::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn build_err(what: &str, e: impl std::fmt::Display) -> AwsError {
+    AwsError {
+        operation: "build request".into(),
+        resource: what.to_string(),
+        class: ErrorClass::Fatal,
+        code: None,
+        message: e.to_string(),
+        request_id: None,
+    }
+}
+
+pub fn arn(name: &str) -> String {
+    format!("arn:aws:s3:::{name}")
+}
+
+pub fn outputs(name: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("name".to_string(), name.to_string()),
+        ("arn".to_string(), arn(name)),
+    ])
+}
+
+/// The policy dtr writes when `tls_only` is on: exactly the TLS-only deny.
+fn tls_only_policy(bucket: &str) -> serde_json::Value {
+    serde_json::json!({"Version": "2012-10-17", "Statement": [s3p::deny_insecure_transport(bucket)]})
+}
+
+pub async fn read(client: &Client, name: &str) -> Result<Option<BucketSpec>, AwsError> {
+    if !s3p::exists(client, name).await? {
+        return Ok(None);
+    }
+    let (versioning, encryption, blocked, owner, live_policy, lifecycle, tags) = tokio::join!(
+        s3p::versioning_enabled(client, name),
+        read_encryption(client, name),
+        s3p::public_access_blocked(client, name),
+        s3p::owner_enforced(client, name),
+        s3p::policy(client, name),
+        read_lifecycle(client, name),
+        read_tags(client, name),
+    );
+    let tls_only = live_policy?.is_some_and(|p| policy::equivalent(&p, &tls_only_policy(name)));
+    Ok(Some(BucketSpec {
+        name: name.to_string(),
+        versioning: versioning?,
+        encryption: encryption?,
+        block_public_access: blocked?,
+        owner_enforced: owner?,
+        tls_only,
+        lifecycle_rules: lifecycle?,
+        force_destroy: false,
+        tags: tags?,
+    }))
+}
+
+async fn read_encryption(client: &Client, name: &str) -> Result<BucketEncryption, AwsError> {
+    let r = client.get_bucket_encryption().bucket(name).send().await;
+    let out = found(r.map_err(|e| aws_error("GetBucketEncryption", format!("bucket {name}"), e)))?;
+    let default = out
+        .and_then(|o| o.server_side_encryption_configuration)
+        .and_then(|c| {
+            c.rules
+                .into_iter()
+                .find_map(|r| r.apply_server_side_encryption_by_default)
+        });
+    Ok(match default {
+        Some(d) if d.sse_algorithm == s3::ServerSideEncryption::AwsKms => BucketEncryption {
+            kind: BucketSse::Kms,
+            kms_key_arn: d.kms_master_key_id,
+        },
+        _ => BucketEncryption::default(),
+    })
+}
+
+async fn read_lifecycle(client: &Client, name: &str) -> Result<Vec<LifecycleRule>, AwsError> {
+    let r = client
+        .get_bucket_lifecycle_configuration()
+        .bucket(name)
+        .send()
+        .await;
+    let out = found(r.map_err(|e| {
+        aws_error(
+            "GetBucketLifecycleConfiguration",
+            format!("bucket {name}"),
+            e,
+        )
+    }))?;
+    let mut rules: Vec<LifecycleRule> = out
+        .map(|o| o.rules.unwrap_or_default())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| {
+            #[allow(deprecated)]
+            let legacy_prefix = r.prefix.clone();
+            LifecycleRule {
+                id: r.id.clone().unwrap_or_default(),
+                enabled: r.status == s3::ExpirationStatus::Enabled,
+                prefix: r
+                    .filter
+                    .as_ref()
+                    .and_then(|f| f.prefix.clone())
+                    .or(legacy_prefix)
+                    .unwrap_or_default(),
+                expiration_days: r.expiration.as_ref().and_then(|e| e.days),
+                noncurrent_version_expiration_days: r
+                    .noncurrent_version_expiration
+                    .as_ref()
+                    .and_then(|e| e.noncurrent_days),
+                abort_incomplete_multipart_upload_days: r
+                    .abort_incomplete_multipart_upload
+                    .as_ref()
+                    .and_then(|a| a.days_after_initiation),
+                transitions: r
+                    .transitions()
+                    .iter()
+                    .map(|t| Transition {
+                        days: t.days.unwrap_or_default(),
+                        storage_class: t
+                            .storage_class
+                            .as_ref()
+                            .map(|s| s.as_str().to_string())
+                            .unwrap_or_default(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(rules)
+}
+
+async fn read_tags(client: &Client, name: &str) -> Result<BTreeMap<String, String>, AwsError> {
+    let r = client.get_bucket_tagging().bucket(name).send().await;
+    let out = found(r.map_err(|e| aws_error("GetBucketTagging", format!("bucket {name}"), e)))?;
+    Ok(out
+        .map(|o| o.tag_set.into_iter().map(|t| (t.key, t.value)).collect())
+        .unwrap_or_default())
+}
+
+/// Sorted lifecycle rules, so order in the file is not a difference.
+pub fn canonical(spec: &BucketSpec) -> BucketSpec {
+    let mut spec = spec.clone();
+    spec.lifecycle_rules.sort_by(|a, b| a.id.cmp(&b.id));
+    spec
+}
+
+/// `force_destroy` is dtr's own setting, not AWS's; an unnamed KMS key means the AWS-managed one.
+pub fn normalize_observed(observed: &mut BucketSpec, desired: &BucketSpec) {
+    observed.force_destroy = desired.force_destroy;
+    if desired.encryption.kind == BucketSse::Kms && desired.encryption.kms_key_arn.is_none() {
+        observed.encryption.kms_key_arn = None;
+    }
+}
+
+pub fn replacement_reasons(desired: &BucketSpec, observed: &BucketSpec) -> Vec<String> {
+    if desired.name != observed.name {
+        vec!["name".to_string()]
+    } else {
+        Vec::new()
+    }
+}
+
+pub async fn create(client: &Client, spec: &BucketSpec, region: &str) -> Result<(), AwsError> {
+    s3p::create(client, &spec.name, region).await?;
+    // Tags first: a crash right after creation leaves a bucket dtr can recognise as its own.
+    let empty = BucketSpec {
+        tags: BTreeMap::new(),
+        ..spec.clone()
+    };
+    let mut before = empty.clone();
+    before.versioning = false;
+    before.block_public_access = false;
+    before.owner_enforced = false;
+    before.tls_only = false;
+    before.lifecycle_rules.clear();
+    before.encryption = BucketEncryption {
+        kind: BucketSse::Aes256,
+        kms_key_arn: None,
+    };
+    update(client, spec, &before).await
+}
+
+pub async fn update(
+    client: &Client,
+    desired: &BucketSpec,
+    current: &BucketSpec,
+) -> Result<(), AwsError> {
+    let name = &desired.name;
+    if desired.tags != current.tags {
+        if desired.tags.is_empty() {
+            client
+                .delete_bucket_tagging()
+                .bucket(name)
+                .send()
+                .await
+                .map_err(|e| aws_error("DeleteBucketTagging", format!("bucket {name}"), e))?;
+        } else {
+            let tags = desired
+                .tags
+                .iter()
+                .map(|(k, v)| {
+                    s3::Tag::builder()
+                        .key(k)
+                        .value(v)
+                        .build()
+                        .map_err(|e| build_err("tags", e))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let tagging = s3::Tagging::builder()
+                .set_tag_set(Some(tags))
+                .build()
+                .map_err(|e| build_err("tags", e))?;
+            client
+                .put_bucket_tagging()
+                .bucket(name)
+                .tagging(tagging)
+                .send()
+                .await
+                .map_err(|e| aws_error("PutBucketTagging", format!("bucket {name}"), e))?;
+        }
+    }
+    if desired.versioning != current.versioning {
+        if desired.versioning {
+            s3p::enable_versioning(client, name).await?;
+        } else {
+            let config = s3::VersioningConfiguration::builder()
+                .status(s3::BucketVersioningStatus::Suspended)
+                .build();
+            client
+                .put_bucket_versioning()
+                .bucket(name)
+                .versioning_configuration(config)
+                .send()
+                .await
+                .map_err(|e| aws_error("PutBucketVersioning", format!("bucket {name}"), e))?;
+        }
+    }
+    if desired.encryption != current.encryption {
+        let default = s3::ServerSideEncryptionByDefault::builder()
+            .sse_algorithm(s3::ServerSideEncryption::from(
+                desired.encryption.kind.as_str(),
+            ))
+            .set_kms_master_key_id(desired.encryption.kms_key_arn.clone())
+            .build()
+            .map_err(|e| build_err("encryption", e))?;
+        let config = s3::ServerSideEncryptionConfiguration::builder()
+            .rules(
+                s3::ServerSideEncryptionRule::builder()
+                    .apply_server_side_encryption_by_default(default)
+                    .bucket_key_enabled(true)
+                    .build(),
+            )
+            .build()
+            .map_err(|e| build_err("encryption", e))?;
+        client
+            .put_bucket_encryption()
+            .bucket(name)
+            .server_side_encryption_configuration(config)
+            .send()
+            .await
+            .map_err(|e| aws_error("PutBucketEncryption", format!("bucket {name}"), e))?;
+    }
+    if desired.block_public_access != current.block_public_access {
+        if desired.block_public_access {
+            s3p::block_public_access(client, name).await?;
+        } else {
+            client
+                .delete_public_access_block()
+                .bucket(name)
+                .send()
+                .await
+                .map_err(|e| aws_error("DeletePublicAccessBlock", format!("bucket {name}"), e))?;
+        }
+    }
+    if desired.owner_enforced != current.owner_enforced {
+        if desired.owner_enforced {
+            s3p::enforce_owner(client, name).await?;
+        } else {
+            client
+                .delete_bucket_ownership_controls()
+                .bucket(name)
+                .send()
+                .await
+                .map_err(|e| {
+                    aws_error("DeleteBucketOwnershipControls", format!("bucket {name}"), e)
+                })?;
+        }
+    }
+    if desired.tls_only != current.tls_only {
+        if desired.tls_only {
+            s3p::put_policy(client, name, &tls_only_policy(name)).await?;
+        } else {
+            client
+                .delete_bucket_policy()
+                .bucket(name)
+                .send()
+                .await
+                .map_err(|e| aws_error("DeleteBucketPolicy", format!("bucket {name}"), e))?;
+        }
+    }
+    if desired.lifecycle_rules != current.lifecycle_rules {
+        put_lifecycle(client, desired).await?;
+    }
+    Ok(())
+}
+
+async fn put_lifecycle(client: &Client, spec: &BucketSpec) -> Result<(), AwsError> {
+    let name = &spec.name;
+    if spec.lifecycle_rules.is_empty() {
+        client
+            .delete_bucket_lifecycle()
+            .bucket(name)
+            .send()
+            .await
+            .map_err(|e| aws_error("DeleteBucketLifecycle", format!("bucket {name}"), e))?;
+        return Ok(());
+    }
+    let mut rules = Vec::new();
+    for r in &spec.lifecycle_rules {
+        let mut b = s3::LifecycleRule::builder()
+            .id(&r.id)
+            .status(if r.enabled {
+                s3::ExpirationStatus::Enabled
+            } else {
+                s3::ExpirationStatus::Disabled
+            })
+            .filter(s3::LifecycleRuleFilter::builder().prefix(&r.prefix).build());
+        if let Some(days) = r.expiration_days {
+            b = b.expiration(s3::LifecycleExpiration::builder().days(days).build());
+        }
+        if let Some(days) = r.noncurrent_version_expiration_days {
+            b = b.noncurrent_version_expiration(
+                s3::NoncurrentVersionExpiration::builder()
+                    .noncurrent_days(days)
+                    .build(),
+            );
+        }
+        if let Some(days) = r.abort_incomplete_multipart_upload_days {
+            b = b.abort_incomplete_multipart_upload(
+                s3::AbortIncompleteMultipartUpload::builder()
+                    .days_after_initiation(days)
+                    .build(),
+            );
+        }
+        for t in &r.transitions {
+            b = b.transitions(
+                s3::Transition::builder()
+                    .days(t.days)
+                    .storage_class(s3::TransitionStorageClass::from(t.storage_class.as_str()))
+                    .build(),
+            );
+        }
+        rules.push(b.build().map_err(|e| build_err("lifecycle rule", e))?);
+    }
+    let config = s3::BucketLifecycleConfiguration::builder()
+        .set_rules(Some(rules))
+        .build()
+        .map_err(|e| build_err("lifecycle", e))?;
+    client
+        .put_bucket_lifecycle_configuration()
+        .bucket(name)
+        .lifecycle_configuration(config)
+        .send()
+        .await
+        .map_err(|e| {
+            aws_error(
+                "PutBucketLifecycleConfiguration",
+                format!("bucket {name}"),
+                e,
+            )
+        })?;
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeleteError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error(
+        "bucket {0} is not empty; set `force_destroy: true` to delete it with every object version"
+    )]
+    NotEmpty(String),
+}
+
+/// Delete the bucket; with `force_destroy`, every object version and delete marker first.
+pub async fn delete(client: &Client, name: &str, force_destroy: bool) -> Result<(), DeleteError> {
+    if !s3p::exists(client, name).await? {
+        return Ok(());
+    }
+    loop {
+        let page = client
+            .list_object_versions()
+            .bucket(name)
+            .max_keys(1000)
+            .send()
+            .await
+            .map_err(|e| aws_error("ListObjectVersions", format!("bucket {name}"), e))?;
+        let mut ids = Vec::new();
+        for v in page.versions() {
+            ids.push((v.key.clone().unwrap_or_default(), v.version_id.clone()));
+        }
+        for m in page.delete_markers() {
+            ids.push((m.key.clone().unwrap_or_default(), m.version_id.clone()));
+        }
+        if ids.is_empty() {
+            break;
+        }
+        if !force_destroy {
+            return Err(DeleteError::NotEmpty(name.to_string()));
+        }
+        let objects = ids
+            .into_iter()
+            .map(|(key, version)| {
+                s3::ObjectIdentifier::builder()
+                    .key(key)
+                    .set_version_id(version)
+                    .build()
+                    .map_err(|e| build_err("delete objects", e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let delete = s3::Delete::builder()
+            .set_objects(Some(objects))
+            .quiet(true)
+            .build()
+            .map_err(|e| build_err("delete objects", e))?;
+        client
+            .delete_objects()
+            .bucket(name)
+            .delete(delete)
+            .send()
+            .await
+            .map_err(|e| aws_error("DeleteObjects", format!("bucket {name}"), e))?;
+    }
+    match client.delete_bucket().bucket(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = aws_error("DeleteBucket", format!("bucket {name}"), e);
+            if e.class == ErrorClass::NotFound {
+                Ok(())
+            } else {
+                Err(e.into())
+            }
+        }
+    }
+}
