@@ -9,15 +9,24 @@ use std::fmt;
 pub enum ResourceKind {
     DynamodbTable,
     S3Bucket,
+    IamRole,
+    LogGroup,
 }
 
 impl ResourceKind {
-    pub const ALL: &'static [ResourceKind] = &[ResourceKind::DynamodbTable, ResourceKind::S3Bucket];
+    pub const ALL: &'static [ResourceKind] = &[
+        ResourceKind::DynamodbTable,
+        ResourceKind::S3Bucket,
+        ResourceKind::IamRole,
+        ResourceKind::LogGroup,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ResourceKind::DynamodbTable => "dynamodb_table",
             ResourceKind::S3Bucket => "s3_bucket",
+            ResourceKind::IamRole => "iam_role",
+            ResourceKind::LogGroup => "log_group",
         }
     }
 
@@ -28,7 +37,10 @@ impl ResourceKind {
     /// The attributes `${resource.<name>.<attr>}` may read from a resource of this kind.
     pub fn exported_attributes(self) -> &'static [&'static str] {
         match self {
-            ResourceKind::DynamodbTable | ResourceKind::S3Bucket => &["name", "arn"],
+            ResourceKind::DynamodbTable
+            | ResourceKind::S3Bucket
+            | ResourceKind::IamRole
+            | ResourceKind::LogGroup => &["name", "arn"],
         }
     }
 }

@@ -2,8 +2,10 @@
 
 pub mod address;
 pub mod bucket;
+pub mod log_group;
 pub mod policy;
 pub mod reference;
+pub mod role;
 pub mod table;
 
 pub use address::{ResourceAddress, ResourceKind};
@@ -111,6 +113,24 @@ impl ResourceSpec for table::TableSpec {
 impl ResourceSpec for bucket::BucketSpec {
     fn validate(&self) -> Vec<FieldError> {
         bucket::BucketSpec::validate(self)
+    }
+    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
+        Some(&mut self.tags)
+    }
+}
+
+impl ResourceSpec for role::RoleSpec {
+    fn validate(&self) -> Vec<FieldError> {
+        role::RoleSpec::validate(self)
+    }
+    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
+        Some(&mut self.tags)
+    }
+}
+
+impl ResourceSpec for log_group::LogGroupSpec {
+    fn validate(&self) -> Vec<FieldError> {
+        log_group::LogGroupSpec::validate(self)
     }
     fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
         Some(&mut self.tags)

@@ -3,6 +3,8 @@
 
 pub mod aws;
 pub mod dynamodb;
+pub mod iam;
+pub mod logs;
 pub mod resources;
 pub mod s3;
 pub mod s3_bucket;

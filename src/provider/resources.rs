@@ -3,10 +3,11 @@
 
 use super::aws::Clients;
 use super::dynamodb::{self, ObservedTable, TableError};
-use super::s3_bucket;
-use super::AwsError;
+use super::{iam, logs, s3_bucket, AwsError};
 use crate::exec::retry::WaitError;
 use crate::model::bucket::BucketSpec;
+use crate::model::log_group::LogGroupSpec;
+use crate::model::role::RoleSpec;
 use crate::model::table::TableSpec;
 use crate::model::ResourceKind;
 use serde_json::Value;
@@ -82,6 +83,22 @@ fn to_value<T: serde::Serialize>(spec: &T) -> Value {
     serde_json::to_value(spec).unwrap_or(Value::Null)
 }
 
+fn role_observed(r: iam::ObservedRole) -> Observed {
+    Observed {
+        physical_id: r.spec.name.clone(),
+        outputs: r.outputs(),
+        properties: to_value(&r.spec),
+    }
+}
+
+fn log_group_observed(g: logs::ObservedLogGroup) -> Observed {
+    Observed {
+        physical_id: g.spec.name.clone(),
+        outputs: g.outputs(),
+        properties: to_value(&g.spec),
+    }
+}
+
 fn bucket_observed(spec: BucketSpec) -> Observed {
     Observed {
         physical_id: spec.name.clone(),
@@ -98,10 +115,13 @@ fn table_observed(t: ObservedTable) -> Observed {
     }
 }
 
-/// The id a resource with these properties would have, when the properties decide it (a table's name).
+/// The id a resource with these properties would have, when the properties decide it (its name).
 pub fn physical_id(kind: ResourceKind, props: &Value) -> Option<String> {
     match kind {
-        ResourceKind::DynamodbTable | ResourceKind::S3Bucket => props
+        ResourceKind::DynamodbTable
+        | ResourceKind::S3Bucket
+        | ResourceKind::IamRole
+        | ResourceKind::LogGroup => props
             .get("name")
             .and_then(Value::as_str)
             .filter(|n| !crate::model::reference::has_resource_reference(n))
@@ -114,14 +134,52 @@ pub async fn read(
     kind: ResourceKind,
     physical_id: &str,
 ) -> Result<Option<Observed>, ResourceError> {
-    match kind {
-        ResourceKind::DynamodbTable => Ok(dynamodb::read(&clients.dynamodb, physical_id)
+    Ok(match kind {
+        ResourceKind::DynamodbTable => dynamodb::read(&clients.dynamodb, physical_id)
             .await?
-            .map(table_observed)),
-        ResourceKind::S3Bucket => Ok(s3_bucket::read(&clients.s3, physical_id)
+            .map(table_observed),
+        ResourceKind::S3Bucket => s3_bucket::read(&clients.s3, physical_id)
             .await?
-            .map(bucket_observed)),
-    }
+            .map(bucket_observed),
+        ResourceKind::IamRole => iam::read(&clients.iam, physical_id)
+            .await?
+            .map(role_observed),
+        ResourceKind::LogGroup => logs::read(&clients.logs, physical_id)
+            .await?
+            .map(log_group_observed),
+    })
+}
+
+/// How one kind puts desired and observed specs side by side.
+struct Rules<S> {
+    canonical: fn(&S) -> S,
+    normalize_observed: fn(&mut S, &S),
+    replacement_reasons: fn(&S, &S) -> Vec<String>,
+}
+
+fn compare_with<S>(
+    rules: Rules<S>,
+    desired: &Value,
+    observed: Option<&Observed>,
+) -> Result<Compared, ResourceError>
+where
+    S: serde::Serialize + serde::de::DeserializeOwned,
+{
+    let want = (rules.canonical)(&typed::<S>(desired)?);
+    let Some(observed) = observed else {
+        return Ok(Compared {
+            desired: to_value(&want),
+            observed: None,
+            replace_reasons: Vec::new(),
+        });
+    };
+    let mut have = (rules.canonical)(&typed::<S>(&observed.properties)?);
+    (rules.normalize_observed)(&mut have, &want);
+    Ok(Compared {
+        replace_reasons: (rules.replacement_reasons)(&want, &have),
+        desired: to_value(&want),
+        observed: Some(to_value(&have)),
+    })
 }
 
 /// Pure: canonicalise the desired properties, normalise the observed ones against them, and say which
@@ -132,40 +190,42 @@ pub fn compare(
     observed: Option<&Observed>,
 ) -> Result<Compared, ResourceError> {
     match kind {
-        ResourceKind::DynamodbTable => {
-            let want = dynamodb::canonical(&typed::<TableSpec>(desired)?);
-            let Some(observed) = observed else {
-                return Ok(Compared {
-                    desired: to_value(&want),
-                    observed: None,
-                    replace_reasons: Vec::new(),
-                });
-            };
-            let mut have: TableSpec = typed(&observed.properties)?;
-            dynamodb::normalize_observed(&mut have, &want);
-            Ok(Compared {
-                replace_reasons: dynamodb::replacement_reasons(&want, &have),
-                desired: to_value(&want),
-                observed: Some(to_value(&have)),
-            })
-        }
-        ResourceKind::S3Bucket => {
-            let want = s3_bucket::canonical(&typed::<BucketSpec>(desired)?);
-            let Some(observed) = observed else {
-                return Ok(Compared {
-                    desired: to_value(&want),
-                    observed: None,
-                    replace_reasons: Vec::new(),
-                });
-            };
-            let mut have: BucketSpec = typed(&observed.properties)?;
-            s3_bucket::normalize_observed(&mut have, &want);
-            Ok(Compared {
-                replace_reasons: s3_bucket::replacement_reasons(&want, &have),
-                desired: to_value(&want),
-                observed: Some(to_value(&have)),
-            })
-        }
+        ResourceKind::DynamodbTable => compare_with(
+            Rules {
+                canonical: dynamodb::canonical,
+                normalize_observed: dynamodb::normalize_observed,
+                replacement_reasons: dynamodb::replacement_reasons,
+            },
+            desired,
+            observed,
+        ),
+        ResourceKind::S3Bucket => compare_with(
+            Rules {
+                canonical: s3_bucket::canonical,
+                normalize_observed: s3_bucket::normalize_observed,
+                replacement_reasons: s3_bucket::replacement_reasons,
+            },
+            desired,
+            observed,
+        ),
+        ResourceKind::IamRole => compare_with(
+            Rules {
+                canonical: iam::canonical,
+                normalize_observed: |_: &mut RoleSpec, _: &RoleSpec| {},
+                replacement_reasons: iam::replacement_reasons,
+            },
+            desired,
+            observed,
+        ),
+        ResourceKind::LogGroup => compare_with(
+            Rules {
+                canonical: LogGroupSpec::clone,
+                normalize_observed: |_: &mut LogGroupSpec, _: &LogGroupSpec| {},
+                replacement_reasons: logs::replacement_reasons,
+            },
+            desired,
+            observed,
+        ),
     }
 }
 
@@ -184,6 +244,16 @@ pub async fn create(
         ResourceKind::S3Bucket => {
             let spec: BucketSpec = typed(props)?;
             s3_bucket::create(&clients.s3, &spec, &clients.region).await?;
+            reread(clients, kind, &spec.name).await
+        }
+        ResourceKind::IamRole => {
+            let spec: RoleSpec = typed(props)?;
+            iam::create(&clients.iam, &spec).await?;
+            reread(clients, kind, &spec.name).await
+        }
+        ResourceKind::LogGroup => {
+            let spec: LogGroupSpec = typed(props)?;
+            logs::create(&clients.logs, &spec).await?;
             reread(clients, kind, &spec.name).await
         }
     }
@@ -211,6 +281,20 @@ pub async fn update(
             s3_bucket::update(&clients.s3, &spec, &typed(&observed.properties)?).await?;
             reread(clients, kind, &spec.name).await
         }
+        ResourceKind::IamRole => {
+            let spec: RoleSpec = typed(props)?;
+            iam::update(&clients.iam, &spec, &typed(&observed.properties)?).await?;
+            reread(clients, kind, &spec.name).await
+        }
+        ResourceKind::LogGroup => {
+            let spec: LogGroupSpec = typed(props)?;
+            let live = logs::ObservedLogGroup {
+                spec: typed(&observed.properties)?,
+                arn: observed.outputs.get("arn").cloned().unwrap_or_default(),
+            };
+            logs::update(&clients.logs, &spec, &live).await?;
+            reread(clients, kind, &spec.name).await
+        }
     }
 }
 
@@ -229,6 +313,8 @@ pub async fn delete(
                 s3_bucket::DeleteError::Aws(e) => ResourceError::Aws(e),
                 refused => ResourceError::Refused(refused.to_string()),
             }),
+        ResourceKind::IamRole => Ok(iam::delete(&clients.iam, physical_id).await?),
+        ResourceKind::LogGroup => Ok(logs::delete(&clients.logs, physical_id).await?),
     }
 }
 

@@ -1,0 +1,419 @@
+//! `iam_role`: read a live role (trust policy, inline policies, attachments, tags), create, update,
+//! delete. Policy documents come back URL-encoded and are compared by meaning (model::policy).
+
+use super::{aws_error, AwsError, ErrorClass};
+use crate::model::policy;
+use crate::model::role::RoleSpec;
+use aws_sdk_iam::types as iam;
+use aws_sdk_iam::Client;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A live role and what references read from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedRole {
+    pub spec: RoleSpec,
+    pub arn: String,
+}
+
+impl ObservedRole {
+    pub fn outputs(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            ("name".to_string(), self.spec.name.clone()),
+            ("arn".to_string(), self.arn.clone()),
+        ])
+    }
+}
+
+fn what(name: &str) -> String {
+    format!("role {name}")
+}
+
+fn build_err(e: impl std::fmt::Display) -> AwsError {
+    AwsError {
+        operation: "build request".into(),
+        resource: "iam".into(),
+        class: ErrorClass::Fatal,
+        code: None,
+        message: e.to_string(),
+        request_id: None,
+    }
+}
+
+/// IAM returns documents URL-encoded; parse either form.
+pub fn parse_document(text: &str) -> Result<Value, AwsError> {
+    let decoded = percent_encoding::percent_decode_str(text).decode_utf8_lossy();
+    serde_json::from_str(&decoded)
+        .or_else(|_| serde_json::from_str(text))
+        .map_err(|e| AwsError {
+            operation: "parse policy document".into(),
+            resource: "iam".into(),
+            class: ErrorClass::Fatal,
+            code: Some("MalformedPolicyDocument".into()),
+            message: e.to_string(),
+            request_id: None,
+        })
+}
+
+pub async fn read(client: &Client, name: &str) -> Result<Option<ObservedRole>, AwsError> {
+    let role = match client.get_role().role_name(name).send().await {
+        Ok(out) => match out.role {
+            Some(role) => role,
+            None => return Ok(None),
+        },
+        Err(e) => {
+            let e = aws_error("GetRole", what(name), e);
+            return if e.class == ErrorClass::NotFound {
+                Ok(None)
+            } else {
+                Err(e)
+            };
+        }
+    };
+    let (inline, attached, tags) = tokio::join!(
+        read_inline_policies(client, name),
+        read_attached(client, name),
+        read_tags(client, name)
+    );
+    let spec = RoleSpec {
+        name: role.role_name.clone(),
+        path: role.path.clone(),
+        description: role.description.clone().filter(|d| !d.is_empty()),
+        assume_role_policy: parse_document(
+            role.assume_role_policy_document.as_deref().unwrap_or("{}"),
+        )?,
+        inline_policies: inline?,
+        managed_policy_arns: attached?,
+        max_session_duration: role.max_session_duration.unwrap_or(3600),
+        tags: tags?,
+    };
+    Ok(Some(ObservedRole {
+        spec,
+        arn: role.arn,
+    }))
+}
+
+async fn read_inline_policies(
+    client: &Client,
+    name: &str,
+) -> Result<BTreeMap<String, Value>, AwsError> {
+    let mut names = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = client
+            .list_role_policies()
+            .role_name(name)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| aws_error("ListRolePolicies", what(name), e))?;
+        names.extend(page.policy_names);
+        marker = page.marker.filter(|_| page.is_truncated);
+        if marker.is_none() {
+            break;
+        }
+    }
+    let mut policies = BTreeMap::new();
+    for policy_name in names {
+        let out = client
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(&policy_name)
+            .send()
+            .await
+            .map_err(|e| {
+                aws_error(
+                    "GetRolePolicy",
+                    format!("role {name} policy {policy_name}"),
+                    e,
+                )
+            })?;
+        policies.insert(policy_name, parse_document(&out.policy_document)?);
+    }
+    Ok(policies)
+}
+
+async fn read_attached(client: &Client, name: &str) -> Result<Vec<String>, AwsError> {
+    let mut arns = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = client
+            .list_attached_role_policies()
+            .role_name(name)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| aws_error("ListAttachedRolePolicies", what(name), e))?;
+        arns.extend(
+            page.attached_policies()
+                .iter()
+                .filter_map(|p| p.policy_arn.clone()),
+        );
+        marker = page.marker.filter(|_| page.is_truncated);
+        if marker.is_none() {
+            break;
+        }
+    }
+    arns.sort();
+    Ok(arns)
+}
+
+async fn read_tags(client: &Client, name: &str) -> Result<BTreeMap<String, String>, AwsError> {
+    let out = client
+        .list_role_tags()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(|e| aws_error("ListRoleTags", what(name), e))?;
+    Ok(out.tags.into_iter().map(|t| (t.key, t.value)).collect())
+}
+
+/// Documents in canonical form, attachments sorted: equal means equal.
+pub fn canonical(spec: &RoleSpec) -> RoleSpec {
+    let mut spec = spec.clone();
+    spec.assume_role_policy = policy::canonical(&spec.assume_role_policy);
+    spec.inline_policies = spec
+        .inline_policies
+        .iter()
+        .map(|(k, v)| (k.clone(), policy::canonical(v)))
+        .collect();
+    spec.managed_policy_arns.sort();
+    spec.managed_policy_arns.dedup();
+    spec
+}
+
+pub fn replacement_reasons(desired: &RoleSpec, observed: &RoleSpec) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if desired.name != observed.name {
+        reasons.push("name".to_string());
+    }
+    if desired.path != observed.path {
+        reasons.push("path".to_string());
+    }
+    reasons
+}
+
+fn tags(map: &BTreeMap<String, String>) -> Result<Vec<iam::Tag>, AwsError> {
+    map.iter()
+        .map(|(k, v)| {
+            iam::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(build_err)
+        })
+        .collect()
+}
+
+pub async fn create(client: &Client, spec: &RoleSpec) -> Result<ObservedRole, AwsError> {
+    let name = &spec.name;
+    let out = client
+        .create_role()
+        .role_name(name)
+        .path(&spec.path)
+        .set_description(spec.description.clone())
+        .assume_role_policy_document(spec.assume_role_policy.to_string())
+        .max_session_duration(spec.max_session_duration)
+        .set_tags(Some(tags(&spec.tags)?).filter(|t| !t.is_empty()))
+        .send()
+        .await
+        .map_err(|e| aws_error("CreateRole", what(name), e))?;
+    let arn = out.role.map(|r| r.arn).unwrap_or_default();
+    let empty = RoleSpec {
+        inline_policies: BTreeMap::new(),
+        managed_policy_arns: Vec::new(),
+        ..spec.clone()
+    };
+    update(client, spec, &empty).await?;
+    Ok(ObservedRole {
+        spec: spec.clone(),
+        arn,
+    })
+}
+
+pub async fn update(
+    client: &Client,
+    desired: &RoleSpec,
+    current: &RoleSpec,
+) -> Result<(), AwsError> {
+    let name = &desired.name;
+    if policy::canonical(&desired.assume_role_policy)
+        != policy::canonical(&current.assume_role_policy)
+    {
+        client
+            .update_assume_role_policy()
+            .role_name(name)
+            .policy_document(desired.assume_role_policy.to_string())
+            .send()
+            .await
+            .map_err(|e| aws_error("UpdateAssumeRolePolicy", what(name), e))?;
+    }
+    if desired.description != current.description
+        || desired.max_session_duration != current.max_session_duration
+    {
+        client
+            .update_role()
+            .role_name(name)
+            .description(desired.description.clone().unwrap_or_default())
+            .max_session_duration(desired.max_session_duration)
+            .send()
+            .await
+            .map_err(|e| aws_error("UpdateRole", what(name), e))?;
+    }
+    for (policy_name, doc) in &desired.inline_policies {
+        let same = current
+            .inline_policies
+            .get(policy_name)
+            .is_some_and(|c| policy::equivalent(c, doc));
+        if !same {
+            client
+                .put_role_policy()
+                .role_name(name)
+                .policy_name(policy_name)
+                .policy_document(doc.to_string())
+                .send()
+                .await
+                .map_err(|e| {
+                    aws_error(
+                        "PutRolePolicy",
+                        format!("role {name} policy {policy_name}"),
+                        e,
+                    )
+                })?;
+        }
+    }
+    for policy_name in current
+        .inline_policies
+        .keys()
+        .filter(|k| !desired.inline_policies.contains_key(*k))
+    {
+        client
+            .delete_role_policy()
+            .role_name(name)
+            .policy_name(policy_name)
+            .send()
+            .await
+            .map_err(|e| {
+                aws_error(
+                    "DeleteRolePolicy",
+                    format!("role {name} policy {policy_name}"),
+                    e,
+                )
+            })?;
+    }
+    for arn in desired
+        .managed_policy_arns
+        .iter()
+        .filter(|a| !current.managed_policy_arns.contains(a))
+    {
+        client
+            .attach_role_policy()
+            .role_name(name)
+            .policy_arn(arn)
+            .send()
+            .await
+            .map_err(|e| aws_error("AttachRolePolicy", format!("role {name} policy {arn}"), e))?;
+    }
+    for arn in current
+        .managed_policy_arns
+        .iter()
+        .filter(|a| !desired.managed_policy_arns.contains(a))
+    {
+        detach(client, name, arn).await?;
+    }
+    let removed: Vec<String> = current
+        .tags
+        .keys()
+        .filter(|k| !desired.tags.contains_key(*k))
+        .cloned()
+        .collect();
+    if !removed.is_empty() {
+        client
+            .untag_role()
+            .role_name(name)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| aws_error("UntagRole", what(name), e))?;
+    }
+    let changed: BTreeMap<String, String> = desired
+        .tags
+        .iter()
+        .filter(|(k, v)| current.tags.get(*k) != Some(v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !changed.is_empty() {
+        client
+            .tag_role()
+            .role_name(name)
+            .set_tags(Some(tags(&changed)?))
+            .send()
+            .await
+            .map_err(|e| aws_error("TagRole", what(name), e))?;
+    }
+    Ok(())
+}
+
+async fn detach(client: &Client, name: &str, arn: &str) -> Result<(), AwsError> {
+    client
+        .detach_role_policy()
+        .role_name(name)
+        .policy_arn(arn)
+        .send()
+        .await
+        .map_err(|e| aws_error("DetachRolePolicy", format!("role {name} policy {arn}"), e))?;
+    Ok(())
+}
+
+/// Delete the role after what IAM requires gone first: its inline policies and attachments.
+pub async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
+    let Some(live) = read(client, name).await? else {
+        return Ok(());
+    };
+    for policy_name in live.spec.inline_policies.keys() {
+        client
+            .delete_role_policy()
+            .role_name(name)
+            .policy_name(policy_name)
+            .send()
+            .await
+            .map_err(|e| {
+                aws_error(
+                    "DeleteRolePolicy",
+                    format!("role {name} policy {policy_name}"),
+                    e,
+                )
+            })?;
+    }
+    for arn in &live.spec.managed_policy_arns {
+        detach(client, name, arn).await?;
+    }
+    match client.delete_role().role_name(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = aws_error("DeleteRole", what(name), e);
+            if e.class == ErrorClass::NotFound {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_encoded_and_plain_documents_parse_the_same() {
+        let plain = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        let encoded: String =
+            percent_encoding::utf8_percent_encode(plain, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        assert_eq!(
+            parse_document(plain).unwrap(),
+            parse_document(&encoded).unwrap()
+        );
+    }
+}

@@ -1,0 +1,176 @@
+//! `log_group`: read (2 calls), create, update retention and tags, delete.
+
+use super::{aws_error, AwsError, ErrorClass};
+use crate::model::log_group::LogGroupSpec;
+use aws_sdk_cloudwatchlogs::Client;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedLogGroup {
+    pub spec: LogGroupSpec,
+    pub arn: String,
+}
+
+impl ObservedLogGroup {
+    pub fn outputs(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            ("name".to_string(), self.spec.name.clone()),
+            ("arn".to_string(), self.arn.clone()),
+        ])
+    }
+}
+
+fn what(name: &str) -> String {
+    format!("log group {name}")
+}
+
+/// The ARN without the `:*` suffix DescribeLogGroups puts on it, as tagging APIs want it.
+fn bare_arn(arn: &str) -> String {
+    arn.strip_suffix(":*").unwrap_or(arn).to_string()
+}
+
+pub async fn read(client: &Client, name: &str) -> Result<Option<ObservedLogGroup>, AwsError> {
+    let out = client
+        .describe_log_groups()
+        .log_group_name_prefix(name)
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeLogGroups", what(name), e))?;
+    let Some(group) = out
+        .log_groups()
+        .iter()
+        .find(|g| g.log_group_name.as_deref() == Some(name))
+    else {
+        return Ok(None);
+    };
+    let arn = bare_arn(group.arn.as_deref().unwrap_or_default());
+    let tags = client
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .map_err(|e| aws_error("ListTagsForResource", what(name), e))?
+        .tags
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    Ok(Some(ObservedLogGroup {
+        spec: LogGroupSpec {
+            name: name.to_string(),
+            retention_days: group.retention_in_days,
+            kms_key_arn: group.kms_key_id.clone(),
+            tags,
+        },
+        arn,
+    }))
+}
+
+pub fn replacement_reasons(desired: &LogGroupSpec, observed: &LogGroupSpec) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if desired.name != observed.name {
+        reasons.push("name".to_string());
+    }
+    if desired.kms_key_arn != observed.kms_key_arn {
+        reasons.push("kms_key_arn".to_string());
+    }
+    reasons
+}
+
+pub async fn create(client: &Client, spec: &LogGroupSpec) -> Result<(), AwsError> {
+    let name = &spec.name;
+    let r = client
+        .create_log_group()
+        .log_group_name(name)
+        .set_kms_key_id(spec.kms_key_arn.clone())
+        .set_tags(
+            Some(spec.tags.clone().into_iter().collect())
+                .filter(|t: &std::collections::HashMap<_, _>| !t.is_empty()),
+        )
+        .send()
+        .await;
+    if let Err(e) = r {
+        return Err(aws_error("CreateLogGroup", what(name), e));
+    }
+    if let Some(days) = spec.retention_days {
+        put_retention(client, name, days).await?;
+    }
+    Ok(())
+}
+
+async fn put_retention(client: &Client, name: &str, days: i32) -> Result<(), AwsError> {
+    client
+        .put_retention_policy()
+        .log_group_name(name)
+        .retention_in_days(days)
+        .send()
+        .await
+        .map_err(|e| aws_error("PutRetentionPolicy", what(name), e))?;
+    Ok(())
+}
+
+pub async fn update(
+    client: &Client,
+    desired: &LogGroupSpec,
+    current: &ObservedLogGroup,
+) -> Result<(), AwsError> {
+    let name = &desired.name;
+    if desired.retention_days != current.spec.retention_days {
+        match desired.retention_days {
+            Some(days) => put_retention(client, name, days).await?,
+            None => {
+                client
+                    .delete_retention_policy()
+                    .log_group_name(name)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("DeleteRetentionPolicy", what(name), e))?;
+            }
+        }
+    }
+    let removed: Vec<String> = current
+        .spec
+        .tags
+        .keys()
+        .filter(|k| !desired.tags.contains_key(*k))
+        .cloned()
+        .collect();
+    if !removed.is_empty() {
+        client
+            .untag_resource()
+            .resource_arn(&current.arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| aws_error("UntagResource", what(name), e))?;
+    }
+    let changed: std::collections::HashMap<String, String> = desired
+        .tags
+        .iter()
+        .filter(|(k, v)| current.spec.tags.get(*k) != Some(v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !changed.is_empty() {
+        client
+            .tag_resource()
+            .resource_arn(&current.arn)
+            .set_tags(Some(changed))
+            .send()
+            .await
+            .map_err(|e| aws_error("TagResource", what(name), e))?;
+    }
+    Ok(())
+}
+
+pub async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
+    match client.delete_log_group().log_group_name(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = aws_error("DeleteLogGroup", what(name), e);
+            if e.class == ErrorClass::NotFound {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
