@@ -1,13 +1,248 @@
-//! Stack + environment YAML → [`crate::model::Desired`], with every problem reported at once.
-//! TEMPORARY stub until the loader lands from its branch.
+//! Stack + environment YAML → [`crate::model::Desired`], with every problem reported at once, each with
+//! its file, line, column and field.
 
-#[derive(Debug)]
-pub struct Diagnostics(pub Vec<String>);
-impl std::fmt::Display for Diagnostics {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0.join("\n"))
+mod diagnostics;
+mod environment;
+mod resolve;
+mod stack;
+mod yaml;
+
+pub use diagnostics::{Diagnostic, Diagnostics};
+
+use crate::model::{
+    bucket::BucketSpec, log_group::LogGroupSpec, role::RoleSpec, table::TableSpec, Desired,
+    DesiredResource, ResourceAddress, ResourceKind, ResourceSpec, SourceLocation, TAG_ADDRESS,
+    TAG_ENV, TAG_STACK,
+};
+use diagnostics::Collector;
+use marked_yaml::Node;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// `--env dev` → `<root>/environments/dev.yaml`; anything with a `/` or a YAML extension is a path.
+pub fn environment_path(env: &str, root: &Path) -> PathBuf {
+    if env.contains('/') || env.ends_with(".yaml") || env.ends_with(".yml") {
+        root.join(env)
+    } else {
+        root.join("environments").join(format!("{env}.yaml"))
     }
 }
-pub fn load(_env: &str, _root: &std::path::Path) -> Result<crate::model::Desired, Diagnostics> {
-    Err(Diagnostics(vec!["not yet".into()]))
+
+/// How a path is shown: relative to the project root when it is under it.
+fn shown(path: &Path, root: &Path) -> PathBuf {
+    path.strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Load and fully validate an environment and the stack it names. No AWS calls.
+pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
+    let env_path = environment_path(env, root);
+    let mut c = Collector::default();
+    c.sources.files.push(shown(&env_path, root));
+    let fail = |c: Collector| Diagnostics(c.found);
+
+    let Some(env_root) = yaml::read(&env_path, 0, &mut c) else {
+        return Err(fail(c));
+    };
+    let Some(env) = environment::parse(&env_root, &mut c) else {
+        return Err(fail(c));
+    };
+    // The stack lives beside environments/: <env file>/../../stacks/<stack>/stack.yaml.
+    let project = env_path.parent().and_then(Path::parent).unwrap_or(root);
+    let stack_path = project.join("stacks").join(&env.stack.0).join("stack.yaml");
+    c.sources.files.push(shown(&stack_path, root));
+    let Some(stack_root) = yaml::read(&stack_path, 1, &mut c) else {
+        return Err(fail(c));
+    };
+    let Some(stack) = stack::parse(&stack_root, &mut c) else {
+        return Err(fail(c));
+    };
+    if stack.stack.0 != env.stack.0 {
+        c.at(
+            &stack.stack.1,
+            "stack",
+            format!(
+                "this file declares stack `{}` but the environment asks for `{}`",
+                stack.stack.0, env.stack.0
+            ),
+        );
+    }
+
+    let params = resolve::parameter_values(&stack.parameters, &env.parameters, &env_root, &mut c);
+    let kinds: BTreeMap<String, ResourceKind> = stack
+        .resources
+        .iter()
+        .map(|r| (r.name.clone(), r.kind))
+        .collect();
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut built: BTreeMap<String, DesiredResource> = BTreeMap::new();
+    for decl in &stack.resources {
+        let field = yaml::join(&["resources", &decl.name, "properties"]);
+        let properties = resolve::substitute_params(&decl.properties, &params, &field, &mut c);
+        let mut deps = resolve::resource_references(&properties, &kinds, &field, &mut c);
+        for (dep, span) in &decl.depends_on {
+            if kinds.contains_key(dep) {
+                deps.insert(dep.clone());
+            } else {
+                c.at(
+                    span,
+                    yaml::join(&["resources", &decl.name, "depends_on"]),
+                    format!("no resource `{dep}` in the stack"),
+                );
+            }
+        }
+        if deps.contains(&decl.name) {
+            c.at(
+                &decl.span,
+                yaml::join(&["resources", &decl.name]),
+                format!(
+                    "dependency cycle: {0} -> {0} (it references itself)",
+                    decl.name
+                ),
+            );
+            deps.remove(&decl.name);
+        }
+        edges.insert(decl.name.clone(), deps.clone());
+        let address = ResourceAddress::new(decl.kind, decl.name.clone());
+        let tags = [
+            (TAG_STACK, env.stack.0.as_str()),
+            (TAG_ENV, env.name.as_str()),
+            (TAG_ADDRESS, &address.to_string()),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()));
+        let Some(value) = build_spec(decl.kind, &properties, &field, &tags, &mut c) else {
+            continue;
+        };
+        let location = location(&decl.properties, &c);
+        built.insert(
+            decl.name.clone(),
+            DesiredResource {
+                address,
+                properties: value,
+                depends_on: deps
+                    .iter()
+                    .filter_map(|d| kinds.get(d).map(|k| ResourceAddress::new(*k, d.clone())))
+                    .collect(),
+                location,
+            },
+        );
+    }
+    let order = resolve::order(&stack.resources, &edges, &mut c);
+
+    let mut outputs = BTreeMap::new();
+    for (name, node) in &stack.outputs {
+        let field = yaml::join(&["outputs", name]);
+        let value = resolve::substitute_params(node, &params, &field, &mut c);
+        resolve::resource_references(&value, &kinds, &field, &mut c);
+        match value {
+            Node::Scalar(s) => {
+                outputs.insert(name.clone(), s.as_str().to_string());
+            }
+            other => c.at(other.span(), field, "an output must be a string template"),
+        }
+    }
+
+    if !c.found.is_empty() {
+        return Err(fail(c));
+    }
+    Ok(Desired {
+        stack: env.stack.0,
+        environment: env.name,
+        region: env.region,
+        account_id: env.account_id,
+        backend: env.backend,
+        resources: order.iter().filter_map(|n| built.remove(n)).collect(),
+        outputs,
+        sources: vec![env_path, stack_path],
+    })
+}
+
+fn location(node: &Node, c: &Collector) -> SourceLocation {
+    let (line, column, source) = node
+        .span()
+        .start()
+        .map(|m| (m.line(), m.column(), m.source()))
+        .unwrap_or((1, 1, 1));
+    SourceLocation {
+        file: c.sources.files.get(source).cloned().unwrap_or_default(),
+        line,
+        column,
+    }
+}
+
+/// Deserialise and validate the kind's spec; merge the engine's tags; JSON for the model.
+fn build_spec(
+    kind: ResourceKind,
+    node: &Node,
+    field: &str,
+    tags: &[(String, String); 3],
+    c: &mut Collector,
+) -> Option<serde_json::Value> {
+    match kind {
+        ResourceKind::DynamodbTable => typed::<TableSpec>(node, field, tags, c),
+        ResourceKind::S3Bucket => typed::<BucketSpec>(node, field, tags, c),
+        ResourceKind::IamRole => typed::<RoleSpec>(node, field, tags, c),
+        ResourceKind::LogGroup => typed::<LogGroupSpec>(node, field, tags, c),
+    }
+}
+
+fn typed<S: ResourceSpec>(
+    node: &Node,
+    field: &str,
+    tags: &[(String, String); 3],
+    c: &mut Collector,
+) -> Option<serde_json::Value> {
+    let mut spec: S = match marked_yaml::from_node(node) {
+        Ok(spec) => spec,
+        Err(e) => {
+            let path = e
+                .path()
+                .filter(|p| !p.is_empty() && *p != ".")
+                .map(str::to_string);
+            let at = match (e.start_mark(), &path) {
+                (Some(m), _) => marked_yaml::Span::new_start(m),
+                (None, Some(p)) => {
+                    *yaml::locate(node, &p.split('.').map(str::to_string).collect::<Vec<_>>())
+                        .span()
+                }
+                (None, None) => *node.span(),
+            };
+            let full = yaml::join(&[field, path.as_deref().unwrap_or("")]);
+            c.at(&at, full, e.into_inner().to_string());
+            return None;
+        }
+    };
+    for problem in spec.validate() {
+        let at = *yaml::locate(node, &problem.path).span();
+        let path: Vec<&str> = problem.path.iter().map(String::as_str).collect();
+        c.at(&at, yaml::join(&[field, &path.join(".")]), problem.message);
+    }
+    if let Some(map) = spec.tags_mut() {
+        let reserved: Vec<String> = map
+            .keys()
+            .filter(|k| k.starts_with("dtr:"))
+            .cloned()
+            .collect();
+        for key in reserved {
+            let at = *yaml::locate(node, &["tags".to_string(), key.clone()]).span();
+            c.at(
+                &at,
+                yaml::join(&[field, "tags", &key]),
+                "tag keys starting with `dtr:` are reserved for dtr's own tags",
+            );
+        }
+        map.extend(tags.iter().cloned());
+    }
+    match serde_json::to_value(&spec) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            c.at(
+                node.span(),
+                field,
+                format!("cannot represent the properties: {e}"),
+            );
+            None
+        }
+    }
 }
