@@ -97,33 +97,20 @@ fn render_change(out: &mut String, change: &ResourceChange, style: Style) {
         header,
         reason
     );
-    let width = change
-        .attributes
-        .iter()
-        .map(|a| a.path.len())
-        .max()
-        .unwrap_or(0);
     for attr in &change.attributes {
-        let _ = writeln!(
-            out,
-            "      {}",
-            render_attribute(attr, width, change.action, style)
-        );
+        let _ = writeln!(out, "      {}", render_attribute(attr, style));
     }
     out.push('\n');
 }
 
-fn render_attribute(attr: &AttributeChange, width: usize, action: Action, style: Style) -> String {
+fn render_attribute(attr: &AttributeChange, style: Style) -> String {
     let after = if attr.after_unknown {
         "(known after apply)".to_string()
     } else {
         attr.after.as_ref().map(value).unwrap_or_default()
     };
-    let path = format!("{:width$}", attr.path);
+    let path = &attr.path;
     let line = match (&attr.before, &attr.after) {
-        (None, Some(_)) if action == Action::Create => {
-            format!("{} {path} = {after}", style.action(Action::Create, "+"))
-        }
         (None, Some(_)) => format!("{} {path} = {after}", style.action(Action::Create, "+")),
         (Some(b), None) => format!(
             "{} {path} = {}",
