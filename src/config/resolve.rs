@@ -11,11 +11,11 @@ use marked_yaml::{Node, Span};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Every declared parameter's value: the environment's, else the default. Reports unknown, missing
-/// and mistyped values.
+/// (at `anchor`, the environment's `parameters` key) and mistyped values.
 pub fn parameter_values(
     decls: &[ParameterDecl],
     given: &[(String, Span, Node)],
-    env_root: &Node,
+    anchor: &Span,
     c: &mut Collector,
 ) -> BTreeMap<String, Node> {
     let mut values = BTreeMap::new();
@@ -52,7 +52,7 @@ pub fn parameter_values(
                 values.insert(decl.name.clone(), default.clone());
             }
             (None, false) => c.at(
-                env_root.span(),
+                anchor,
                 join(&["parameters", &decl.name]),
                 format!(
                     "missing value for parameter `{}` ({}), which has no default",
