@@ -20,9 +20,17 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(global: &GlobalArgs) -> Self {
-        Context {
-            root: global.chdir.clone(),
+    /// Work from the project directory (`--chdir`), as `terraform -chdir` does: every relative path in
+    /// the configuration (function sources included) is relative to it.
+    pub fn new(global: &GlobalArgs) -> Result<Self, Error> {
+        std::env::set_current_dir(&global.chdir).map_err(|e| {
+            Error::Refused(format!(
+                "cannot use {} as the project directory: {e}",
+                global.chdir.display()
+            ))
+        })?;
+        Ok(Context {
+            root: PathBuf::from("."),
             aws: AwsOptions {
                 endpoint_url: global.endpoint_url.clone(),
                 region: global.region.clone(),
@@ -30,7 +38,7 @@ impl Context {
                 ca_bundle: global.ca_bundle.clone(),
             },
             printer: Printer::detect(global.quiet),
-        }
+        })
     }
 
     pub fn load(&self, env: &str) -> Result<Desired, Error> {

@@ -78,7 +78,7 @@ pub fn render_error(error: &Error) -> String {
 }
 
 pub async fn run(cli: Cli) -> Result<Outcome, Error> {
-    let ctx = common::Context::new(&cli.global);
+    let ctx = common::Context::new(&cli.global)?;
     match cli.command {
         Command::Validate(env) => validate::run(&ctx, &env.env),
         Command::Bootstrap(env) => bootstrap::run(&ctx, &env.env).await,

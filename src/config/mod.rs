@@ -10,9 +10,9 @@ mod yaml;
 pub use diagnostics::{Diagnostic, Diagnostics};
 
 use crate::model::{
-    bucket::BucketSpec, log_group::LogGroupSpec, role::RoleSpec, table::TableSpec, Desired,
-    DesiredResource, ResourceAddress, ResourceKind, ResourceSpec, SourceLocation, TAG_ADDRESS,
-    TAG_ENV, TAG_STACK,
+    bucket::BucketSpec, function::FunctionSpec, log_group::LogGroupSpec, role::RoleSpec,
+    table::TableSpec, Desired, DesiredResource, ResourceAddress, ResourceKind, ResourceSpec,
+    SourceLocation, TAG_ADDRESS, TAG_ENV, TAG_STACK,
 };
 use diagnostics::Collector;
 use marked_yaml::Node;
@@ -119,7 +119,11 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
             (TAG_ADDRESS, &address.to_string()),
         ]
         .map(|(k, v)| (k.to_string(), v.to_string()));
-        let Some(value) = build_spec(decl.kind, &properties, &field, &tags, &mut c) else {
+        let dirs = StackDir {
+            real: stack_path.parent().unwrap_or(root).to_path_buf(),
+            shown: shown(stack_path.parent().unwrap_or(root), root),
+        };
+        let Some(value) = build_spec(decl.kind, &properties, &field, &tags, &dirs, &mut c) else {
             continue;
         };
         let location = location(&decl.properties, &c);
@@ -185,13 +189,59 @@ fn build_spec(
     node: &Node,
     field: &str,
     tags: &[(String, String); 3],
+    stack_dir: &StackDir,
     c: &mut Collector,
 ) -> Option<serde_json::Value> {
     match kind {
+        ResourceKind::LambdaFunction => {
+            let mut value = typed::<FunctionSpec>(node, field, tags, c)?;
+            package_function(&mut value, node, field, stack_dir, c)?;
+            Some(value)
+        }
         ResourceKind::DynamodbTable => typed::<TableSpec>(node, field, tags, c),
         ResourceKind::S3Bucket => typed::<BucketSpec>(node, field, tags, c),
         ResourceKind::IamRole => typed::<RoleSpec>(node, field, tags, c),
         ResourceKind::LogGroup => typed::<LogGroupSpec>(node, field, tags, c),
+    }
+}
+
+/// The stack's directory as read, and as shown (relative to the project root, which is the working
+/// directory when commands run).
+struct StackDir {
+    real: PathBuf,
+    shown: PathBuf,
+}
+
+/// Resolve a function's `source` against the stack's directory and record its package hash, so the
+/// plan can tell whether the code changed.
+fn package_function(
+    value: &mut serde_json::Value,
+    node: &Node,
+    field: &str,
+    stack_dir: &StackDir,
+    c: &mut Collector,
+) -> Option<()> {
+    let source = value
+        .get("source")
+        .and_then(|s| s.as_str())
+        .unwrap_or_default()
+        .to_string();
+    match crate::provider::package::build(&stack_dir.real.join(&source)) {
+        Ok(package) => {
+            let shown = stack_dir.shown.join(&source);
+            value["source"] = serde_json::Value::String(shown.to_string_lossy().into_owned());
+            value["code_sha256"] = serde_json::Value::String(package.sha256);
+            Some(())
+        }
+        Err(e) => {
+            let at = *yaml::locate(node, &["source".to_string()]).span();
+            c.at(
+                &at,
+                yaml::join(&[field, "source"]),
+                format!("cannot package the function: {e}"),
+            );
+            None
+        }
     }
 }
 

@@ -11,6 +11,7 @@ pub enum ResourceKind {
     S3Bucket,
     IamRole,
     LogGroup,
+    LambdaFunction,
 }
 
 impl ResourceKind {
@@ -19,6 +20,7 @@ impl ResourceKind {
         ResourceKind::S3Bucket,
         ResourceKind::IamRole,
         ResourceKind::LogGroup,
+        ResourceKind::LambdaFunction,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -27,6 +29,7 @@ impl ResourceKind {
             ResourceKind::S3Bucket => "s3_bucket",
             ResourceKind::IamRole => "iam_role",
             ResourceKind::LogGroup => "log_group",
+            ResourceKind::LambdaFunction => "lambda_function",
         }
     }
 
@@ -40,7 +43,8 @@ impl ResourceKind {
             ResourceKind::DynamodbTable
             | ResourceKind::S3Bucket
             | ResourceKind::IamRole
-            | ResourceKind::LogGroup => &["name", "arn"],
+            | ResourceKind::LogGroup
+            | ResourceKind::LambdaFunction => &["name", "arn"],
         }
     }
 }

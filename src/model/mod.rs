@@ -2,6 +2,7 @@
 
 pub mod address;
 pub mod bucket;
+pub mod function;
 pub mod log_group;
 pub mod policy;
 pub mod reference;
@@ -131,6 +132,15 @@ impl ResourceSpec for role::RoleSpec {
 impl ResourceSpec for log_group::LogGroupSpec {
     fn validate(&self) -> Vec<FieldError> {
         log_group::LogGroupSpec::validate(self)
+    }
+    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
+        Some(&mut self.tags)
+    }
+}
+
+impl ResourceSpec for function::FunctionSpec {
+    fn validate(&self) -> Vec<FieldError> {
+        function::FunctionSpec::validate(self)
     }
     fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
         Some(&mut self.tags)

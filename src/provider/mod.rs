@@ -4,7 +4,9 @@
 pub mod aws;
 pub mod dynamodb;
 pub mod iam;
+pub mod lambda;
 pub mod logs;
+pub mod package;
 pub mod resources;
 pub mod s3;
 pub mod s3_bucket;

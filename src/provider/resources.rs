@@ -3,9 +3,10 @@
 
 use super::aws::Clients;
 use super::dynamodb::{self, ObservedTable, TableError};
-use super::{iam, logs, s3_bucket, AwsError};
+use super::{iam, lambda, logs, package, s3_bucket, AwsError};
 use crate::exec::retry::WaitError;
 use crate::model::bucket::BucketSpec;
+use crate::model::function::FunctionSpec;
 use crate::model::log_group::LogGroupSpec;
 use crate::model::role::RoleSpec;
 use crate::model::table::TableSpec;
@@ -51,6 +52,8 @@ pub enum ResourceError {
     Refused(String),
     #[error("invalid properties: {0}")]
     Invalid(String),
+    #[error(transparent)]
+    Package(#[from] package::PackageError),
 }
 
 impl From<TableError> for ResourceError {
@@ -99,6 +102,27 @@ fn log_group_observed(g: logs::ObservedLogGroup) -> Observed {
     }
 }
 
+fn function_observed(f: lambda::ObservedFunction) -> Observed {
+    let mut properties = to_value(&f.spec);
+    if !f.reports_logging {
+        properties["dtr:logging_unreported"] = Value::Bool(true);
+    }
+    Observed {
+        physical_id: f.spec.name.clone(),
+        outputs: f.outputs(),
+        properties,
+    }
+}
+
+impl From<lambda::FunctionError> for ResourceError {
+    fn from(e: lambda::FunctionError) -> Self {
+        match e {
+            lambda::FunctionError::Aws(e) => ResourceError::Aws(e),
+            lambda::FunctionError::Wait(e) => ResourceError::Wait(e),
+        }
+    }
+}
+
 fn bucket_observed(spec: BucketSpec) -> Observed {
     Observed {
         physical_id: spec.name.clone(),
@@ -121,7 +145,8 @@ pub fn physical_id(kind: ResourceKind, props: &Value) -> Option<String> {
         ResourceKind::DynamodbTable
         | ResourceKind::S3Bucket
         | ResourceKind::IamRole
-        | ResourceKind::LogGroup => props
+        | ResourceKind::LogGroup
+        | ResourceKind::LambdaFunction => props
             .get("name")
             .and_then(Value::as_str)
             .filter(|n| !crate::model::reference::has_resource_reference(n))
@@ -147,6 +172,9 @@ pub async fn read(
         ResourceKind::LogGroup => logs::read(&clients.logs, physical_id)
             .await?
             .map(log_group_observed),
+        ResourceKind::LambdaFunction => lambda::read(&clients.lambda, physical_id)
+            .await?
+            .map(function_observed),
     })
 }
 
@@ -226,6 +254,29 @@ pub fn compare(
             desired,
             observed,
         ),
+        ResourceKind::LambdaFunction => {
+            // Where the endpoint did not report logging settings, they cannot be compared.
+            let mut observed = observed.cloned();
+            let unreported = observed
+                .as_mut()
+                .and_then(|o| o.properties.as_object_mut())
+                .and_then(|p| p.remove("dtr:logging_unreported"))
+                .is_some();
+            let normalize: fn(&mut FunctionSpec, &FunctionSpec) = if unreported {
+                |have, want| lambda::normalize_observed(have, want, false)
+            } else {
+                |have, want| lambda::normalize_observed(have, want, true)
+            };
+            compare_with(
+                Rules {
+                    canonical: FunctionSpec::clone,
+                    normalize_observed: normalize,
+                    replacement_reasons: lambda::replacement_reasons,
+                },
+                desired,
+                observed.as_ref(),
+            )
+        }
     }
 }
 
@@ -254,6 +305,12 @@ pub async fn create(
         ResourceKind::LogGroup => {
             let spec: LogGroupSpec = typed(props)?;
             logs::create(&clients.logs, &spec).await?;
+            reread(clients, kind, &spec.name).await
+        }
+        ResourceKind::LambdaFunction => {
+            let spec: FunctionSpec = typed(props)?;
+            let package = package::build(std::path::Path::new(&spec.source))?;
+            lambda::create(&clients.lambda, &spec, &package).await?;
             reread(clients, kind, &spec.name).await
         }
     }
@@ -295,6 +352,18 @@ pub async fn update(
             logs::update(&clients.logs, &spec, &live).await?;
             reread(clients, kind, &spec.name).await
         }
+        ResourceKind::LambdaFunction => {
+            let spec: FunctionSpec = typed(props)?;
+            let package = package::build(std::path::Path::new(&spec.source))?;
+            let Some(live) = lambda::read(&clients.lambda, &spec.name).await? else {
+                return Err(ResourceError::Refused(format!(
+                    "function {} disappeared",
+                    spec.name
+                )));
+            };
+            lambda::update(&clients.lambda, &spec, &live, &package).await?;
+            reread(clients, kind, &spec.name).await
+        }
     }
 }
 
@@ -315,6 +384,7 @@ pub async fn delete(
             }),
         ResourceKind::IamRole => Ok(iam::delete(&clients.iam, physical_id).await?),
         ResourceKind::LogGroup => Ok(logs::delete(&clients.logs, physical_id).await?),
+        ResourceKind::LambdaFunction => Ok(lambda::delete(&clients.lambda, physical_id).await?),
     }
 }
 

@@ -1,0 +1,326 @@
+//! `lambda_function`: read in one call (GetFunction: configuration and tags), create with retries while
+//! a new role propagates, update code and configuration separately, each waiting for
+//! `LastUpdateStatus` before the next (Terraform provider issues #29828, #5154), delete.
+
+use super::package::Package;
+use super::{aws_error, AwsError, ErrorClass};
+use crate::exec::retry::{Backoff, Poll, WaitError, Waiter};
+use crate::model::function::{Architecture, FunctionSpec, LogFormat};
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types as lambda;
+use aws_sdk_lambda::Client;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedFunction {
+    pub spec: FunctionSpec,
+    pub arn: String,
+    /// Whether the endpoint reported a `LoggingConfig` at all (AWS always does; moto does not).
+    pub reports_logging: bool,
+}
+
+impl ObservedFunction {
+    pub fn outputs(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            ("name".to_string(), self.spec.name.clone()),
+            ("arn".to_string(), self.arn.clone()),
+        ])
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FunctionError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error(transparent)]
+    Wait(#[from] WaitError),
+}
+
+fn what(name: &str) -> String {
+    format!("function {name}")
+}
+
+/// How long a new role may take to become assumable by Lambda (IAM is eventually consistent).
+const ROLE_PROPAGATION: Duration = Duration::from_secs(120);
+
+/// A create or update may run into IAM propagation or an update still in progress: both pass with time.
+fn is_eventually_consistent(e: &AwsError) -> bool {
+    let message = e.message.to_lowercase();
+    (e.code.as_deref() == Some("InvalidParameterValueException")
+        && message.contains("cannot be assumed"))
+        || e.code.as_deref() == Some("ResourceConflictException")
+        || e.class == ErrorClass::Throttled
+}
+
+async fn retrying<T, F, Fut>(mut call: F) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AwsError>>,
+{
+    let start = std::time::Instant::now();
+    let mut attempt = 0;
+    loop {
+        match call().await {
+            Err(e) if is_eventually_consistent(&e) && start.elapsed() < ROLE_PROPAGATION => {
+                tokio::time::sleep(Backoff::DEFAULT.delay(attempt)).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+pub async fn read(client: &Client, name: &str) -> Result<Option<ObservedFunction>, AwsError> {
+    let out = match client.get_function().function_name(name).send().await {
+        Ok(out) => out,
+        Err(e) => {
+            let e = aws_error("GetFunction", what(name), e);
+            return if e.class == ErrorClass::NotFound {
+                Ok(None)
+            } else {
+                Err(e)
+            };
+        }
+    };
+    let Some(c) = out.configuration else {
+        return Ok(None);
+    };
+    let logging = c.logging_config.as_ref();
+    let spec = FunctionSpec {
+        name: c.function_name.clone().unwrap_or_else(|| name.to_string()),
+        runtime: c
+            .runtime
+            .as_ref()
+            .map(|r| r.as_str().to_string())
+            .unwrap_or_default(),
+        handler: c.handler.clone().unwrap_or_default(),
+        source: String::new(),
+        role_arn: c.role.clone().unwrap_or_default(),
+        memory_mb: c.memory_size.unwrap_or(128),
+        timeout_seconds: c.timeout.unwrap_or(3),
+        environment: c
+            .environment
+            .as_ref()
+            .and_then(|e| e.variables.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
+        log_group: logging.and_then(|l| l.log_group.clone()),
+        log_format: match logging.and_then(|l| l.log_format.as_ref()) {
+            Some(lambda::LogFormat::Text) => LogFormat::Text,
+            _ => LogFormat::Json,
+        },
+        architecture: match c.architectures().first() {
+            Some(lambda::Architecture::Arm64) => Architecture::Arm64,
+            _ => Architecture::X86_64,
+        },
+        description: c.description.clone().filter(|d| !d.is_empty()),
+        tags: out.tags.unwrap_or_default().into_iter().collect(),
+        code_sha256: c.code_sha256.clone(),
+    };
+    Ok(Some(ObservedFunction {
+        spec,
+        arn: c.function_arn.clone().unwrap_or_default(),
+        reports_logging: logging.is_some(),
+    }))
+}
+
+/// `source` is dtr's own (where the code comes from); where the endpoint does not report logging
+/// settings, they cannot be compared and are taken as asked.
+pub fn normalize_observed(
+    observed: &mut FunctionSpec,
+    desired: &FunctionSpec,
+    reports_logging: bool,
+) {
+    observed.source = desired.source.clone();
+    if !reports_logging {
+        observed.log_group = desired.log_group.clone();
+        observed.log_format = desired.log_format;
+    }
+}
+
+pub fn replacement_reasons(desired: &FunctionSpec, observed: &FunctionSpec) -> Vec<String> {
+    if desired.name != observed.name {
+        vec!["name".to_string()]
+    } else {
+        Vec::new()
+    }
+}
+
+fn logging(spec: &FunctionSpec) -> lambda::LoggingConfig {
+    lambda::LoggingConfig::builder()
+        .log_format(lambda::LogFormat::from(spec.log_format.as_str()))
+        .set_log_group(spec.log_group.clone())
+        .build()
+}
+
+fn environment(spec: &FunctionSpec) -> lambda::Environment {
+    lambda::Environment::builder()
+        .set_variables(Some(spec.environment.clone().into_iter().collect()))
+        .build()
+}
+
+pub async fn create(
+    client: &Client,
+    spec: &FunctionSpec,
+    package: &Package,
+) -> Result<(), FunctionError> {
+    let name = &spec.name;
+    retrying(|| async {
+        client
+            .create_function()
+            .function_name(name)
+            .runtime(lambda::Runtime::from(spec.runtime.as_str()))
+            .role(&spec.role_arn)
+            .handler(&spec.handler)
+            .code(
+                lambda::FunctionCode::builder()
+                    .zip_file(Blob::new(package.bytes.clone()))
+                    .build(),
+            )
+            .set_description(spec.description.clone())
+            .timeout(spec.timeout_seconds)
+            .memory_size(spec.memory_mb)
+            .environment(environment(spec))
+            .architectures(lambda::Architecture::from(spec.architecture.as_str()))
+            .logging_config(logging(spec))
+            .set_tags(Some(
+                spec.tags.clone().into_iter().collect::<HashMap<_, _>>(),
+            ))
+            .publish(false)
+            .send()
+            .await
+            .map_err(|e| aws_error("CreateFunction", what(name), e))
+    })
+    .await?;
+    wait_ready(client, name).await?;
+    Ok(())
+}
+
+/// Wait until the function is Active and its last update finished.
+pub async fn wait_ready(client: &Client, name: &str) -> Result<(), WaitError> {
+    Waiter::TABLE
+        .wait(&format!("function {name} to be ready"), || async {
+            let c = client
+                .get_function_configuration()
+                .function_name(name)
+                .send()
+                .await
+                .map_err(|e| aws_error("GetFunctionConfiguration", what(name), e))?;
+            let active = c.state.as_ref().is_none_or(|s| *s == lambda::State::Active);
+            let updated = c
+                .last_update_status
+                .as_ref()
+                .is_none_or(|s| *s != lambda::LastUpdateStatus::InProgress);
+            Ok(if active && updated {
+                Poll::Ready(())
+            } else {
+                Poll::Pending(format!(
+                    "state {:?}, last update {:?}",
+                    c.state, c.last_update_status
+                ))
+            })
+        })
+        .await
+}
+
+pub async fn update(
+    client: &Client,
+    desired: &FunctionSpec,
+    current: &ObservedFunction,
+    package: &Package,
+) -> Result<(), FunctionError> {
+    let name = &desired.name;
+    let now = &current.spec;
+    if now.code_sha256.as_deref() != Some(package.sha256.as_str())
+        || desired.architecture != now.architecture
+    {
+        retrying(|| async {
+            client
+                .update_function_code()
+                .function_name(name)
+                .zip_file(Blob::new(package.bytes.clone()))
+                .architectures(lambda::Architecture::from(desired.architecture.as_str()))
+                .send()
+                .await
+                .map_err(|e| aws_error("UpdateFunctionCode", what(name), e))
+        })
+        .await?;
+        wait_ready(client, name).await?;
+    }
+    let config_changed = desired.runtime != now.runtime
+        || desired.handler != now.handler
+        || desired.role_arn != now.role_arn
+        || desired.memory_mb != now.memory_mb
+        || desired.timeout_seconds != now.timeout_seconds
+        || desired.environment != now.environment
+        || desired.description != now.description
+        || desired.log_group != now.log_group
+        || desired.log_format != now.log_format;
+    if config_changed {
+        retrying(|| async {
+            client
+                .update_function_configuration()
+                .function_name(name)
+                .runtime(lambda::Runtime::from(desired.runtime.as_str()))
+                .handler(&desired.handler)
+                .role(&desired.role_arn)
+                .memory_size(desired.memory_mb)
+                .timeout(desired.timeout_seconds)
+                .environment(environment(desired))
+                .description(desired.description.clone().unwrap_or_default())
+                .logging_config(logging(desired))
+                .send()
+                .await
+                .map_err(|e| aws_error("UpdateFunctionConfiguration", what(name), e))
+        })
+        .await?;
+        wait_ready(client, name).await?;
+    }
+    let removed: Vec<String> = now
+        .tags
+        .keys()
+        .filter(|k| !desired.tags.contains_key(*k))
+        .cloned()
+        .collect();
+    if !removed.is_empty() {
+        client
+            .untag_resource()
+            .resource(&current.arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| aws_error("UntagResource", what(name), e))?;
+    }
+    let changed: HashMap<String, String> = desired
+        .tags
+        .iter()
+        .filter(|(k, v)| now.tags.get(*k) != Some(v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !changed.is_empty() {
+        client
+            .tag_resource()
+            .resource(&current.arn)
+            .set_tags(Some(changed))
+            .send()
+            .await
+            .map_err(|e| aws_error("TagResource", what(name), e))?;
+    }
+    Ok(())
+}
+
+pub async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
+    match client.delete_function().function_name(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = aws_error("DeleteFunction", what(name), e);
+            if e.class == ErrorClass::NotFound {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
