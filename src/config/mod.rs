@@ -10,9 +10,14 @@ mod yaml;
 pub use diagnostics::{Diagnostic, Diagnostics};
 
 use crate::model::{
-    bucket::BucketSpec, function::FunctionSpec, log_group::LogGroupSpec, role::RoleSpec,
-    table::TableSpec, Desired, DesiredResource, ResourceAddress, ResourceKind, ResourceSpec,
-    SourceLocation, TAG_ADDRESS, TAG_ENV, TAG_STACK,
+    bucket::BucketSpec,
+    function::FunctionSpec,
+    log_group::LogGroupSpec,
+    monitoring::{AlarmSpec, DashboardSpec, PermissionSpec},
+    role::RoleSpec,
+    table::TableSpec,
+    Desired, DesiredResource, ResourceAddress, ResourceKind, ResourceSpec, SourceLocation,
+    TAG_ADDRESS, TAG_ENV, TAG_STACK,
 };
 use diagnostics::Collector;
 use marked_yaml::Node;
@@ -202,6 +207,9 @@ fn build_spec(
         ResourceKind::S3Bucket => typed::<BucketSpec>(node, field, tags, c),
         ResourceKind::IamRole => typed::<RoleSpec>(node, field, tags, c),
         ResourceKind::LogGroup => typed::<LogGroupSpec>(node, field, tags, c),
+        ResourceKind::LambdaPermission => typed::<PermissionSpec>(node, field, tags, c),
+        ResourceKind::MetricAlarm => typed::<AlarmSpec>(node, field, tags, c),
+        ResourceKind::Dashboard => typed::<DashboardSpec>(node, field, tags, c),
     }
 }
 

@@ -12,6 +12,9 @@ pub enum ResourceKind {
     IamRole,
     LogGroup,
     LambdaFunction,
+    LambdaPermission,
+    MetricAlarm,
+    Dashboard,
 }
 
 impl ResourceKind {
@@ -21,6 +24,9 @@ impl ResourceKind {
         ResourceKind::IamRole,
         ResourceKind::LogGroup,
         ResourceKind::LambdaFunction,
+        ResourceKind::LambdaPermission,
+        ResourceKind::MetricAlarm,
+        ResourceKind::Dashboard,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -30,6 +36,9 @@ impl ResourceKind {
             ResourceKind::IamRole => "iam_role",
             ResourceKind::LogGroup => "log_group",
             ResourceKind::LambdaFunction => "lambda_function",
+            ResourceKind::LambdaPermission => "lambda_permission",
+            ResourceKind::MetricAlarm => "metric_alarm",
+            ResourceKind::Dashboard => "dashboard",
         }
     }
 
@@ -44,8 +53,19 @@ impl ResourceKind {
             | ResourceKind::S3Bucket
             | ResourceKind::IamRole
             | ResourceKind::LogGroup
-            | ResourceKind::LambdaFunction => &["name", "arn"],
+            | ResourceKind::LambdaFunction
+            | ResourceKind::MetricAlarm => &["name", "arn"],
+            ResourceKind::LambdaPermission => &["id"],
+            ResourceKind::Dashboard => &["name"],
         }
+    }
+
+    /// Whether the service takes tags (and so dtr's `dtr:*` ownership tags).
+    pub fn taggable(self) -> bool {
+        !matches!(
+            self,
+            ResourceKind::LambdaPermission | ResourceKind::Dashboard
+        )
     }
 }
 

@@ -4,6 +4,7 @@ pub mod address;
 pub mod bucket;
 pub mod function;
 pub mod log_group;
+pub mod monitoring;
 pub mod policy;
 pub mod reference;
 pub mod role;
@@ -144,5 +145,32 @@ impl ResourceSpec for function::FunctionSpec {
     }
     fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
         Some(&mut self.tags)
+    }
+}
+
+impl ResourceSpec for monitoring::PermissionSpec {
+    fn validate(&self) -> Vec<FieldError> {
+        monitoring::PermissionSpec::validate(self)
+    }
+    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
+        None
+    }
+}
+
+impl ResourceSpec for monitoring::AlarmSpec {
+    fn validate(&self) -> Vec<FieldError> {
+        monitoring::AlarmSpec::validate(self)
+    }
+    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
+        Some(&mut self.tags)
+    }
+}
+
+impl ResourceSpec for monitoring::DashboardSpec {
+    fn validate(&self) -> Vec<FieldError> {
+        monitoring::DashboardSpec::validate(self)
+    }
+    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
+        None
     }
 }

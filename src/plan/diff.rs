@@ -48,8 +48,11 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
         let address = &resource.address;
         let in_state = state.resources.contains_key(address);
         let live = observed.get(address).cloned().flatten();
+        let props = resolve(&resource.properties, &known);
         let adopt = match (in_state, &live) {
             (false, Some(o)) if owned_by(o, desired, address) => true,
+            // Without tags there is no mark of ownership: adopt only what is exactly as configured.
+            (false, Some(o)) if !address.kind.taggable() && identical(address, &props, o) => true,
             (false, Some(o)) => {
                 errors.push(PlanError::NotOwned {
                     address: address.clone(),
@@ -60,7 +63,6 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
             }
             _ => false,
         };
-        let props = resolve(&resource.properties, &known);
         let compared = match resources::compare(address.kind, &props, live.as_ref()) {
             Ok(c) => c,
             Err(error) => {
@@ -161,6 +163,11 @@ fn owned_by(observed: &Observed, desired: &Desired, address: &ResourceAddress) -
     tags.get(TAG_STACK) == Some(&desired.stack)
         && tags.get(TAG_ENV) == Some(&desired.environment)
         && tags.get(TAG_ADDRESS) == Some(&address.to_string())
+}
+
+fn identical(address: &ResourceAddress, props: &Value, observed: &Observed) -> bool {
+    resources::compare(address.kind, props, Some(observed))
+        .is_ok_and(|c| c.replace_reasons.is_empty() && c.observed.as_ref() == Some(&c.desired))
 }
 
 /// Substitute every `${resource.*}` whose value is known now; the rest stay for apply time.

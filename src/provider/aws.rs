@@ -33,6 +33,7 @@ pub enum ConnectError {
 /// One client per service dtr talks to, all sharing one configuration.
 #[derive(Debug, Clone)]
 pub struct Clients {
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub iam: aws_sdk_iam::Client,
     pub lambda: aws_sdk_lambda::Client,
@@ -74,6 +75,7 @@ impl Clients {
             .force_path_style(path_style)
             .build();
         Ok(Clients {
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
             dynamodb: aws_sdk_dynamodb::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),
             lambda: aws_sdk_lambda::Client::new(&config),

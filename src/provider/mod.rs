@@ -2,9 +2,11 @@
 //! SDK errors are classified once, here, into [`ErrorClass`].
 
 pub mod aws;
+pub mod cloudwatch;
 pub mod dynamodb;
 pub mod iam;
 pub mod lambda;
+pub mod lambda_permission;
 pub mod logs;
 pub mod package;
 pub mod resources;

@@ -3,11 +3,12 @@
 
 use super::aws::Clients;
 use super::dynamodb::{self, ObservedTable, TableError};
-use super::{iam, lambda, logs, package, s3_bucket, AwsError};
+use super::{cloudwatch, iam, lambda, lambda_permission, logs, package, s3_bucket, AwsError};
 use crate::exec::retry::WaitError;
 use crate::model::bucket::BucketSpec;
 use crate::model::function::FunctionSpec;
 use crate::model::log_group::LogGroupSpec;
+use crate::model::monitoring::{AlarmSpec, DashboardSpec, PermissionSpec};
 use crate::model::role::RoleSpec;
 use crate::model::table::TableSpec;
 use crate::model::ResourceKind;
@@ -146,12 +147,23 @@ pub fn physical_id(kind: ResourceKind, props: &Value) -> Option<String> {
         | ResourceKind::S3Bucket
         | ResourceKind::IamRole
         | ResourceKind::LogGroup
-        | ResourceKind::LambdaFunction => props
-            .get("name")
-            .and_then(Value::as_str)
-            .filter(|n| !crate::model::reference::has_resource_reference(n))
-            .map(str::to_string),
+        | ResourceKind::LambdaFunction
+        | ResourceKind::MetricAlarm
+        | ResourceKind::Dashboard => known_str(props, "name"),
+        ResourceKind::LambdaPermission => Some(lambda_permission::physical_id(
+            &known_str(props, "function_name")?,
+            &known_str(props, "statement_id")?,
+        )),
     }
+}
+
+/// A string property whose value is known now (no unresolved reference).
+fn known_str(props: &Value, key: &str) -> Option<String> {
+    props
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|n| !crate::model::reference::has_resource_reference(n))
+        .map(str::to_string)
 }
 
 pub async fn read(
@@ -175,6 +187,30 @@ pub async fn read(
         ResourceKind::LambdaFunction => lambda::read(&clients.lambda, physical_id)
             .await?
             .map(function_observed),
+        ResourceKind::LambdaPermission => lambda_permission::read(&clients.lambda, physical_id)
+            .await?
+            .map(|spec| Observed {
+                physical_id: physical_id.to_string(),
+                outputs: BTreeMap::from([("id".to_string(), physical_id.to_string())]),
+                properties: to_value(&spec),
+            }),
+        ResourceKind::MetricAlarm => cloudwatch::read_alarm(&clients.cloudwatch, physical_id)
+            .await?
+            .map(|(spec, arn)| Observed {
+                physical_id: spec.name.clone(),
+                outputs: BTreeMap::from([
+                    ("name".to_string(), spec.name.clone()),
+                    ("arn".to_string(), arn),
+                ]),
+                properties: to_value(&spec),
+            }),
+        ResourceKind::Dashboard => cloudwatch::read_dashboard(&clients.cloudwatch, physical_id)
+            .await?
+            .map(|spec| Observed {
+                physical_id: spec.name.clone(),
+                outputs: BTreeMap::from([("name".to_string(), spec.name.clone())]),
+                properties: to_value(&spec),
+            }),
     })
 }
 
@@ -277,6 +313,39 @@ pub fn compare(
                 observed.as_ref(),
             )
         }
+        ResourceKind::LambdaPermission => compare_with(
+            Rules {
+                canonical: PermissionSpec::clone,
+                normalize_observed: lambda_permission::normalize_observed,
+                replacement_reasons: lambda_permission::replacement_reasons,
+            },
+            desired,
+            observed,
+        ),
+        ResourceKind::MetricAlarm => compare_with(
+            Rules {
+                canonical: cloudwatch::canonical_alarm,
+                normalize_observed: |_: &mut AlarmSpec, _: &AlarmSpec| {},
+                replacement_reasons: cloudwatch::alarm_replacement_reasons,
+            },
+            desired,
+            observed,
+        ),
+        ResourceKind::Dashboard => compare_with(
+            Rules {
+                canonical: DashboardSpec::clone,
+                normalize_observed: |_: &mut DashboardSpec, _: &DashboardSpec| {},
+                replacement_reasons: |want: &DashboardSpec, have: &DashboardSpec| {
+                    if want.name != have.name {
+                        vec!["name".to_string()]
+                    } else {
+                        Vec::new()
+                    }
+                },
+            },
+            desired,
+            observed,
+        ),
     }
 }
 
@@ -311,6 +380,22 @@ pub async fn create(
             let spec: FunctionSpec = typed(props)?;
             let package = package::build(std::path::Path::new(&spec.source))?;
             lambda::create(&clients.lambda, &spec, &package).await?;
+            reread(clients, kind, &spec.name).await
+        }
+        ResourceKind::LambdaPermission => {
+            let spec: PermissionSpec = typed(props)?;
+            lambda_permission::create(&clients.lambda, &spec).await?;
+            let id = lambda_permission::physical_id(&spec.function_name, &spec.statement_id);
+            reread(clients, kind, &id).await
+        }
+        ResourceKind::MetricAlarm => {
+            let spec: AlarmSpec = typed(props)?;
+            cloudwatch::put_alarm(&clients.cloudwatch, &spec, &BTreeMap::new()).await?;
+            reread(clients, kind, &spec.name).await
+        }
+        ResourceKind::Dashboard => {
+            let spec: DashboardSpec = typed(props)?;
+            cloudwatch::put_dashboard(&clients.cloudwatch, &spec).await?;
             reread(clients, kind, &spec.name).await
         }
     }
@@ -364,6 +449,20 @@ pub async fn update(
             lambda::update(&clients.lambda, &spec, &live, &package).await?;
             reread(clients, kind, &spec.name).await
         }
+        ResourceKind::LambdaPermission => Err(ResourceError::Refused(
+            "a permission cannot be changed in place; it is replaced".into(),
+        )),
+        ResourceKind::MetricAlarm => {
+            let spec: AlarmSpec = typed(props)?;
+            let current: AlarmSpec = typed(&observed.properties)?;
+            cloudwatch::put_alarm(&clients.cloudwatch, &spec, &current.tags).await?;
+            reread(clients, kind, &spec.name).await
+        }
+        ResourceKind::Dashboard => {
+            let spec: DashboardSpec = typed(props)?;
+            cloudwatch::put_dashboard(&clients.cloudwatch, &spec).await?;
+            reread(clients, kind, &spec.name).await
+        }
     }
 }
 
@@ -385,6 +484,15 @@ pub async fn delete(
         ResourceKind::IamRole => Ok(iam::delete(&clients.iam, physical_id).await?),
         ResourceKind::LogGroup => Ok(logs::delete(&clients.logs, physical_id).await?),
         ResourceKind::LambdaFunction => Ok(lambda::delete(&clients.lambda, physical_id).await?),
+        ResourceKind::LambdaPermission => {
+            Ok(lambda_permission::delete(&clients.lambda, physical_id).await?)
+        }
+        ResourceKind::MetricAlarm => {
+            Ok(cloudwatch::delete_alarm(&clients.cloudwatch, physical_id).await?)
+        }
+        ResourceKind::Dashboard => {
+            Ok(cloudwatch::delete_dashboard(&clients.cloudwatch, physical_id).await?)
+        }
     }
 }
 

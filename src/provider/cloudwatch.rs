@@ -1,0 +1,235 @@
+//! `metric_alarm` and `dashboard`: CloudWatch. PutMetricAlarm and PutDashboard are upserts, so create
+//! and update are one call each (plus tags for alarms).
+
+use super::{aws_error, AwsError, ErrorClass};
+use crate::model::monitoring::{AlarmSpec, DashboardSpec};
+use aws_sdk_cloudwatch::types as cw;
+use aws_sdk_cloudwatch::Client;
+use std::collections::BTreeMap;
+
+/// A live alarm (2 calls: DescribeAlarms, ListTagsForResource) and its ARN.
+pub async fn read_alarm(
+    client: &Client,
+    name: &str,
+) -> Result<Option<(AlarmSpec, String)>, AwsError> {
+    let out = client
+        .describe_alarms()
+        .alarm_names(name)
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeAlarms", format!("alarm {name}"), e))?;
+    let Some(a) = out
+        .metric_alarms
+        .unwrap_or_default()
+        .into_iter()
+        .find(|a| a.alarm_name.as_deref() == Some(name))
+    else {
+        return Ok(None);
+    };
+    let arn = a.alarm_arn.clone().unwrap_or_default();
+    let tags = client
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .map_err(|e| aws_error("ListTagsForResource", format!("alarm {name}"), e))?
+        .tags
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|t| Some((t.key?, t.value?)))
+        .collect();
+    let mut alarm_actions = a.alarm_actions.clone().unwrap_or_default();
+    alarm_actions.sort();
+    let mut ok_actions = a.ok_actions.clone().unwrap_or_default();
+    ok_actions.sort();
+    let spec = AlarmSpec {
+        name: name.to_string(),
+        description: a.alarm_description.clone().filter(|d| !d.is_empty()),
+        namespace: a.namespace.clone().unwrap_or_default(),
+        metric_name: a.metric_name.clone().unwrap_or_default(),
+        dimensions: a
+            .dimensions()
+            .iter()
+            .map(|d| {
+                (
+                    d.name.clone().unwrap_or_default(),
+                    d.value.clone().unwrap_or_default(),
+                )
+            })
+            .collect(),
+        statistic: a.statistic.as_ref().map(|s| s.as_str().to_string()),
+        extended_statistic: a.extended_statistic.clone(),
+        period_seconds: a.period.unwrap_or_default(),
+        evaluation_periods: a.evaluation_periods.unwrap_or_default(),
+        datapoints_to_alarm: a.datapoints_to_alarm,
+        threshold: a.threshold.unwrap_or_default(),
+        comparison_operator: a
+            .comparison_operator
+            .as_ref()
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
+        treat_missing_data: a
+            .treat_missing_data
+            .clone()
+            .unwrap_or_else(|| "missing".into()),
+        alarm_actions,
+        ok_actions,
+        tags,
+    };
+    Ok(Some((spec, arn)))
+}
+
+pub fn canonical_alarm(spec: &AlarmSpec) -> AlarmSpec {
+    let mut spec = spec.clone();
+    spec.alarm_actions.sort();
+    spec.ok_actions.sort();
+    spec
+}
+
+pub fn alarm_replacement_reasons(desired: &AlarmSpec, observed: &AlarmSpec) -> Vec<String> {
+    if desired.name != observed.name {
+        vec!["name".to_string()]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Create or update (PutMetricAlarm replaces the whole definition), then converge the tags.
+pub async fn put_alarm(
+    client: &Client,
+    spec: &AlarmSpec,
+    current_tags: &BTreeMap<String, String>,
+) -> Result<(), AwsError> {
+    let name = &spec.name;
+    let dimensions = spec
+        .dimensions
+        .iter()
+        .map(|(k, v)| cw::Dimension::builder().name(k).value(v).build())
+        .collect();
+    client
+        .put_metric_alarm()
+        .alarm_name(name)
+        .set_alarm_description(spec.description.clone())
+        .namespace(&spec.namespace)
+        .metric_name(&spec.metric_name)
+        .set_dimensions(Some(dimensions))
+        .set_statistic(spec.statistic.as_deref().map(cw::Statistic::from))
+        .set_extended_statistic(spec.extended_statistic.clone())
+        .period(spec.period_seconds)
+        .evaluation_periods(spec.evaluation_periods)
+        .set_datapoints_to_alarm(spec.datapoints_to_alarm)
+        .threshold(spec.threshold)
+        .comparison_operator(cw::ComparisonOperator::from(
+            spec.comparison_operator.as_str(),
+        ))
+        .treat_missing_data(&spec.treat_missing_data)
+        .set_alarm_actions(Some(spec.alarm_actions.clone()))
+        .set_ok_actions(Some(spec.ok_actions.clone()))
+        .send()
+        .await
+        .map_err(|e| aws_error("PutMetricAlarm", format!("alarm {name}"), e))?;
+    let Some((_, arn)) = read_alarm(client, name).await? else {
+        return Ok(());
+    };
+    let removed: Vec<String> = current_tags
+        .keys()
+        .filter(|k| !spec.tags.contains_key(*k))
+        .cloned()
+        .collect();
+    if !removed.is_empty() {
+        client
+            .untag_resource()
+            .resource_arn(&arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| aws_error("UntagResource", format!("alarm {name}"), e))?;
+    }
+    let changed = spec
+        .tags
+        .iter()
+        .filter(|(k, v)| current_tags.get(*k) != Some(v))
+        .map(|(k, v)| cw::Tag::builder().key(k).value(v).build())
+        .collect::<Vec<_>>();
+    if !changed.is_empty() {
+        client
+            .tag_resource()
+            .resource_arn(&arn)
+            .set_tags(Some(changed))
+            .send()
+            .await
+            .map_err(|e| aws_error("TagResource", format!("alarm {name}"), e))?;
+    }
+    Ok(())
+}
+
+pub async fn delete_alarm(client: &Client, name: &str) -> Result<(), AwsError> {
+    client
+        .delete_alarms()
+        .alarm_names(name)
+        .send()
+        .await
+        .map_err(|e| aws_error("DeleteAlarms", format!("alarm {name}"), e))?;
+    Ok(())
+}
+
+pub async fn read_dashboard(
+    client: &Client,
+    name: &str,
+) -> Result<Option<DashboardSpec>, AwsError> {
+    let out = match client.get_dashboard().dashboard_name(name).send().await {
+        Ok(out) => out,
+        Err(e) => {
+            let e = aws_error("GetDashboard", format!("dashboard {name}"), e);
+            // CloudWatch says ResourceNotFound, moto says DashboardNotFoundError.
+            let missing = e.class == ErrorClass::NotFound
+                || e.code.as_deref().is_some_and(|c| c.contains("NotFound"));
+            return if missing { Ok(None) } else { Err(e) };
+        }
+    };
+    let body =
+        serde_json::from_str(out.dashboard_body.as_deref().unwrap_or("{}")).map_err(|e| {
+            AwsError {
+                operation: "GetDashboard".into(),
+                resource: format!("dashboard {name}"),
+                class: ErrorClass::Fatal,
+                code: Some("InvalidDashboardBody".into()),
+                message: e.to_string(),
+                request_id: None,
+            }
+        })?;
+    Ok(Some(DashboardSpec {
+        name: name.to_string(),
+        body,
+    }))
+}
+
+pub async fn put_dashboard(client: &Client, spec: &DashboardSpec) -> Result<(), AwsError> {
+    client
+        .put_dashboard()
+        .dashboard_name(&spec.name)
+        .dashboard_body(spec.body.to_string())
+        .send()
+        .await
+        .map_err(|e| aws_error("PutDashboard", format!("dashboard {}", spec.name), e))?;
+    Ok(())
+}
+
+pub async fn delete_dashboard(client: &Client, name: &str) -> Result<(), AwsError> {
+    match client
+        .delete_dashboards()
+        .dashboard_names(name)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let e = aws_error("DeleteDashboards", format!("dashboard {name}"), e);
+            if e.class == ErrorClass::NotFound {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
