@@ -192,10 +192,8 @@ pub async fn create(client: &Client, spec: &BucketSpec, region: &str) -> Result<
     before.owner_enforced = false;
     before.tls_only = false;
     before.lifecycle_rules.clear();
-    before.encryption = BucketEncryption {
-        kind: BucketSse::Aes256,
-        kms_key_arn: None,
-    };
+    // Encryption is written explicitly: reads report AWS's default (SSE-S3) when none was set.
+    put_encryption(client, spec).await?;
     update(client, spec, &before).await
 }
 
@@ -255,29 +253,7 @@ pub async fn update(
         }
     }
     if desired.encryption != current.encryption {
-        let default = s3::ServerSideEncryptionByDefault::builder()
-            .sse_algorithm(s3::ServerSideEncryption::from(
-                desired.encryption.kind.as_str(),
-            ))
-            .set_kms_master_key_id(desired.encryption.kms_key_arn.clone())
-            .build()
-            .map_err(|e| build_err("encryption", e))?;
-        let config = s3::ServerSideEncryptionConfiguration::builder()
-            .rules(
-                s3::ServerSideEncryptionRule::builder()
-                    .apply_server_side_encryption_by_default(default)
-                    .bucket_key_enabled(true)
-                    .build(),
-            )
-            .build()
-            .map_err(|e| build_err("encryption", e))?;
-        client
-            .put_bucket_encryption()
-            .bucket(name)
-            .server_side_encryption_configuration(config)
-            .send()
-            .await
-            .map_err(|e| aws_error("PutBucketEncryption", format!("bucket {name}"), e))?;
+        put_encryption(client, desired).await?;
     }
     if desired.block_public_access != current.block_public_access {
         if desired.block_public_access {
@@ -320,6 +296,34 @@ pub async fn update(
     if desired.lifecycle_rules != current.lifecycle_rules {
         put_lifecycle(client, desired).await?;
     }
+    Ok(())
+}
+
+async fn put_encryption(client: &Client, spec: &BucketSpec) -> Result<(), AwsError> {
+    let name = &spec.name;
+    let default = s3::ServerSideEncryptionByDefault::builder()
+        .sse_algorithm(s3::ServerSideEncryption::from(
+            spec.encryption.kind.as_str(),
+        ))
+        .set_kms_master_key_id(spec.encryption.kms_key_arn.clone())
+        .build()
+        .map_err(|e| build_err("encryption", e))?;
+    let config = s3::ServerSideEncryptionConfiguration::builder()
+        .rules(
+            s3::ServerSideEncryptionRule::builder()
+                .apply_server_side_encryption_by_default(default)
+                .bucket_key_enabled(true)
+                .build(),
+        )
+        .build()
+        .map_err(|e| build_err("encryption", e))?;
+    client
+        .put_bucket_encryption()
+        .bucket(name)
+        .server_side_encryption_configuration(config)
+        .send()
+        .await
+        .map_err(|e| aws_error("PutBucketEncryption", format!("bucket {name}"), e))?;
     Ok(())
 }
 
