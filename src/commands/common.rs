@@ -133,7 +133,9 @@ pub async fn observe(
         };
         let live = match id {
             Some(id) => read(clients, &resource.address, &id).await?,
-            None => None,
+            None => resources::discover(clients, resource.address.kind, &resource.properties)
+                .await
+                .map_err(|e| Error::Plan(format!("looking for {}: {e}", resource.address)))?,
         };
         observed.insert(resource.address.clone(), live);
     }

@@ -10,6 +10,7 @@ mod yaml;
 pub use diagnostics::{Diagnostic, Diagnostics};
 
 use crate::model::{
+    api::{ApiAuthorizerSpec, ApiIntegrationSpec, ApiRouteSpec, ApiStageSpec, HttpApiSpec},
     bucket::BucketSpec,
     function::FunctionSpec,
     log_group::LogGroupSpec,
@@ -210,6 +211,11 @@ fn build_spec(
         ResourceKind::LambdaPermission => typed::<PermissionSpec>(node, field, tags, c),
         ResourceKind::MetricAlarm => typed::<AlarmSpec>(node, field, tags, c),
         ResourceKind::Dashboard => typed::<DashboardSpec>(node, field, tags, c),
+        ResourceKind::HttpApi => typed::<HttpApiSpec>(node, field, tags, c),
+        ResourceKind::ApiAuthorizer => typed::<ApiAuthorizerSpec>(node, field, tags, c),
+        ResourceKind::ApiIntegration => typed::<ApiIntegrationSpec>(node, field, tags, c),
+        ResourceKind::ApiRoute => typed::<ApiRouteSpec>(node, field, tags, c),
+        ResourceKind::ApiStage => typed::<ApiStageSpec>(node, field, tags, c),
     }
 }
 

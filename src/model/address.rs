@@ -15,6 +15,11 @@ pub enum ResourceKind {
     LambdaPermission,
     MetricAlarm,
     Dashboard,
+    HttpApi,
+    ApiAuthorizer,
+    ApiIntegration,
+    ApiRoute,
+    ApiStage,
 }
 
 impl ResourceKind {
@@ -27,6 +32,11 @@ impl ResourceKind {
         ResourceKind::LambdaPermission,
         ResourceKind::MetricAlarm,
         ResourceKind::Dashboard,
+        ResourceKind::HttpApi,
+        ResourceKind::ApiAuthorizer,
+        ResourceKind::ApiIntegration,
+        ResourceKind::ApiRoute,
+        ResourceKind::ApiStage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +49,11 @@ impl ResourceKind {
             ResourceKind::LambdaPermission => "lambda_permission",
             ResourceKind::MetricAlarm => "metric_alarm",
             ResourceKind::Dashboard => "dashboard",
+            ResourceKind::HttpApi => "http_api",
+            ResourceKind::ApiAuthorizer => "api_authorizer",
+            ResourceKind::ApiIntegration => "api_integration",
+            ResourceKind::ApiRoute => "api_route",
+            ResourceKind::ApiStage => "api_stage",
         }
     }
 
@@ -56,7 +71,11 @@ impl ResourceKind {
             | ResourceKind::LambdaFunction
             | ResourceKind::MetricAlarm => &["name", "arn"],
             ResourceKind::LambdaPermission => &["id"],
-            ResourceKind::Dashboard => &["name"],
+            ResourceKind::Dashboard | ResourceKind::ApiStage => &["name"],
+            ResourceKind::HttpApi => &["id", "endpoint", "execution_arn"],
+            ResourceKind::ApiAuthorizer | ResourceKind::ApiIntegration | ResourceKind::ApiRoute => {
+                &["id"]
+            }
         }
     }
 
@@ -64,7 +83,11 @@ impl ResourceKind {
     pub fn taggable(self) -> bool {
         !matches!(
             self,
-            ResourceKind::LambdaPermission | ResourceKind::Dashboard
+            ResourceKind::LambdaPermission
+                | ResourceKind::Dashboard
+                | ResourceKind::ApiAuthorizer
+                | ResourceKind::ApiIntegration
+                | ResourceKind::ApiRoute
         )
     }
 }

@@ -1,6 +1,7 @@
 //! The desired stack as pure data: addresses, resource kinds and their typed specifications. No I/O.
 
 pub mod address;
+pub mod api;
 pub mod bucket;
 pub mod function;
 pub mod log_group;
@@ -172,5 +173,50 @@ impl ResourceSpec for monitoring::DashboardSpec {
     }
     fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
         None
+    }
+}
+
+impl ResourceSpec for api::HttpApiSpec {
+    fn validate(&self) -> Vec<FieldError> {
+        api::HttpApiSpec::validate(self)
+    }
+    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
+        Some(&mut self.tags)
+    }
+}
+
+impl ResourceSpec for api::ApiAuthorizerSpec {
+    fn validate(&self) -> Vec<FieldError> {
+        api::ApiAuthorizerSpec::validate(self)
+    }
+    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
+        None
+    }
+}
+
+impl ResourceSpec for api::ApiIntegrationSpec {
+    fn validate(&self) -> Vec<FieldError> {
+        api::ApiIntegrationSpec::validate(self)
+    }
+    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
+        None
+    }
+}
+
+impl ResourceSpec for api::ApiRouteSpec {
+    fn validate(&self) -> Vec<FieldError> {
+        api::ApiRouteSpec::validate(self)
+    }
+    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
+        None
+    }
+}
+
+impl ResourceSpec for api::ApiStageSpec {
+    fn validate(&self) -> Vec<FieldError> {
+        api::ApiStageSpec::validate(self)
+    }
+    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
+        Some(&mut self.tags)
     }
 }

@@ -33,6 +33,7 @@ pub enum ConnectError {
 /// One client per service dtr talks to, all sharing one configuration.
 #[derive(Debug, Clone)]
 pub struct Clients {
+    pub apigateway: aws_sdk_apigatewayv2::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub iam: aws_sdk_iam::Client,
@@ -41,6 +42,8 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     pub sts: aws_sdk_sts::Client,
     pub region: String,
+    /// The caller's account, asked of STS once.
+    account: std::sync::Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl Clients {
@@ -75,6 +78,7 @@ impl Clients {
             .force_path_style(path_style)
             .build();
         Ok(Clients {
+            apigateway: aws_sdk_apigatewayv2::Client::new(&config),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
             dynamodb: aws_sdk_dynamodb::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),
@@ -83,18 +87,24 @@ impl Clients {
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             sts: aws_sdk_sts::Client::new(&config),
             region,
+            account: Default::default(),
         })
     }
 
     /// The account the credentials belong to.
     pub async fn account_id(&self) -> Result<String, super::AwsError> {
-        let identity = self
-            .sts
-            .get_caller_identity()
-            .send()
+        self.account
+            .get_or_try_init(|| async {
+                let identity = self
+                    .sts
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(|e| super::aws_error("GetCallerIdentity", "sts", e))?;
+                Ok(identity.account().unwrap_or_default().to_string())
+            })
             .await
-            .map_err(|e| super::aws_error("GetCallerIdentity", "sts", e))?;
-        Ok(identity.account().unwrap_or_default().to_string())
+            .cloned()
     }
 }
 

@@ -1,6 +1,7 @@
 //! Live AWS: one module per service, each reading into the model's shapes and applying changes.
 //! SDK errors are classified once, here, into [`ErrorClass`].
 
+pub mod apigateway;
 pub mod aws;
 pub mod cloudwatch;
 pub mod dynamodb;

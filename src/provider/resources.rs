@@ -3,8 +3,13 @@
 
 use super::aws::Clients;
 use super::dynamodb::{self, ObservedTable, TableError};
-use super::{cloudwatch, iam, lambda, lambda_permission, logs, package, s3_bucket, AwsError};
+use super::{
+    apigateway, cloudwatch, iam, lambda, lambda_permission, logs, package, s3_bucket, AwsError,
+};
 use crate::exec::retry::WaitError;
+use crate::model::api::{
+    ApiAuthorizerSpec, ApiIntegrationSpec, ApiRouteSpec, ApiStageSpec, HttpApiSpec,
+};
 use crate::model::bucket::BucketSpec;
 use crate::model::function::FunctionSpec;
 use crate::model::log_group::LogGroupSpec;
@@ -150,11 +155,66 @@ pub fn physical_id(kind: ResourceKind, props: &Value) -> Option<String> {
         | ResourceKind::LambdaFunction
         | ResourceKind::MetricAlarm
         | ResourceKind::Dashboard => known_str(props, "name"),
+        // Ids AWS chooses: known once created (found again by tags for the API, see `discover`).
+        ResourceKind::HttpApi
+        | ResourceKind::ApiAuthorizer
+        | ResourceKind::ApiIntegration
+        | ResourceKind::ApiRoute => None,
+        ResourceKind::ApiStage => Some(format!(
+            "{}/{}",
+            known_str(props, "api_id")?,
+            known_str(props, "name")?
+        )),
         ResourceKind::LambdaPermission => Some(lambda_permission::physical_id(
             &known_str(props, "function_name")?,
             &known_str(props, "statement_id")?,
         )),
     }
+}
+
+/// Find a resource whose id AWS chose and the state does not hold (an apply interrupted between
+/// creating and recording it), by the `dtr:*` tags it was created with.
+pub async fn discover(
+    clients: &Clients,
+    kind: ResourceKind,
+    props: &Value,
+) -> Result<Option<Observed>, ResourceError> {
+    match kind {
+        ResourceKind::HttpApi => {
+            let tags: BTreeMap<String, String> = props
+                .get("tags")
+                .and_then(|t| serde_json::from_value::<BTreeMap<String, String>>(t.clone()).ok())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(k, _)| k.starts_with("dtr:"))
+                .collect();
+            match apigateway::find_api_by_tags(&clients.apigateway, &tags).await? {
+                Some(id) => read(clients, kind, &id).await,
+                None => Ok(None),
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+/// A child of an API: its physical id is `<api>/<child>`; references read the child part.
+fn child_observed<S: serde::Serialize>(physical_id: &str, spec: &S, output: &str) -> Observed {
+    let child = physical_id
+        .split_once('/')
+        .map(|(_, c)| c)
+        .unwrap_or(physical_id);
+    Observed {
+        physical_id: physical_id.to_string(),
+        outputs: BTreeMap::from([(output.to_string(), child.to_string())]),
+        properties: to_value(spec),
+    }
+}
+
+fn child_part(physical_id: &str) -> &str {
+    physical_id
+        .split_once('/')
+        .map(|(_, c)| c)
+        .unwrap_or(physical_id)
 }
 
 /// A string property whose value is known now (no unresolved reference).
@@ -211,6 +271,32 @@ pub async fn read(
                 outputs: BTreeMap::from([("name".to_string(), spec.name.clone())]),
                 properties: to_value(&spec),
             }),
+        ResourceKind::HttpApi => {
+            let account = clients.account_id().await?;
+            apigateway::read_api(&clients.apigateway, physical_id, &clients.region, &account)
+                .await?
+                .map(|(spec, outputs)| Observed {
+                    physical_id: physical_id.to_string(),
+                    outputs,
+                    properties: to_value(&spec),
+                })
+        }
+        ResourceKind::ApiAuthorizer => {
+            apigateway::read_authorizer(&clients.apigateway, physical_id)
+                .await?
+                .map(|s| child_observed(physical_id, &s, "id"))
+        }
+        ResourceKind::ApiIntegration => {
+            apigateway::read_integration(&clients.apigateway, physical_id)
+                .await?
+                .map(|s| child_observed(physical_id, &s, "id"))
+        }
+        ResourceKind::ApiRoute => apigateway::read_route(&clients.apigateway, physical_id)
+            .await?
+            .map(|s| child_observed(physical_id, &s, "id")),
+        ResourceKind::ApiStage => apigateway::read_stage(&clients.apigateway, physical_id)
+            .await?
+            .map(|s| child_observed(physical_id, &s, "name")),
     })
 }
 
@@ -244,6 +330,15 @@ where
         desired: to_value(&want),
         observed: Some(to_value(&have)),
     })
+}
+
+/// A child moved to another API must be created there.
+fn api_moved(want: &str, have: &str) -> Vec<String> {
+    if want != have {
+        vec!["api_id".to_string()]
+    } else {
+        Vec::new()
+    }
 }
 
 /// Pure: canonicalise the desired properties, normalise the observed ones against them, and say which
@@ -331,6 +426,63 @@ pub fn compare(
             desired,
             observed,
         ),
+        ResourceKind::HttpApi => compare_with(
+            Rules {
+                canonical: apigateway::canonical_api,
+                normalize_observed: |_: &mut HttpApiSpec, _: &HttpApiSpec| {},
+                replacement_reasons: |_: &HttpApiSpec, _: &HttpApiSpec| Vec::new(),
+            },
+            desired,
+            observed,
+        ),
+        ResourceKind::ApiAuthorizer => compare_with(
+            Rules {
+                canonical: ApiAuthorizerSpec::clone,
+                normalize_observed: |_: &mut ApiAuthorizerSpec, _: &ApiAuthorizerSpec| {},
+                replacement_reasons: |w: &ApiAuthorizerSpec, h: &ApiAuthorizerSpec| {
+                    api_moved(&w.api_id, &h.api_id)
+                },
+            },
+            desired,
+            observed,
+        ),
+        ResourceKind::ApiIntegration => compare_with(
+            Rules {
+                canonical: ApiIntegrationSpec::clone,
+                normalize_observed: |_: &mut ApiIntegrationSpec, _: &ApiIntegrationSpec| {},
+                replacement_reasons: |w: &ApiIntegrationSpec, h: &ApiIntegrationSpec| {
+                    api_moved(&w.api_id, &h.api_id)
+                },
+            },
+            desired,
+            observed,
+        ),
+        ResourceKind::ApiRoute => compare_with(
+            Rules {
+                canonical: ApiRouteSpec::clone,
+                normalize_observed: |_: &mut ApiRouteSpec, _: &ApiRouteSpec| {},
+                replacement_reasons: |w: &ApiRouteSpec, h: &ApiRouteSpec| {
+                    api_moved(&w.api_id, &h.api_id)
+                },
+            },
+            desired,
+            observed,
+        ),
+        ResourceKind::ApiStage => compare_with(
+            Rules {
+                canonical: ApiStageSpec::clone,
+                normalize_observed: |_: &mut ApiStageSpec, _: &ApiStageSpec| {},
+                replacement_reasons: |w: &ApiStageSpec, h: &ApiStageSpec| {
+                    let mut r = api_moved(&w.api_id, &h.api_id);
+                    if w.name != h.name {
+                        r.push("name".to_string());
+                    }
+                    r
+                },
+            },
+            desired,
+            observed,
+        ),
         ResourceKind::Dashboard => compare_with(
             Rules {
                 canonical: DashboardSpec::clone,
@@ -398,6 +550,32 @@ pub async fn create(
             cloudwatch::put_dashboard(&clients.cloudwatch, &spec).await?;
             reread(clients, kind, &spec.name).await
         }
+        ResourceKind::HttpApi => {
+            let id = apigateway::create_api(&clients.apigateway, &typed(props)?).await?;
+            reread(clients, kind, &id).await
+        }
+        ResourceKind::ApiAuthorizer => {
+            let id = apigateway::put_authorizer(
+                &clients.apigateway,
+                &clients.region,
+                &typed(props)?,
+                None,
+            )
+            .await?;
+            reread(clients, kind, &id).await
+        }
+        ResourceKind::ApiIntegration => {
+            let id = apigateway::put_integration(&clients.apigateway, &typed(props)?, None).await?;
+            reread(clients, kind, &id).await
+        }
+        ResourceKind::ApiRoute => {
+            let id = apigateway::put_route(&clients.apigateway, &typed(props)?, None).await?;
+            reread(clients, kind, &id).await
+        }
+        ResourceKind::ApiStage => {
+            let id = apigateway::put_stage(&clients.apigateway, &typed(props)?, false).await?;
+            reread(clients, kind, &id).await
+        }
     }
 }
 
@@ -463,6 +641,44 @@ pub async fn update(
             cloudwatch::put_dashboard(&clients.cloudwatch, &spec).await?;
             reread(clients, kind, &spec.name).await
         }
+        ResourceKind::HttpApi => {
+            let id = &observed.physical_id;
+            apigateway::update_api(
+                &clients.apigateway,
+                id,
+                &clients.region,
+                &typed(props)?,
+                &typed(&observed.properties)?,
+            )
+            .await?;
+            reread(clients, kind, id).await
+        }
+        ResourceKind::ApiAuthorizer => {
+            let child = Some(child_part(&observed.physical_id));
+            let id = apigateway::put_authorizer(
+                &clients.apigateway,
+                &clients.region,
+                &typed(props)?,
+                child,
+            )
+            .await?;
+            reread(clients, kind, &id).await
+        }
+        ResourceKind::ApiIntegration => {
+            let child = Some(child_part(&observed.physical_id));
+            let id =
+                apigateway::put_integration(&clients.apigateway, &typed(props)?, child).await?;
+            reread(clients, kind, &id).await
+        }
+        ResourceKind::ApiRoute => {
+            let child = Some(child_part(&observed.physical_id));
+            let id = apigateway::put_route(&clients.apigateway, &typed(props)?, child).await?;
+            reread(clients, kind, &id).await
+        }
+        ResourceKind::ApiStage => {
+            let id = apigateway::put_stage(&clients.apigateway, &typed(props)?, true).await?;
+            reread(clients, kind, &id).await
+        }
     }
 }
 
@@ -492,6 +708,21 @@ pub async fn delete(
         }
         ResourceKind::Dashboard => {
             Ok(cloudwatch::delete_dashboard(&clients.cloudwatch, physical_id).await?)
+        }
+        ResourceKind::HttpApi => {
+            Ok(apigateway::delete_api(&clients.apigateway, physical_id).await?)
+        }
+        ResourceKind::ApiAuthorizer => {
+            Ok(apigateway::delete_child(&clients.apigateway, "authorizer", physical_id).await?)
+        }
+        ResourceKind::ApiIntegration => {
+            Ok(apigateway::delete_child(&clients.apigateway, "integration", physical_id).await?)
+        }
+        ResourceKind::ApiRoute => {
+            Ok(apigateway::delete_child(&clients.apigateway, "route", physical_id).await?)
+        }
+        ResourceKind::ApiStage => {
+            Ok(apigateway::delete_child(&clients.apigateway, "stage", physical_id).await?)
         }
     }
 }
