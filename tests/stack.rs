@@ -23,7 +23,7 @@ async fn dev_applies_from_empty_with_every_setting_and_converges() {
     let project = ready(&moto);
     let first = apply(&moto, &project);
     assert!(
-        first.stderr.contains("Complete apply: 19 added"),
+        first.stderr.contains("Complete apply: 33 added"),
         "{}",
         first.stderr
     );
@@ -152,7 +152,7 @@ async fn dev_applies_from_empty_with_every_setting_and_converges() {
         .send()
         .await
         .unwrap();
-    assert_eq!(groups.log_groups().len(), 3);
+    assert_eq!(groups.log_groups().len(), 3, "one per function");
     assert!(groups
         .log_groups()
         .iter()
@@ -166,7 +166,13 @@ async fn dev_applies_from_empty_with_every_setting_and_converges() {
         .send()
         .await
         .unwrap();
-    assert_eq!(alarms.metric_alarms().len(), 7);
+    assert_eq!(alarms.metric_alarms().len(), 9);
+    let p99 = alarms
+        .metric_alarms()
+        .iter()
+        .find(|a| a.alarm_name() == Some("dtr-dev-tools-api-latency-p99"))
+        .unwrap();
+    assert_eq!(p99.extended_statistic.as_deref(), Some("p99"));
     let errors = alarms
         .metric_alarms()
         .iter()
@@ -184,6 +190,73 @@ async fn dev_applies_from_empty_with_every_setting_and_converges() {
         .dashboard_body
         .unwrap()
         .contains("dtr-dev-tool-manager"));
+
+    // The API: CORS, the authorizer on every tool route but /health, the $default stage with access logs.
+    let apis = c.apigateway.get_apis().send().await.unwrap();
+    let api = apis
+        .items()
+        .iter()
+        .find(|a| a.name() == Some("dtr-dev-tools-api"))
+        .expect("the API exists");
+    let api_id = api.api_id().unwrap();
+    let cors = api.cors_configuration().unwrap();
+    assert_eq!(cors.allow_origins(), ["http://localhost:3000"]);
+    let routes = c
+        .apigateway
+        .get_routes()
+        .api_id(api_id)
+        .send()
+        .await
+        .unwrap();
+    let mut keys: Vec<(String, bool)> = routes
+        .items()
+        .iter()
+        .map(|r| {
+            (
+                r.route_key().unwrap().to_string(),
+                r.authorizer_id().is_some_and(|a| !a.is_empty()),
+            )
+        })
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        vec![
+            ("DELETE /tools/{id}".to_string(), true),
+            ("GET /health".to_string(), false),
+            ("GET /tools".to_string(), true),
+            ("GET /tools/{id}".to_string(), true),
+            ("POST /tools".to_string(), true),
+        ]
+    );
+    let stage = c
+        .apigateway
+        .get_stage()
+        .api_id(api_id)
+        .stage_name("$default")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stage.auto_deploy, Some(true));
+    assert!(stage
+        .access_log_settings
+        .unwrap()
+        .destination_arn
+        .unwrap()
+        .contains("/aws/apigateway/dtr-dev-tools-api"));
+    let policy = c
+        .lambda
+        .get_policy()
+        .function_name("dtr-dev-tool-manager")
+        .send()
+        .await
+        .unwrap()
+        .policy
+        .unwrap();
+    assert!(
+        policy.contains(&format!("execute-api:us-east-1:123456789012:{api_id}/*/*")),
+        "{policy}"
+    );
 
     // Converged: no perpetual diff on any resource type.
     let again = dtr_run(
@@ -287,7 +360,7 @@ async fn destroy_leaves_nothing_of_the_stack_but_keeps_the_backend() {
         &["destroy", "--env", "dev", "--auto-approve"],
     )
     .expect_code(0);
-    assert!(r.stderr.contains("19 destroyed"), "{}", r.stderr);
+    assert!(r.stderr.contains("33 destroyed"), "{}", r.stderr);
     let functions = c.lambda.list_functions().send().await.unwrap();
     assert!(functions.functions().is_empty());
     let roles = c.iam.list_roles().send().await.unwrap();
@@ -327,4 +400,204 @@ async fn destroy_leaves_nothing_of_the_stack_but_keeps_the_backend() {
         .unwrap()
         .metric_alarms()
         .is_empty());
+}
+
+/// Change one thing of each resource type behind dtr's back: plan shows every one, apply repairs them.
+#[tokio::test(flavor = "multi_thread")]
+async fn drift_on_each_resource_type_is_shown_and_repaired() {
+    let moto = Moto::start();
+    let project = ready(&moto);
+    apply(&moto, &project);
+    let c = moto.clients().await;
+    let bucket = "dtr-dev-artifacts-123456789012";
+    c.s3.delete_public_access_block()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
+    c.iam
+        .put_role_policy()
+        .role_name("dtr-dev-authorizer")
+        .policy_name("sneaky")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    c.logs
+        .put_retention_policy()
+        .log_group_name("/aws/lambda/dtr-dev-monitoring")
+        .retention_in_days(1)
+        .send()
+        .await
+        .unwrap();
+    c.lambda
+        .update_function_configuration()
+        .function_name("dtr-dev-monitoring")
+        .memory_size(1024)
+        .send()
+        .await
+        .unwrap();
+    c.lambda
+        .remove_permission()
+        .function_name("dtr-dev-authorizer")
+        .statement_id("allow-api-gateway-authorizer")
+        .send()
+        .await
+        .unwrap();
+    c.cloudwatch
+        .delete_alarms()
+        .alarm_names("dtr-dev-monitoring-throttles")
+        .send()
+        .await
+        .unwrap();
+    c.cloudwatch
+        .put_dashboard()
+        .dashboard_name("dtr-dev-overview")
+        .dashboard_body(r#"{"widgets":[]}"#)
+        .send()
+        .await
+        .unwrap();
+    c.dynamodb
+        .update_table()
+        .table_name("dtr-dev-tools")
+        .deletion_protection_enabled(true)
+        .send()
+        .await
+        .unwrap();
+    let apis = c.apigateway.get_apis().send().await.unwrap();
+    let api_id = apis.items()[0].api_id().unwrap().to_string();
+    c.apigateway
+        .update_api()
+        .api_id(&api_id)
+        .description("edited by hand")
+        .send()
+        .await
+        .unwrap();
+    let routes = c
+        .apigateway
+        .get_routes()
+        .api_id(&api_id)
+        .send()
+        .await
+        .unwrap();
+    let health = routes
+        .items()
+        .iter()
+        .find(|r| r.route_key() == Some("GET /health"))
+        .unwrap();
+    c.apigateway
+        .delete_route()
+        .api_id(&api_id)
+        .route_id(health.route_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+
+    let plan = dtr_run(
+        &moto,
+        &project,
+        &["plan", "--env", "dev", "--detailed-exitcode"],
+    )
+    .expect_code(2);
+    for expected in [
+        "~ s3_bucket.artifacts_bucket",
+        "block_public_access: false → true",
+        "~ iam_role.authorizer_role",
+        "- inline_policies.sneaky",
+        "~ log_group.monitoring_logs",
+        "retention_days: 1 → 7",
+        "~ lambda_function.monitoring",
+        "memory_mb: 1024 → 128",
+        "+ lambda_permission.api_invokes_authorizer will be created (it was deleted outside dtr)",
+        "+ metric_alarm.monitoring_throttles will be created (it was deleted outside dtr)",
+        "~ dashboard.dashboard",
+        "~ dynamodb_table.tools_table",
+        "~ http_api.api",
+        "+ api_route.route_health will be created (it was deleted outside dtr)",
+    ] {
+        assert!(
+            plan.stdout.contains(expected),
+            "plan lacks {expected:?}:\n{}",
+            plan.stdout
+        );
+    }
+    apply(&moto, &project);
+    let again = dtr_run(
+        &moto,
+        &project,
+        &["plan", "--env", "dev", "--detailed-exitcode"],
+    );
+    assert_eq!(
+        again.code, 0,
+        "apply repaired every drift:\n{}",
+        again.stdout
+    );
+    let policies = c
+        .iam
+        .list_role_policies()
+        .role_name("dtr-dev-authorizer")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(policies.policy_names(), ["logs"]);
+}
+
+/// staging and prod deploy cleanly too, each against an endpoint of its own pinned account.
+#[tokio::test(flavor = "multi_thread")]
+async fn staging_and_prod_apply_in_their_own_accounts_and_differ_from_dev() {
+    for (env, account, retention, protected) in [
+        ("staging", "210987654321", 30, false),
+        ("prod", "345678901234", 365, true),
+    ] {
+        let moto = Moto::start_for_account(Some(account));
+        let project = Project::copy();
+        dtr_run(&moto, &project, &["bootstrap", "--env", env]).expect_code(0);
+        dtr_run(&moto, &project, &["apply", "--env", env, "--auto-approve"]).expect_code(0);
+        let again = dtr_run(
+            &moto,
+            &project,
+            &["plan", "--env", env, "--detailed-exitcode"],
+        );
+        assert_eq!(again.code, 0, "{env} converges:\n{}", again.stdout);
+        let c = moto.clients().await;
+        let table = c
+            .dynamodb
+            .describe_table()
+            .table_name(format!("dtr-{env}-tools"))
+            .send()
+            .await
+            .unwrap()
+            .table
+            .unwrap();
+        assert_eq!(table.deletion_protection_enabled, Some(protected), "{env}");
+        let groups = c
+            .logs
+            .describe_log_groups()
+            .log_group_name_prefix(format!("/aws/lambda/dtr-{env}-"))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            groups
+                .log_groups()
+                .iter()
+                .all(|g| g.retention_in_days == Some(retention)),
+            "{env}"
+        );
+        let pitr = c
+            .dynamodb
+            .describe_continuous_backups()
+            .table_name(format!("dtr-{env}-tools"))
+            .send()
+            .await
+            .unwrap();
+        let status = pitr
+            .continuous_backups_description
+            .unwrap()
+            .point_in_time_recovery_description
+            .unwrap()
+            .point_in_time_recovery_status
+            .unwrap();
+        assert_eq!(status.as_str(), "ENABLED", "{env}");
+    }
 }

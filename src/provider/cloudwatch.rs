@@ -181,10 +181,11 @@ pub async fn read_dashboard(
         Ok(out) => out,
         Err(e) => {
             let e = aws_error("GetDashboard", format!("dashboard {name}"), e);
-            // CloudWatch says ResourceNotFound, moto says DashboardNotFoundError.
-            let missing = e.class == ErrorClass::NotFound
-                || e.code.as_deref().is_some_and(|c| c.contains("NotFound"));
-            return if missing { Ok(None) } else { Err(e) };
+            return if e.class == ErrorClass::NotFound {
+                Ok(None)
+            } else {
+                Err(e)
+            };
         }
     };
     let body =

@@ -76,6 +76,9 @@ const NOT_FOUND: &[&str] = &[
     "NoSuchTagSet",
     "TableNotFoundException",
     "NoSuchLifecycleConfiguration",
+    "NotFoundException",
+    "ResourceNotFound",
+    "DashboardNotFoundError",
 ];
 const CONFLICT: &[&str] = &[
     "ConditionalCheckFailedException",
