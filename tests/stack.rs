@@ -601,3 +601,25 @@ async fn staging_and_prod_apply_in_their_own_accounts_and_differ_from_dev() {
         assert_eq!(status.as_str(), "ENABLED", "{env}");
     }
 }
+
+/// What a deployed Tool Manager answers through Lambda itself. moto runs Lambda code only in Docker,
+/// which this machine does not have; the handlers' behaviour is covered by tests/handlers.rs instead.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "moto cannot invoke a Lambda function without Docker"]
+async fn the_deployed_tool_manager_answers_health() {
+    let moto = Moto::start();
+    let project = ready(&moto);
+    apply(&moto, &project);
+    let c = moto.clients().await;
+    let event = r#"{"requestContext":{"http":{"method":"GET"}},"rawPath":"/health"}"#;
+    let out = c
+        .lambda
+        .invoke()
+        .function_name("dtr-dev-tool-manager")
+        .payload(aws_sdk_lambda::primitives::Blob::new(event))
+        .send()
+        .await
+        .unwrap();
+    let body = String::from_utf8(out.payload.unwrap().into_inner()).unwrap();
+    assert!(body.contains("\"statusCode\": 200"), "{body}");
+}
