@@ -52,6 +52,16 @@ pub struct LockArgs {
     pub lock_timeout: Duration,
 }
 
+#[derive(Debug, Clone, Args)]
+pub struct ExecArgs {
+    /// Do not ask for confirmation (required without a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// How many independent actions may run at once.
+    #[arg(long, default_value_t = crate::exec::DEFAULT_PARALLELISM, value_parser = parse_parallelism, value_name = "N")]
+    pub parallelism: usize,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Parse and check the stack and the environment. No AWS calls.
@@ -77,9 +87,8 @@ pub enum Command {
         env: EnvArg,
         #[command(flatten)]
         lock: LockArgs,
-        /// Do not ask for confirmation (required without a terminal).
-        #[arg(long)]
-        auto_approve: bool,
+        #[command(flatten)]
+        exec: ExecArgs,
     },
     /// Delete everything this environment manages, nothing else.
     Destroy {
@@ -87,8 +96,8 @@ pub enum Command {
         env: EnvArg,
         #[command(flatten)]
         lock: LockArgs,
-        #[arg(long)]
-        auto_approve: bool,
+        #[command(flatten)]
+        exec: ExecArgs,
     },
     /// Release the state lock, only if LOCK_ID is the id of the lock held.
     ForceUnlock {
@@ -107,4 +116,11 @@ pub enum Command {
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("`{s}` is not a duration like 30s or 5m: {e}"))
+}
+
+fn parse_parallelism(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=256).contains(&n) => Ok(n),
+        _ => Err(format!("`{s}` is not a number from 1 to 256")),
+    }
 }

@@ -623,3 +623,62 @@ async fn the_deployed_tool_manager_answers_health() {
     let body = String::from_utf8(out.payload.unwrap().into_inner()).unwrap();
     assert!(body.contains("\"statusCode\": 200"), "{body}");
 }
+
+/// Independent resources run at once (their starts come before the first finish); with
+/// `--parallelism 1` every action finishes before the next starts.
+#[tokio::test(flavor = "multi_thread")]
+async fn independent_actions_run_in_parallel_up_to_the_limit() {
+    let overlap = |stderr: &str| {
+        let events: Vec<bool> = stderr
+            .lines()
+            .filter_map(|l| {
+                if l.ends_with(": creating...") {
+                    Some(true)
+                } else if l.contains(": created (") {
+                    Some(false)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        events.iter().take_while(|started| **started).count()
+    };
+    let moto = Moto::start();
+    let project = ready(&moto);
+    let parallel = dtr_run(
+        &moto,
+        &project,
+        &["apply", "--env", "dev", "--auto-approve"],
+    )
+    .expect_code(0);
+    assert!(
+        overlap(&parallel.stderr) >= 5,
+        "the roots start together:\n{}",
+        parallel.stderr
+    );
+    dtr_run(
+        &moto,
+        &project,
+        &["destroy", "--env", "dev", "--auto-approve"],
+    )
+    .expect_code(0);
+    let serial = dtr_run(
+        &moto,
+        &project,
+        &[
+            "apply",
+            "--env",
+            "dev",
+            "--auto-approve",
+            "--parallelism",
+            "1",
+        ],
+    )
+    .expect_code(0);
+    assert_eq!(
+        overlap(&serial.stderr),
+        1,
+        "one at a time:\n{}",
+        serial.stderr
+    );
+}

@@ -5,7 +5,7 @@ use super::common::{release, Context};
 use super::output::{print_outputs, resolve_outputs};
 use super::plan::{make_plan, print_plan};
 use super::{Error, Outcome};
-use crate::cli::LockArgs;
+use crate::cli::{ExecArgs, LockArgs};
 use crate::exec::{Executor, StopSignal};
 use crate::plan::Action;
 use crate::provider::aws::Clients;
@@ -79,14 +79,14 @@ pub async fn run(
     ctx: &Context,
     env: &str,
     lock: &LockArgs,
-    auto_approve: bool,
+    exec: &ExecArgs,
     mode: Mode,
 ) -> Result<Outcome, Error> {
     let verb = match mode {
         Mode::Apply => "apply",
         Mode::Destroy => "destroy",
     };
-    if !auto_approve && !std::io::stdin().is_terminal() {
+    if !exec.auto_approve && !std::io::stdin().is_terminal() {
         return Err(Error::Refused(format!(
             "{verb} asks for confirmation and standard input is not a terminal; pass --auto-approve to {verb} without asking"
         )));
@@ -97,7 +97,7 @@ pub async fn run(
     }
     let clients = ctx.connect(&desired).await?;
     let guard = ctx.lock(&clients, &desired, verb, lock).await?;
-    let result = locked(ctx, &clients, &desired, &guard, auto_approve, mode).await;
+    let result = locked(ctx, &clients, &desired, &guard, exec, mode).await;
     release(&ctx.printer, guard).await;
     result
 }
@@ -107,7 +107,7 @@ async fn locked(
     clients: &Clients,
     desired: &crate::model::Desired,
     guard: &LockGuard,
-    auto_approve: bool,
+    exec: &ExecArgs,
     mode: Mode,
 ) -> Result<Outcome, Error> {
     let (plan, mut state) = make_plan(ctx, clients, desired).await?;
@@ -118,7 +118,7 @@ async fn locked(
         }
         return Ok(Outcome::Done);
     }
-    if !auto_approve {
+    if !exec.auto_approve {
         confirm(mode)?;
     }
     let reporter = ctx.printer.reporter();
@@ -132,6 +132,7 @@ async fn locked(
         store: &store,
         reporter: reporter.as_ref(),
         stop: &stop,
+        parallelism: exec.parallelism,
     };
     let report = executor.apply(&plan, &mut state).await?;
     let p = &ctx.printer;

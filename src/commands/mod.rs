@@ -88,16 +88,12 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
             detailed_exitcode,
             json,
         } => plan::run(&ctx, &env.env, &lock, detailed_exitcode, json).await,
-        Command::Apply {
-            env,
-            lock,
-            auto_approve,
-        } => apply::run(&ctx, &env.env, &lock, auto_approve, apply::Mode::Apply).await,
-        Command::Destroy {
-            env,
-            lock,
-            auto_approve,
-        } => apply::run(&ctx, &env.env, &lock, auto_approve, apply::Mode::Destroy).await,
+        Command::Apply { env, lock, exec } => {
+            apply::run(&ctx, &env.env, &lock, &exec, apply::Mode::Apply).await
+        }
+        Command::Destroy { env, lock, exec } => {
+            apply::run(&ctx, &env.env, &lock, &exec, apply::Mode::Destroy).await
+        }
         Command::ForceUnlock { env, lock_id } => force_unlock::run(&ctx, &env.env, &lock_id).await,
         Command::Output { env, json } => output::run(&ctx, &env.env, json).await,
     }

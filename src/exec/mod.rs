@@ -1,7 +1,10 @@
-//! Apply a [`Plan`]: each change in order, skipping what depends on a failure, recording every completed
-//! action in the state at once so an interrupted apply leaves a true record. Progress goes to a
-//! [`Reporter`]; the engine itself never prints.
+//! Apply a [`Plan`] as a dependency queue (cargo's `DependencyQueue`, Terraform's DAG walk): a change
+//! starts once everything it depends on has finished, at most `parallelism` at a time; a failure skips
+//! only what depends on it; every completed action is recorded in the state at once, by this loop
+//! alone, so an interrupted apply leaves a true record. Progress goes to a [`Reporter`]; the engine
+//! never prints.
 
+mod action;
 pub mod retry;
 
 use crate::model::reference::value_has_resource_reference;
@@ -9,8 +12,9 @@ use crate::model::ResourceAddress;
 use crate::plan::diff::resolve;
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::provider::aws::Clients;
-use crate::provider::resources::{self, Observed, ResourceError};
+use crate::provider::resources::{self, ResourceError};
 use crate::state::{ResourceState, State, StateError, StateStore};
+use action::{Done, Work};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
@@ -63,17 +67,56 @@ pub trait StopSignal: Send + Sync {
     fn stop_reason(&self) -> Option<String>;
 }
 
+pub const DEFAULT_PARALLELISM: usize = 10;
+
 pub struct Executor<'a> {
     pub clients: &'a Clients,
     pub store: &'a StateStore,
     pub reporter: &'a dyn Reporter,
     pub stop: &'a dyn StopSignal,
+    pub parallelism: usize,
+}
+
+/// The changes that do something, and for each the indices of the ones it must wait for.
+fn dependencies(changes: &[&ResourceChange]) -> Vec<BTreeSet<usize>> {
+    let index: BTreeMap<&ResourceAddress, usize> = changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (&c.address, i))
+        .collect();
+    changes
+        .iter()
+        .map(|c| {
+            if c.action == Action::Delete {
+                // Deletes run in reverse: after the deletes of everything that depends on this one.
+                changes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, other)| {
+                        other.action == Action::Delete && other.depends_on.contains(&c.address)
+                    })
+                    .map(|(j, _)| j)
+                    .collect()
+            } else {
+                c.depends_on
+                    .iter()
+                    .filter_map(|d| index.get(d).copied())
+                    .filter(|j| changes[*j].action != Action::Delete)
+                    .collect()
+            }
+        })
+        .collect()
 }
 
 impl Executor<'_> {
     pub async fn apply(&self, plan: &Plan, state: &mut State) -> Result<ApplyReport, ExecError> {
+        let changes: Vec<&ResourceChange> = plan
+            .changes
+            .iter()
+            .filter(|c| c.action != Action::NoOp || c.record_in_state)
+            .collect();
+        let waits_for = dependencies(&changes);
         let mut report = ApplyReport::default();
-        let mut broken: BTreeSet<ResourceAddress> = BTreeSet::new();
         let mut known: BTreeMap<String, Option<BTreeMap<String, String>>> = plan
             .changes
             .iter()
@@ -84,43 +127,103 @@ impl Executor<'_> {
                 )
             })
             .collect();
+        let mut finished: BTreeSet<usize> = BTreeSet::new();
+        let mut broken: BTreeMap<usize, String> = BTreeMap::new();
+        let mut started: BTreeSet<usize> = BTreeSet::new();
+        let mut running = tokio::task::JoinSet::new();
+        let mut tasks: BTreeMap<tokio::task::Id, usize> = BTreeMap::new();
 
-        for change in &plan.changes {
-            if change.action == Action::NoOp && !change.record_in_state {
-                continue;
+        loop {
+            // Start (or skip) everything whose dependencies are settled.
+            for (i, change) in changes.iter().enumerate() {
+                if started.contains(&i) || broken.contains_key(&i) {
+                    continue;
+                }
+                if let Some(dep) = waits_for[i].iter().find(|d| broken.contains_key(d)) {
+                    let why = format!(
+                        "it depends on {}, which did not complete",
+                        changes[*dep].address
+                    );
+                    broken.insert(i, why.clone());
+                    report.skipped.push((change.address.clone(), why));
+                    continue;
+                }
+                if !waits_for[i].iter().all(|d| finished.contains(d))
+                    || running.len() >= self.parallelism.max(1)
+                {
+                    continue;
+                }
+                if let Some(why) = self.stop.stop_reason() {
+                    broken.insert(i, why.clone());
+                    report.skipped.push((change.address.clone(), why));
+                    continue;
+                }
+                let work = match self.work(change, &known, state) {
+                    Ok(work) => work,
+                    Err(error) => {
+                        broken.insert(i, error.to_string());
+                        report.failed.push(Failure {
+                            address: change.address.clone(),
+                            action: change.action,
+                            error,
+                        });
+                        continue;
+                    }
+                };
+                started.insert(i);
+                self.reporter.started(&change.address, change.action);
+                let clients = self.clients.clone();
+                let handle = running.spawn(async move {
+                    let start = Instant::now();
+                    (i, action::run(clients, work).await, start.elapsed())
+                });
+                tasks.insert(handle.id(), i);
             }
-            if let Some(dep) = change.depends_on.iter().find(|d| broken.contains(*d)) {
-                broken.insert(change.address.clone());
-                report.skipped.push((
-                    change.address.clone(),
-                    format!("it depends on {dep}, which did not complete"),
-                ));
-                continue;
-            }
-            if let Some(why) = self.stop.stop_reason() {
-                broken.insert(change.address.clone());
-                report.skipped.push((change.address.clone(), why));
-                continue;
-            }
-            self.reporter.started(&change.address, change.action);
-            let start = Instant::now();
-            let result = self.one(change, &known, state).await?;
-            let error = result.as_ref().err().map(|e| e.to_string());
+            // Wait for one to finish; none running means everything is settled.
+            let Some(joined) = running.join_next().await else {
+                break;
+            };
+            let (i, result, elapsed) = match joined {
+                Ok(done) => done,
+                Err(panic) => {
+                    // A panic is a bug: this change failed; the others still finish and are recorded.
+                    let i = tasks.get(&panic.id()).copied().unwrap_or_default();
+                    let error = ResourceError::Refused(format!("internal error: {panic}"));
+                    (i, Err(error), Duration::ZERO)
+                }
+            };
+            let change = changes[i];
+            let error = match result {
+                Ok(Done::Exists(observed)) => {
+                    self.record(state, change, &observed).await?;
+                    known.insert(change.address.name.clone(), Some(observed.outputs));
+                    None
+                }
+                Ok(Done::Gone) => {
+                    self.forget(state, &change.address).await?;
+                    None
+                }
+                Ok(Done::GoneThenFailed(e)) => {
+                    self.forget(state, &change.address).await?;
+                    Some(e)
+                }
+                Err(e) => Some(e),
+            };
             self.reporter.finished(
                 &change.address,
                 change.action,
-                error.as_deref(),
-                start.elapsed(),
+                error.as_ref().map(|e| e.to_string()).as_deref(),
+                elapsed,
             );
-            match result {
-                Ok(outputs) => {
-                    known.insert(change.address.name.clone(), outputs);
+            match error {
+                None => {
+                    finished.insert(i);
                     report
                         .completed
                         .push((change.address.clone(), change.action));
                 }
-                Err(error) => {
-                    broken.insert(change.address.clone());
+                Some(error) => {
+                    broken.insert(i, error.to_string());
                     report.failed.push(Failure {
                         address: change.address.clone(),
                         action: change.action,
@@ -132,102 +235,42 @@ impl Executor<'_> {
         Ok(report)
     }
 
-    /// One change. The outer error is fatal (state not saved); the inner one is this resource's failure.
-    async fn one(
+    /// The owned inputs of one change, its references resolved from what is known now.
+    fn work(
         &self,
         change: &ResourceChange,
         known: &BTreeMap<String, Option<BTreeMap<String, String>>>,
-        state: &mut State,
-    ) -> Result<Result<Option<BTreeMap<String, String>>, ResourceError>, ExecError> {
-        let kind = change.address.kind;
-        let props = change.desired.as_ref().map(|p| resolve(p, known));
-        if let Some(p) = &props {
-            if value_has_resource_reference(p) {
-                return Ok(Err(ResourceError::Invalid(
-                    "a reference could not be resolved: the resource it names has no outputs"
-                        .into(),
-                )));
-            }
+        state: &State,
+    ) -> Result<Work, ResourceError> {
+        let props = change
+            .desired
+            .as_ref()
+            .map(|p| resolve(p, known))
+            .unwrap_or(serde_json::Value::Null);
+        if value_has_resource_reference(&props) {
+            return Err(ResourceError::Invalid(
+                "a reference could not be resolved: the resource it names has no outputs".into(),
+            ));
         }
-        let props = props.unwrap_or(serde_json::Value::Null);
-        match change.action {
-            Action::NoOp => {
-                let observed = Observed {
-                    physical_id: change.physical_id.clone().unwrap_or_default(),
-                    properties: props,
-                    outputs: change.outputs.clone(),
-                };
-                self.record(state, change, &observed).await?;
-                Ok(Ok(Some(observed.outputs)))
-            }
-            Action::Create => Ok(match resources::create(self.clients, kind, &props).await {
-                Ok(observed) => {
-                    self.record(state, change, &observed).await?;
-                    Ok(Some(observed.outputs))
-                }
-                Err(e) => Err(e),
-            }),
-            Action::Update => {
-                let id = change.physical_id.clone().unwrap_or_default();
-                let live = match resources::read(self.clients, kind, &id).await {
-                    Ok(Some(live)) => live,
-                    Ok(None) => {
-                        return Ok(Err(ResourceError::Refused(format!(
-                            "{id} disappeared since the plan was made"
-                        ))))
-                    }
-                    Err(e) => return Ok(Err(e)),
-                };
-                Ok(
-                    match resources::update(self.clients, kind, &props, &live).await {
-                        Ok(observed) => {
-                            self.record(state, change, &observed).await?;
-                            Ok(Some(observed.outputs))
-                        }
-                        Err(e) => Err(e),
-                    },
-                )
-            }
-            Action::Replace => {
-                let id = change.physical_id.clone().unwrap_or_default();
-                let force =
-                    self.owned_force_destroy(state, change) || resources::force_destroy(&props);
-                if let Err(e) = resources::delete(self.clients, kind, &id, force).await {
-                    return Ok(Err(e));
-                }
-                self.forget(state, &change.address, "delete").await?;
-                Ok(match resources::create(self.clients, kind, &props).await {
-                    Ok(observed) => {
-                        self.record(state, change, &observed).await?;
-                        Ok(Some(observed.outputs))
-                    }
-                    Err(e) => Err(e),
-                })
-            }
-            Action::Delete => {
-                let id = change.physical_id.clone().unwrap_or_default();
-                let force = self.owned_force_destroy(state, change);
-                if let Err(e) = resources::delete(self.clients, kind, &id, force).await {
-                    return Ok(Err(e));
-                }
-                self.forget(state, &change.address, "delete").await?;
-                Ok(Ok(None))
-            }
-        }
-    }
-
-    fn owned_force_destroy(&self, state: &State, change: &ResourceChange) -> bool {
-        state
+        let owned_force = state
             .resources
             .get(&change.address)
-            .is_some_and(|r| r.force_destroy)
+            .is_some_and(|r| r.force_destroy);
+        Ok(Work {
+            address: change.address.clone(),
+            action: change.action,
+            physical_id: change.physical_id.clone(),
+            force_destroy: owned_force || resources::force_destroy(&props),
+            props,
+            outputs: change.outputs.clone(),
+        })
     }
 
     async fn record(
         &self,
         state: &mut State,
         change: &ResourceChange,
-        observed: &Observed,
+        observed: &resources::Observed,
     ) -> Result<(), ExecError> {
         state.resources.insert(
             change.address.clone(),
@@ -238,34 +281,73 @@ impl Executor<'_> {
                     .desired
                     .as_ref()
                     .is_some_and(resources::force_destroy),
+                depends_on: change.depends_on.clone(),
             },
         );
-        self.store
-            .save(state)
+        self.save(state, &change.address, change.action.describe())
             .await
-            .map_err(|source| ExecError::StateWrite {
-                address: change.address.clone(),
-                action: change.action.describe(),
-                source,
-            })
     }
 
-    async fn forget(
+    async fn forget(&self, state: &mut State, address: &ResourceAddress) -> Result<(), ExecError> {
+        if state.resources.remove(address).is_some() {
+            self.save(state, address, "delete").await?;
+        }
+        Ok(())
+    }
+
+    async fn save(
         &self,
         state: &mut State,
         address: &ResourceAddress,
         action: &'static str,
     ) -> Result<(), ExecError> {
-        if state.resources.remove(address).is_some() {
-            self.store
-                .save(state)
-                .await
-                .map_err(|source| ExecError::StateWrite {
-                    address: address.clone(),
-                    action,
-                    source,
-                })?;
+        self.store
+            .save(state)
+            .await
+            .map_err(|source| ExecError::StateWrite {
+                address: address.clone(),
+                action,
+                source,
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(name: &str, action: Action, deps: &[&str]) -> ResourceChange {
+        ResourceChange {
+            address: format!("log_group.{name}").parse().unwrap(),
+            action,
+            reason: None,
+            physical_id: None,
+            record_in_state: false,
+            attributes: vec![],
+            desired: None,
+            depends_on: deps
+                .iter()
+                .map(|d| format!("log_group.{d}").parse().unwrap())
+                .collect(),
+            outputs: Default::default(),
         }
-        Ok(())
+    }
+
+    #[test]
+    fn creates_wait_for_their_dependencies_and_deletes_for_their_dependants() {
+        let a = change("a", Action::Create, &[]);
+        let b = change("b", Action::Create, &["a"]);
+        let x = change("x", Action::Delete, &[]);
+        let y = change("y", Action::Delete, &["x"]);
+        let deps = dependencies(&[&a, &b, &x, &y]);
+        assert_eq!(
+            deps,
+            vec![
+                BTreeSet::new(),
+                BTreeSet::from([0]),
+                BTreeSet::from([3]),
+                BTreeSet::new()
+            ]
+        );
     }
 }

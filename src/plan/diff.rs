@@ -139,7 +139,7 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
             record_in_state: false,
             attributes: Vec::new(),
             desired: None,
-            depends_on: Vec::new(),
+            depends_on: owned.depends_on.clone(),
             outputs: BTreeMap::new(),
         });
     }
@@ -299,6 +299,7 @@ mod tests {
                 physical_id: id.into(),
                 outputs: Default::default(),
                 force_destroy: false,
+                depends_on: vec![],
             },
         );
         state

@@ -32,6 +32,9 @@ pub struct ResourceState {
     /// Delete it even if it holds data (a bucket's objects): remembered for when its config is gone.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub force_destroy: bool,
+    /// What it depended on when last applied, so that its delete can wait for its dependants'.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<ResourceAddress>,
 }
 
 impl State {
@@ -170,6 +173,7 @@ mod tests {
                 physical_id: "t".into(),
                 outputs: BTreeMap::new(),
                 force_destroy: false,
+                depends_on: vec![],
             },
         );
         let bytes = serde_json::to_vec(&s).unwrap();
