@@ -62,6 +62,13 @@ pub struct ExecArgs {
     pub parallelism: usize,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Parse and check the stack and the environment. No AWS calls.
@@ -77,9 +84,12 @@ pub enum Command {
         /// Exit 0 when there are no changes, 2 when there are, 1 on error.
         #[arg(long)]
         detailed_exitcode: bool,
-        /// Print the plan as JSON (see README: plan JSON format).
-        #[arg(long)]
+        /// Print the plan as JSON (same as --format json).
+        #[arg(long, conflicts_with = "format")]
         json: bool,
+        /// How to print the plan: human (default), json, or markdown (for a pull-request comment).
+        #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+        format: PlanFormat,
     },
     /// Plan, ask for confirmation, then reconcile live AWS with the configuration.
     Apply {
@@ -99,6 +109,8 @@ pub enum Command {
         #[command(flatten)]
         exec: ExecArgs,
     },
+    /// Print the dependency graph of the environment's resources as Graphviz DOT. No AWS calls.
+    Graph(EnvArg),
     /// Release the state lock, only if LOCK_ID is the id of the lock held.
     ForceUnlock {
         #[command(flatten)]

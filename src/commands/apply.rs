@@ -111,7 +111,7 @@ async fn locked(
     mode: Mode,
 ) -> Result<Outcome, Error> {
     let (plan, mut state) = make_plan(ctx, clients, desired).await?;
-    print_plan(ctx, &plan, false);
+    print_plan(ctx, &plan, crate::cli::PlanFormat::Human);
     if !plan.has_changes() {
         if mode == Mode::Apply {
             print_outputs(&resolve_outputs(desired, &state), false);

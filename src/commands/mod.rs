@@ -4,12 +4,13 @@ mod apply;
 mod bootstrap;
 mod common;
 mod force_unlock;
+mod graph;
 mod output;
 mod plan;
 pub mod progress;
 mod validate;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, PlanFormat};
 use crate::config::Diagnostics;
 use crate::exec::ExecError;
 use crate::plan::diff::PlanError;
@@ -87,13 +88,18 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
             lock,
             detailed_exitcode,
             json,
-        } => plan::run(&ctx, &env.env, &lock, detailed_exitcode, json).await,
+            format,
+        } => {
+            let format = if json { PlanFormat::Json } else { format };
+            plan::run(&ctx, &env.env, &lock, detailed_exitcode, format).await
+        }
         Command::Apply { env, lock, exec } => {
             apply::run(&ctx, &env.env, &lock, &exec, apply::Mode::Apply).await
         }
         Command::Destroy { env, lock, exec } => {
             apply::run(&ctx, &env.env, &lock, &exec, apply::Mode::Destroy).await
         }
+        Command::Graph(env) => graph::run(&ctx, &env.env),
         Command::ForceUnlock { env, lock_id } => force_unlock::run(&ctx, &env.env, &lock_id).await,
         Command::Output { env, json } => output::run(&ctx, &env.env, json).await,
     }

@@ -3,8 +3,9 @@
 use super::common::{observe, release, Context};
 use super::{Error, Outcome};
 use crate::cli::LockArgs;
+use crate::cli::PlanFormat;
 use crate::model::Desired;
-use crate::plan::render::{human, json};
+use crate::plan::render::{human, json, markdown};
 use crate::plan::{diff, Plan};
 use crate::provider::aws::Clients;
 use crate::state::State;
@@ -28,19 +29,16 @@ pub async fn make_plan(
     Ok((plan, state))
 }
 
-pub fn print_plan(ctx: &Context, plan: &Plan, as_json: bool) {
-    if as_json {
-        println!("{}", json::render(plan));
-    } else {
-        print!(
-            "{}",
-            human::render(
-                plan,
-                human::Style {
-                    color: ctx.printer.color
-                }
-            )
-        );
+pub fn print_plan(ctx: &Context, plan: &Plan, format: PlanFormat) {
+    match format {
+        PlanFormat::Json => println!("{}", json::render(plan)),
+        PlanFormat::Markdown => print!("{}", markdown::render(plan)),
+        PlanFormat::Human => {
+            let style = human::Style {
+                color: ctx.printer.color,
+            };
+            print!("{}", human::render(plan, style));
+        }
     }
 }
 
@@ -49,7 +47,7 @@ pub async fn run(
     env: &str,
     lock: &LockArgs,
     detailed_exitcode: bool,
-    as_json: bool,
+    format: PlanFormat,
 ) -> Result<Outcome, Error> {
     let desired = ctx.load(env)?;
     let clients = ctx.connect(&desired).await?;
@@ -62,7 +60,7 @@ pub async fn run(
         release(&ctx.printer, guard).await;
     }
     let (plan, _) = result?;
-    print_plan(ctx, &plan, as_json);
+    print_plan(ctx, &plan, format);
     Ok(if detailed_exitcode && plan.has_changes() {
         Outcome::ChangesPresent
     } else {
