@@ -186,10 +186,15 @@ async fn dev_applies_from_empty_with_every_setting_and_converges() {
         .send()
         .await
         .unwrap();
-    assert!(dash
-        .dashboard_body
-        .unwrap()
-        .contains("dtr-dev-tool-manager"));
+    let body: serde_json::Value = serde_json::from_str(&dash.dashboard_body.unwrap()).unwrap();
+    assert_eq!(
+        body["widgets"][0]["width"], 12,
+        "numbers stay numbers: {body}"
+    );
+    assert_eq!(
+        body["widgets"][0]["properties"]["metrics"][0][3],
+        "dtr-dev-tool-manager"
+    );
 
     // The API: CORS, the authorizer on every tool route but /health, the $default stage with access logs.
     let apis = c.apigateway.get_apis().send().await.unwrap();
@@ -473,6 +478,43 @@ async fn drift_on_each_resource_type_is_shown_and_repaired() {
         .send()
         .await
         .unwrap();
+    let authorizer_id = routes_authorizer(&c, &api_id).await;
+    // 60, not 0: the SDK does not send a member equal to its default.
+    c.apigateway
+        .update_authorizer()
+        .api_id(&api_id)
+        .authorizer_id(&authorizer_id)
+        .authorizer_result_ttl_in_seconds(60)
+        .send()
+        .await
+        .unwrap();
+    let integrations = c
+        .apigateway
+        .get_integrations()
+        .api_id(&api_id)
+        .send()
+        .await
+        .unwrap();
+    let integration_id = integrations.items()[0]
+        .integration_id()
+        .unwrap()
+        .to_string();
+    c.apigateway
+        .update_integration()
+        .api_id(&api_id)
+        .integration_id(&integration_id)
+        .timeout_in_millis(29000)
+        .send()
+        .await
+        .unwrap();
+    // moto cannot update a stage (UpdateStage answers 500), so this drift is a stage deleted by hand.
+    c.apigateway
+        .delete_stage()
+        .api_id(&api_id)
+        .stage_name("$default")
+        .send()
+        .await
+        .unwrap();
     let routes = c
         .apigateway
         .get_routes()
@@ -514,6 +556,9 @@ async fn drift_on_each_resource_type_is_shown_and_repaired() {
         "~ dynamodb_table.tools_table",
         "~ http_api.api",
         "+ api_route.route_health will be created (it was deleted outside dtr)",
+        "result_ttl_seconds: 60 → 300",
+        "timeout_ms: 29000 → 15000",
+        "+ api_stage.api_stage will be created (it was deleted outside dtr)",
     ] {
         assert!(
             plan.stdout.contains(expected),
@@ -540,6 +585,23 @@ async fn drift_on_each_resource_type_is_shown_and_repaired() {
         .await
         .unwrap();
     assert_eq!(policies.policy_names(), ["logs"]);
+}
+
+/// The authorizer the API's routes use (moto cannot list authorizers: GetAuthorizers answers 500).
+async fn routes_authorizer(c: &dtr::provider::aws::Clients, api_id: &str) -> String {
+    let routes = c
+        .apigateway
+        .get_routes()
+        .api_id(api_id)
+        .send()
+        .await
+        .unwrap();
+    routes
+        .items()
+        .iter()
+        .find_map(|r| r.authorizer_id().filter(|a| !a.is_empty()))
+        .unwrap()
+        .to_string()
 }
 
 /// staging and prod deploy cleanly too, each against an endpoint of its own pinned account.

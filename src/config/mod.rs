@@ -206,17 +206,42 @@ fn build_spec(
         }
         ResourceKind::DynamodbTable => typed::<TableSpec>(node, field, tags, c),
         ResourceKind::S3Bucket => typed::<BucketSpec>(node, field, tags, c),
-        ResourceKind::IamRole => typed::<RoleSpec>(node, field, tags, c),
+        ResourceKind::IamRole => {
+            let mut value = typed::<RoleSpec>(node, field, tags, c)?;
+            retype(&mut value, node, &["assume_role_policy"]);
+            let names: Vec<String> = value["inline_policies"]
+                .as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
+            for name in names {
+                retype(&mut value, node, &["inline_policies", &name]);
+            }
+            Some(value)
+        }
         ResourceKind::LogGroup => typed::<LogGroupSpec>(node, field, tags, c),
         ResourceKind::LambdaPermission => typed::<PermissionSpec>(node, field, tags, c),
         ResourceKind::MetricAlarm => typed::<AlarmSpec>(node, field, tags, c),
-        ResourceKind::Dashboard => typed::<DashboardSpec>(node, field, tags, c),
+        ResourceKind::Dashboard => {
+            let mut value = typed::<DashboardSpec>(node, field, tags, c)?;
+            retype(&mut value, node, &["body"]);
+            Some(value)
+        }
         ResourceKind::HttpApi => typed::<HttpApiSpec>(node, field, tags, c),
         ResourceKind::ApiAuthorizer => typed::<ApiAuthorizerSpec>(node, field, tags, c),
         ResourceKind::ApiIntegration => typed::<ApiIntegrationSpec>(node, field, tags, c),
         ResourceKind::ApiRoute => typed::<ApiRouteSpec>(node, field, tags, c),
         ResourceKind::ApiStage => typed::<ApiStageSpec>(node, field, tags, c),
     }
+}
+
+/// Replace the free-form value at `path` with its YAML-typed JSON (numbers and booleans kept as such).
+fn retype(value: &mut serde_json::Value, node: &Node, path: &[&str]) {
+    let path: Vec<String> = path.iter().map(|p| p.to_string()).collect();
+    let source = yaml::locate(node, &path);
+    let Some(target) = path.iter().try_fold(&mut *value, |v, key| v.get_mut(key)) else {
+        return;
+    };
+    *target = yaml::to_json(source);
 }
 
 /// The stack's directory as read, and as shown (relative to the project root, which is the working

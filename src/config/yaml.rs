@@ -167,3 +167,39 @@ pub fn map_scalars(
         }
     }
 }
+
+/// A node as JSON with YAML's typing of plain scalars (`true`, `12`, `1.5`, `null`); quoted scalars
+/// stay strings. For free-form values (a dashboard body, a policy document) where types matter.
+pub fn to_json(node: &Node) -> serde_json::Value {
+    use serde_json::Value;
+    match node {
+        Node::Scalar(s) => {
+            let text = s.as_str();
+            if !s.may_coerce() {
+                return Value::String(text.to_string());
+            }
+            match text {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                "null" | "~" => Value::Null,
+                _ => text
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .ok()
+                    .or_else(|| {
+                        text.parse::<f64>()
+                            .ok()
+                            .filter(|f| f.is_finite())
+                            .map(Value::from)
+                    })
+                    .unwrap_or_else(|| Value::String(text.to_string())),
+            }
+        }
+        Node::Sequence(items) => Value::Array(items.iter().map(to_json).collect()),
+        Node::Mapping(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.as_str().to_string(), to_json(v)))
+                .collect(),
+        ),
+    }
+}
