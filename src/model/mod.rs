@@ -10,6 +10,7 @@ pub mod policy;
 pub mod reference;
 pub mod role;
 pub mod table;
+pub mod tags;
 
 pub use address::{ResourceAddress, ResourceKind};
 

@@ -6,9 +6,10 @@ use super::{aws_error, AwsError, ErrorClass};
 use crate::model::api::{
     ApiAuthorizerSpec, ApiIntegrationSpec, ApiRouteSpec, ApiStageSpec, Cors, HttpApiSpec,
 };
+use crate::model::tags;
 use aws_sdk_apigatewayv2::types as gw;
 use aws_sdk_apigatewayv2::Client;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 fn not_found<T>(e: AwsError) -> Result<Option<T>, AwsError> {
     if e.class == ErrorClass::NotFound {
@@ -176,12 +177,8 @@ pub async fn update_api(
             .map_err(|e| aws_error("DeleteCorsConfiguration", &what, e))?;
     }
     let arn = api_arn(region, id);
-    let removed: Vec<String> = current
-        .tags
-        .keys()
-        .filter(|k| !desired.tags.contains_key(*k))
-        .cloned()
-        .collect();
+    let changes = tags::changes(&desired.tags, &current.tags);
+    let removed = changes.removed;
     if !removed.is_empty() {
         client
             .untag_resource()
@@ -191,17 +188,12 @@ pub async fn update_api(
             .await
             .map_err(|e| aws_error("UntagResource", &what, e))?;
     }
-    let changed: HashMap<String, String> = desired
-        .tags
-        .iter()
-        .filter(|(k, v)| current.tags.get(*k) != Some(v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let changed = changes.set;
     if !changed.is_empty() {
         client
             .tag_resource()
             .resource_arn(&arn)
-            .set_tags(Some(changed))
+            .set_tags(Some(changed.into_iter().collect()))
             .send()
             .await
             .map_err(|e| aws_error("TagResource", &what, e))?;

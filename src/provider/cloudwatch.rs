@@ -131,11 +131,8 @@ pub async fn put_alarm(
     let Some((_, arn)) = read_alarm(client, name).await? else {
         return Ok(());
     };
-    let removed: Vec<String> = current_tags
-        .keys()
-        .filter(|k| !spec.tags.contains_key(*k))
-        .cloned()
-        .collect();
+    let changes = crate::model::tags::changes(&spec.tags, current_tags);
+    let removed = changes.removed;
     if !removed.is_empty() {
         client
             .untag_resource()
@@ -145,12 +142,11 @@ pub async fn put_alarm(
             .await
             .map_err(|e| aws_error("UntagResource", format!("alarm {name}"), e))?;
     }
-    let changed = spec
-        .tags
+    let changed: Vec<cw::Tag> = changes
+        .set
         .iter()
-        .filter(|(k, v)| current_tags.get(*k) != Some(v))
         .map(|(k, v)| cw::Tag::builder().key(k).value(v).build())
-        .collect::<Vec<_>>();
+        .collect();
     if !changed.is_empty() {
         client
             .tag_resource()

@@ -1,6 +1,6 @@
 //! `dynamodb_table`: read a live table into a [`TableSpec`], create, update in place, delete.
 
-use super::{aws_error, AwsError, ErrorClass};
+use super::{aws_error, build_error, AwsError, ErrorClass};
 use crate::exec::retry::{Poll, WaitError, Waiter};
 use crate::model::table::{
     AttributeDefinition, AttributeType, BillingMode, GlobalSecondaryIndex, Projection,
@@ -271,30 +271,19 @@ pub fn replacement_reasons(desired: &TableSpec, observed: &TableSpec) -> Vec<Str
     reasons
 }
 
-fn build_err(what: &str, e: impl std::fmt::Display) -> AwsError {
-    AwsError {
-        operation: "build request".into(),
-        resource: what.to_string(),
-        class: ErrorClass::Fatal,
-        code: None,
-        message: e.to_string(),
-        request_id: None,
-    }
-}
-
 fn key_schema(hash: &str, range: Option<&String>) -> Result<Vec<ddb::KeySchemaElement>, AwsError> {
     let mut schema = vec![ddb::KeySchemaElement::builder()
         .attribute_name(hash)
         .key_type(KeyType::Hash)
         .build()
-        .map_err(|e| build_err("key schema", e))?];
+        .map_err(|e| build_error("key schema", e))?];
     if let Some(range) = range {
         schema.push(
             ddb::KeySchemaElement::builder()
                 .attribute_name(range)
                 .key_type(KeyType::Range)
                 .build()
-                .map_err(|e| build_err("key schema", e))?,
+                .map_err(|e| build_error("key schema", e))?,
         );
     }
     Ok(schema)
@@ -308,7 +297,7 @@ fn attribute_definitions(spec: &TableSpec) -> Result<Vec<ddb::AttributeDefinitio
                 .attribute_name(&a.name)
                 .attribute_type(ddb::ScalarAttributeType::from(a.attribute_type.as_str()))
                 .build()
-                .map_err(|e| build_err("attribute definitions", e))
+                .map_err(|e| build_error("attribute definitions", e))
         })
         .collect()
 }
@@ -323,7 +312,7 @@ fn throughput(
             .write_capacity_units(w)
             .build()
             .map(Some)
-            .map_err(|e| build_err("provisioned throughput", e)),
+            .map_err(|e| build_error("provisioned throughput", e)),
         _ => Ok(None),
     }
 }
@@ -346,7 +335,7 @@ fn gsi_create(
         .projection(projection(gsi))
         .set_provisioned_throughput(throughput(gsi.read_capacity, gsi.write_capacity)?)
         .build()
-        .map_err(|e| build_err("global secondary index", e))
+        .map_err(|e| build_error("global secondary index", e))
 }
 
 fn sse_specification(spec: &TableSpec) -> ddb::SseSpecification {
@@ -367,7 +356,7 @@ fn tags(map: &BTreeMap<String, String>) -> Result<Vec<ddb::Tag>, AwsError> {
                 .key(k)
                 .value(v)
                 .build()
-                .map_err(|e| build_err("tags", e))
+                .map_err(|e| build_error("tags", e))
         })
         .collect()
 }
@@ -386,7 +375,7 @@ pub async fn create(client: &Client, spec: &TableSpec) -> Result<ObservedTable, 
                 .set_projection(c.projection)
                 .set_provisioned_throughput(c.provisioned_throughput)
                 .build()
-                .map_err(|e| build_err("global secondary index", e))
+                .map_err(|e| build_error("global secondary index", e))
         })
         .collect::<Result<Vec<_>, _>>()?;
     client
@@ -459,7 +448,7 @@ async fn set_ttl(client: &Client, name: &str, attr: &str, enabled: bool) -> Resu
         .attribute_name(attr)
         .enabled(enabled)
         .build()
-        .map_err(|e| build_err("ttl", e))?;
+        .map_err(|e| build_error("ttl", e))?;
     client
         .update_time_to_live()
         .table_name(name)
@@ -474,7 +463,7 @@ async fn set_pitr(client: &Client, name: &str, enabled: bool) -> Result<(), AwsE
     let spec = ddb::PointInTimeRecoverySpecification::builder()
         .point_in_time_recovery_enabled(enabled)
         .build()
-        .map_err(|e| build_err("point-in-time recovery", e))?;
+        .map_err(|e| build_error("point-in-time recovery", e))?;
     client
         .update_continuous_backups()
         .table_name(name)
@@ -518,7 +507,7 @@ pub async fn update(
                     .index_name(&gsi.name)
                     .provisioned_throughput(t)
                     .build()
-                    .map_err(|e| build_err("index capacity", e))?;
+                    .map_err(|e| build_error("index capacity", e))?;
                 req = req.global_secondary_index_updates(
                     ddb::GlobalSecondaryIndexUpdate::builder()
                         .update(update)
@@ -615,7 +604,7 @@ async fn update_indexes(
                     ddb::DeleteGlobalSecondaryIndexAction::builder()
                         .index_name(index)
                         .build()
-                        .map_err(|e| build_err("index", e))?,
+                        .map_err(|e| build_error("index", e))?,
                 )
                 .build(),
         );
@@ -636,7 +625,7 @@ async fn update_indexes(
                             .index_name(&gsi.name)
                             .provisioned_throughput(t)
                             .build()
-                            .map_err(|e| build_err("index", e))?,
+                            .map_err(|e| build_error("index", e))?,
                     )
                     .build(),
             );
@@ -663,11 +652,10 @@ async fn update_tags(
     want: &BTreeMap<String, String>,
     have: &BTreeMap<String, String>,
 ) -> Result<(), AwsError> {
-    let removed: Vec<String> = have
-        .keys()
-        .filter(|k| !want.contains_key(*k))
-        .cloned()
-        .collect();
+    let crate::model::tags::TagChanges {
+        removed,
+        set: changed,
+    } = crate::model::tags::changes(want, have);
     if !removed.is_empty() {
         client
             .untag_resource()
@@ -677,11 +665,6 @@ async fn update_tags(
             .await
             .map_err(|e| aws_error("UntagResource", arn, e))?;
     }
-    let changed: BTreeMap<String, String> = want
-        .iter()
-        .filter(|(k, v)| have.get(*k) != Some(v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     if !changed.is_empty() {
         client
             .tag_resource()

@@ -1,9 +1,10 @@
 //! `iam_role`: read a live role (trust policy, inline policies, attachments, tags), create, update,
 //! delete. Policy documents come back URL-encoded and are compared by meaning (model::policy).
 
-use super::{aws_error, AwsError, ErrorClass};
+use super::{aws_error, build_error, AwsError, ErrorClass};
 use crate::model::policy;
 use crate::model::role::RoleSpec;
+use crate::model::tags;
 use aws_sdk_iam::types as iam;
 use aws_sdk_iam::Client;
 use serde_json::Value;
@@ -27,17 +28,6 @@ impl ObservedRole {
 
 fn what(name: &str) -> String {
     format!("role {name}")
-}
-
-fn build_err(e: impl std::fmt::Display) -> AwsError {
-    AwsError {
-        operation: "build request".into(),
-        resource: "iam".into(),
-        class: ErrorClass::Fatal,
-        code: None,
-        message: e.to_string(),
-        request_id: None,
-    }
 }
 
 /// IAM returns documents URL-encoded; parse either form.
@@ -200,7 +190,7 @@ fn tags(map: &BTreeMap<String, String>) -> Result<Vec<iam::Tag>, AwsError> {
                 .key(k)
                 .value(v)
                 .build()
-                .map_err(build_err)
+                .map_err(|e| build_error("iam", e))
         })
         .collect()
 }
@@ -321,12 +311,8 @@ pub async fn update(
     {
         detach(client, name, arn).await?;
     }
-    let removed: Vec<String> = current
-        .tags
-        .keys()
-        .filter(|k| !desired.tags.contains_key(*k))
-        .cloned()
-        .collect();
+    let changes = tags::changes(&desired.tags, &current.tags);
+    let removed = changes.removed;
     if !removed.is_empty() {
         client
             .untag_role()
@@ -336,12 +322,7 @@ pub async fn update(
             .await
             .map_err(|e| aws_error("UntagRole", what(name), e))?;
     }
-    let changed: BTreeMap<String, String> = desired
-        .tags
-        .iter()
-        .filter(|(k, v)| current.tags.get(*k) != Some(v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let changed = changes.set;
     if !changed.is_empty() {
         client
             .tag_role()

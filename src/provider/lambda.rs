@@ -6,6 +6,7 @@ use super::package::Package;
 use super::{aws_error, AwsError, ErrorClass};
 use crate::exec::retry::{Backoff, Poll, WaitError, Waiter};
 use crate::model::function::{Architecture, FunctionSpec, LogFormat};
+use crate::model::tags;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types as lambda;
 use aws_sdk_lambda::Client;
@@ -278,12 +279,8 @@ pub async fn update(
         .await?;
         wait_ready(client, name).await?;
     }
-    let removed: Vec<String> = now
-        .tags
-        .keys()
-        .filter(|k| !desired.tags.contains_key(*k))
-        .cloned()
-        .collect();
+    let changes = tags::changes(&desired.tags, &now.tags);
+    let removed = changes.removed;
     if !removed.is_empty() {
         client
             .untag_resource()
@@ -293,17 +290,12 @@ pub async fn update(
             .await
             .map_err(|e| aws_error("UntagResource", what(name), e))?;
     }
-    let changed: HashMap<String, String> = desired
-        .tags
-        .iter()
-        .filter(|(k, v)| now.tags.get(*k) != Some(v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let changed = changes.set;
     if !changed.is_empty() {
         client
             .tag_resource()
             .resource(&current.arn)
-            .set_tags(Some(changed))
+            .set_tags(Some(changed.into_iter().collect()))
             .send()
             .await
             .map_err(|e| aws_error("TagResource", what(name), e))?;

@@ -2,6 +2,7 @@
 
 use super::{aws_error, AwsError, ErrorClass};
 use crate::model::log_group::LogGroupSpec;
+use crate::model::tags;
 use aws_sdk_cloudwatchlogs::Client;
 use std::collections::BTreeMap;
 
@@ -127,13 +128,8 @@ pub async fn update(
             }
         }
     }
-    let removed: Vec<String> = current
-        .spec
-        .tags
-        .keys()
-        .filter(|k| !desired.tags.contains_key(*k))
-        .cloned()
-        .collect();
+    let changes = tags::changes(&desired.tags, &current.spec.tags);
+    let removed = changes.removed;
     if !removed.is_empty() {
         client
             .untag_resource()
@@ -143,17 +139,12 @@ pub async fn update(
             .await
             .map_err(|e| aws_error("UntagResource", what(name), e))?;
     }
-    let changed: std::collections::HashMap<String, String> = desired
-        .tags
-        .iter()
-        .filter(|(k, v)| current.spec.tags.get(*k) != Some(v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let changed = changes.set;
     if !changed.is_empty() {
         client
             .tag_resource()
             .resource_arn(&current.arn)
-            .set_tags(Some(changed))
+            .set_tags(Some(changed.into_iter().collect()))
             .send()
             .await
             .map_err(|e| aws_error("TagResource", what(name), e))?;

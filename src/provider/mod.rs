@@ -166,6 +166,27 @@ where
     }
 }
 
+/// An SDK builder refusing a request for a missing required field: a bug in dtr, reported, not panicked.
+pub fn build_error(what: &str, e: impl fmt::Display) -> AwsError {
+    AwsError {
+        operation: "build request".into(),
+        resource: what.to_string(),
+        class: ErrorClass::Fatal,
+        code: None,
+        message: e.to_string(),
+        request_id: None,
+    }
+}
+
+/// `Some` for what was found, `None` for NotFound, the error otherwise.
+pub fn found<T>(result: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.class == ErrorClass::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// `a: b: c` from an error and its sources, for dispatch and timeout failures.
 fn error_chain(err: &dyn std::error::Error) -> String {
     let mut parts = vec![err.to_string()];

@@ -1,29 +1,9 @@
 //! S3 buckets and objects: the settings dtr enforces on a bucket, and the state object's reads/writes.
 
-use super::{aws_error, AwsError, ErrorClass};
+use super::{aws_error, build_error, found, AwsError, ErrorClass};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types as s3;
 use aws_sdk_s3::Client;
-
-fn build_err(what: &str, e: impl std::fmt::Display) -> AwsError {
-    AwsError {
-        operation: "build request".into(),
-        resource: what.to_string(),
-        class: ErrorClass::Fatal,
-        code: None,
-        message: e.to_string(),
-        request_id: None,
-    }
-}
-
-/// Treat NotFound as `None`, everything else as the error it is.
-fn found<T>(result: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
-    match result {
-        Ok(v) => Ok(Some(v)),
-        Err(e) if e.class == ErrorClass::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
-}
 
 /// Whether the bucket exists and we may use it. A 403 means someone else owns the name.
 pub async fn exists(client: &Client, bucket: &str) -> Result<bool, AwsError> {
@@ -93,7 +73,7 @@ pub async fn put_default_encryption(client: &Client, bucket: &str) -> Result<(),
     let default = s3::ServerSideEncryptionByDefault::builder()
         .sse_algorithm(s3::ServerSideEncryption::Aes256)
         .build()
-        .map_err(|e| build_err("encryption", e))?;
+        .map_err(|e| build_error("encryption", e))?;
     let config = s3::ServerSideEncryptionConfiguration::builder()
         .rules(
             s3::ServerSideEncryptionRule::builder()
@@ -102,7 +82,7 @@ pub async fn put_default_encryption(client: &Client, bucket: &str) -> Result<(),
                 .build(),
         )
         .build()
-        .map_err(|e| build_err("encryption", e))?;
+        .map_err(|e| build_error("encryption", e))?;
     client
         .put_bucket_encryption()
         .bucket(bucket)
@@ -173,11 +153,11 @@ pub async fn enforce_owner(client: &Client, bucket: &str) -> Result<(), AwsError
     let rule = s3::OwnershipControlsRule::builder()
         .object_ownership(s3::ObjectOwnership::BucketOwnerEnforced)
         .build()
-        .map_err(|e| build_err("ownership controls", e))?;
+        .map_err(|e| build_error("ownership controls", e))?;
     let controls = s3::OwnershipControls::builder()
         .rules(rule)
         .build()
-        .map_err(|e| build_err("ownership controls", e))?;
+        .map_err(|e| build_error("ownership controls", e))?;
     client
         .put_bucket_ownership_controls()
         .bucket(bucket)

@@ -3,31 +3,12 @@
 //! public-access block, ownership controls, policy, lifecycle, tagging.
 
 use super::s3 as s3p;
-use super::{aws_error, AwsError, ErrorClass};
+use super::{aws_error, build_error, found, AwsError, ErrorClass};
 use crate::model::bucket::{BucketEncryption, BucketSpec, BucketSse, LifecycleRule, Transition};
 use crate::model::policy;
 use aws_sdk_s3::types as s3;
 use aws_sdk_s3::Client;
 use std::collections::BTreeMap;
-
-fn found<T>(r: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(e) if e.class == ErrorClass::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-fn build_err(what: &str, e: impl std::fmt::Display) -> AwsError {
-    AwsError {
-        operation: "build request".into(),
-        resource: what.to_string(),
-        class: ErrorClass::Fatal,
-        code: None,
-        message: e.to_string(),
-        request_id: None,
-    }
-}
 
 pub fn arn(name: &str) -> String {
     format!("arn:aws:s3:::{name}")
@@ -220,13 +201,13 @@ pub async fn update(
                         .key(k)
                         .value(v)
                         .build()
-                        .map_err(|e| build_err("tags", e))
+                        .map_err(|e| build_error("tags", e))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let tagging = s3::Tagging::builder()
                 .set_tag_set(Some(tags))
                 .build()
-                .map_err(|e| build_err("tags", e))?;
+                .map_err(|e| build_error("tags", e))?;
             client
                 .put_bucket_tagging()
                 .bucket(name)
@@ -307,7 +288,7 @@ async fn put_encryption(client: &Client, spec: &BucketSpec) -> Result<(), AwsErr
         ))
         .set_kms_master_key_id(spec.encryption.kms_key_arn.clone())
         .build()
-        .map_err(|e| build_err("encryption", e))?;
+        .map_err(|e| build_error("encryption", e))?;
     let config = s3::ServerSideEncryptionConfiguration::builder()
         .rules(
             s3::ServerSideEncryptionRule::builder()
@@ -316,7 +297,7 @@ async fn put_encryption(client: &Client, spec: &BucketSpec) -> Result<(), AwsErr
                 .build(),
         )
         .build()
-        .map_err(|e| build_err("encryption", e))?;
+        .map_err(|e| build_error("encryption", e))?;
     client
         .put_bucket_encryption()
         .bucket(name)
@@ -373,12 +354,12 @@ async fn put_lifecycle(client: &Client, spec: &BucketSpec) -> Result<(), AwsErro
                     .build(),
             );
         }
-        rules.push(b.build().map_err(|e| build_err("lifecycle rule", e))?);
+        rules.push(b.build().map_err(|e| build_error("lifecycle rule", e))?);
     }
     let config = s3::BucketLifecycleConfiguration::builder()
         .set_rules(Some(rules))
         .build()
-        .map_err(|e| build_err("lifecycle", e))?;
+        .map_err(|e| build_error("lifecycle", e))?;
     client
         .put_bucket_lifecycle_configuration()
         .bucket(name)
@@ -438,14 +419,14 @@ pub async fn delete(client: &Client, name: &str, force_destroy: bool) -> Result<
                     .key(key)
                     .set_version_id(version)
                     .build()
-                    .map_err(|e| build_err("delete objects", e))
+                    .map_err(|e| build_error("delete objects", e))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let delete = s3::Delete::builder()
             .set_objects(Some(objects))
             .quiet(true)
             .build()
-            .map_err(|e| build_err("delete objects", e))?;
+            .map_err(|e| build_error("delete objects", e))?;
         client
             .delete_objects()
             .bucket(name)
