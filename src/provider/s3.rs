@@ -69,30 +69,6 @@ pub async fn default_encryption(client: &Client, bucket: &str) -> Result<Option<
     }))
 }
 
-pub async fn put_default_encryption(client: &Client, bucket: &str) -> Result<(), AwsError> {
-    let default = s3::ServerSideEncryptionByDefault::builder()
-        .sse_algorithm(s3::ServerSideEncryption::Aes256)
-        .build()
-        .map_err(|e| build_error("encryption", e))?;
-    let config = s3::ServerSideEncryptionConfiguration::builder()
-        .rules(
-            s3::ServerSideEncryptionRule::builder()
-                .apply_server_side_encryption_by_default(default)
-                .bucket_key_enabled(true)
-                .build(),
-        )
-        .build()
-        .map_err(|e| build_error("encryption", e))?;
-    client
-        .put_bucket_encryption()
-        .bucket(bucket)
-        .server_side_encryption_configuration(config)
-        .send()
-        .await
-        .map_err(|e| aws_error("PutBucketEncryption", format!("bucket {bucket}"), e))?;
-    Ok(())
-}
-
 /// True when all four public-access blocks are on.
 pub async fn public_access_blocked(client: &Client, bucket: &str) -> Result<bool, AwsError> {
     let r = client

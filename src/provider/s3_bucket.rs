@@ -174,7 +174,7 @@ pub async fn create(client: &Client, spec: &BucketSpec, region: &str) -> Result<
     before.tls_only = false;
     before.lifecycle_rules.clear();
     // Encryption is written explicitly: reads report AWS's default (SSE-S3) when none was set.
-    put_encryption(client, spec).await?;
+    put_encryption(client, &spec.name, &spec.encryption).await?;
     update(client, spec, &before).await
 }
 
@@ -234,7 +234,7 @@ pub async fn update(
         }
     }
     if desired.encryption != current.encryption {
-        put_encryption(client, desired).await?;
+        put_encryption(client, &desired.name, &desired.encryption).await?;
     }
     if desired.block_public_access != current.block_public_access {
         if desired.block_public_access {
@@ -280,13 +280,15 @@ pub async fn update(
     Ok(())
 }
 
-async fn put_encryption(client: &Client, spec: &BucketSpec) -> Result<(), AwsError> {
-    let name = &spec.name;
+/// Default encryption with an S3 bucket key (SSE-S3, or SSE-KMS with the given or AWS-managed key).
+pub async fn put_encryption(
+    client: &Client,
+    name: &str,
+    encryption: &BucketEncryption,
+) -> Result<(), AwsError> {
     let default = s3::ServerSideEncryptionByDefault::builder()
-        .sse_algorithm(s3::ServerSideEncryption::from(
-            spec.encryption.kind.as_str(),
-        ))
-        .set_kms_master_key_id(spec.encryption.kms_key_arn.clone())
+        .sse_algorithm(s3::ServerSideEncryption::from(encryption.kind.as_str()))
+        .set_kms_master_key_id(encryption.kms_key_arn.clone())
         .build()
         .map_err(|e| build_error("encryption", e))?;
     let config = s3::ServerSideEncryptionConfiguration::builder()

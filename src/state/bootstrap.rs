@@ -94,7 +94,7 @@ async fn state_bucket(
         report,
         format!("{name}: default encryption"),
         async { Ok(s3p::default_encryption(c, bucket).await?.is_some()) },
-        s3p::put_default_encryption(c, bucket),
+        crate::provider::s3_bucket::put_encryption(c, bucket, &Default::default()),
     )
     .await?;
     ensure(
