@@ -90,11 +90,24 @@ pub enum Command {
         /// How to print the plan: human (default), json, or markdown (for a pull-request comment).
         #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
         format: PlanFormat,
+        /// Also save the plan, with fingerprints of its inputs, for `dtr apply <FILE>`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Plan, ask for confirmation, then reconcile live AWS with the configuration.
     Apply {
-        #[command(flatten)]
-        env: EnvArg,
+        /// A plan saved by `dtr plan --out`: apply exactly it (no prompt), or refuse it if its
+        /// configuration or any planned resource changed since.
+        #[arg(value_name = "PLAN_FILE")]
+        plan: Option<PathBuf>,
+        /// Environment name (environments/<name>.yaml) or path; not needed with a plan file.
+        #[arg(
+            long,
+            short,
+            value_name = "NAME|PATH",
+            required_unless_present = "plan"
+        )]
+        env: Option<String>,
         #[command(flatten)]
         lock: LockArgs,
         #[command(flatten)]

@@ -5,12 +5,17 @@ use super::common::{release, Context};
 use super::output::{print_outputs, resolve_outputs};
 use super::plan::{make_plan, print_plan};
 use super::{Error, Outcome};
-use crate::cli::{ExecArgs, LockArgs};
+use crate::cli::{ExecArgs, LockArgs, PlanFormat};
 use crate::exec::{Executor, StopSignal};
+use crate::model::Desired;
+use crate::plan::saved::{stale_reasons, SavedPlan, SAVED_PLAN_VERSION};
 use crate::plan::Action;
+use crate::plan::Plan;
 use crate::provider::aws::Clients;
 use crate::state::LockGuard;
+use crate::state::State;
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -105,22 +110,113 @@ pub async fn run(
 async fn locked(
     ctx: &Context,
     clients: &Clients,
-    desired: &crate::model::Desired,
+    desired: &Desired,
     guard: &LockGuard,
     exec: &ExecArgs,
     mode: Mode,
 ) -> Result<Outcome, Error> {
-    let (plan, mut state) = make_plan(ctx, clients, desired).await?;
-    print_plan(ctx, &plan, crate::cli::PlanFormat::Human);
-    if !plan.has_changes() {
+    let planned = make_plan(ctx, clients, desired).await?;
+    print_plan(ctx, &planned.plan, PlanFormat::Human);
+    if !planned.plan.has_changes() {
         if mode == Mode::Apply {
-            print_outputs(&resolve_outputs(desired, &state), false);
+            print_outputs(&resolve_outputs(desired, &planned.state), false);
         }
         return Ok(Outcome::Done);
     }
     if !exec.auto_approve {
         confirm(mode)?;
     }
+    execute(
+        ctx,
+        clients,
+        desired,
+        guard,
+        exec,
+        mode,
+        &planned.plan,
+        planned.state,
+    )
+    .await
+}
+
+/// `dtr apply <plan file>`: apply exactly the saved plan, or refuse it if anything it was computed
+/// from moved since. The lock is taken before the check, so nothing can move between the two.
+pub async fn run_saved(
+    ctx: &Context,
+    file: &Path,
+    env: Option<&str>,
+    lock: &LockArgs,
+    exec: &ExecArgs,
+) -> Result<Outcome, Error> {
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        Error::Refused(format!("cannot read the plan file {}: {e}", file.display()))
+    })?;
+    let saved: SavedPlan = serde_json::from_str(&text).map_err(|e| {
+        Error::Refused(format!(
+            "{} is not a plan saved by `dtr plan --out`: {e}",
+            file.display()
+        ))
+    })?;
+    if saved.format_version > SAVED_PLAN_VERSION {
+        return Err(Error::Refused(format!(
+            "{} has plan format {}; this dtr reads up to {SAVED_PLAN_VERSION}",
+            file.display(),
+            saved.format_version
+        )));
+    }
+    let env_file = saved.environment_file.to_string_lossy().into_owned();
+    let desired = ctx.load(&env_file)?;
+    if let Some(env) = env.filter(|e| *e != desired.environment && *e != env_file) {
+        return Err(Error::Refused(format!(
+            "the plan is for environment {}, not {env}",
+            desired.environment
+        )));
+    }
+    let clients = ctx.connect(&desired).await?;
+    let guard = ctx.lock(&clients, &desired, "apply", lock).await?;
+    let result = async {
+        let now = make_plan(ctx, &clients, &desired).await?;
+        let stale = stale_reasons(&saved.fingerprints, &now.fingerprints);
+        if !stale.is_empty() {
+            return Err(Error::Refused(format!(
+                "the saved plan {} is stale and was not applied: {}. Make a new plan.",
+                file.display(),
+                stale.join("; ")
+            )));
+        }
+        print_plan(ctx, &saved.plan, PlanFormat::Human);
+        if !saved.plan.has_changes() {
+            return Ok(Outcome::Done);
+        }
+        execute(
+            ctx,
+            &clients,
+            &desired,
+            &guard,
+            exec,
+            Mode::Apply,
+            &saved.plan,
+            now.state,
+        )
+        .await
+    }
+    .await;
+    release(&ctx.printer, guard).await;
+    result
+}
+
+/// Carry out a plan, report what happened, print the outputs.
+#[allow(clippy::too_many_arguments)]
+async fn execute(
+    ctx: &Context,
+    clients: &Clients,
+    desired: &Desired,
+    guard: &LockGuard,
+    exec: &ExecArgs,
+    mode: Mode,
+    plan: &Plan,
+    mut state: State,
+) -> Result<Outcome, Error> {
     let reporter = ctx.printer.reporter();
     let store = ctx.store(clients, desired);
     let stop = Stop {
@@ -134,7 +230,7 @@ async fn locked(
         stop: &stop,
         parallelism: exec.parallelism,
     };
-    let report = executor.apply(&plan, &mut state).await?;
+    let report = executor.apply(plan, &mut state).await?;
     let p = &ctx.printer;
     for failure in &report.failed {
         let code = failure

@@ -89,12 +89,33 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
             detailed_exitcode,
             json,
             format,
+            out,
         } => {
             let format = if json { PlanFormat::Json } else { format };
-            plan::run(&ctx, &env.env, &lock, detailed_exitcode, format).await
+            plan::run(
+                &ctx,
+                &env.env,
+                &lock,
+                detailed_exitcode,
+                format,
+                out.as_deref(),
+            )
+            .await
         }
-        Command::Apply { env, lock, exec } => {
-            apply::run(&ctx, &env.env, &lock, &exec, apply::Mode::Apply).await
+        Command::Apply {
+            plan: Some(file),
+            env,
+            lock,
+            exec,
+        } => apply::run_saved(&ctx, &file, env.as_deref(), &lock, &exec).await,
+        Command::Apply {
+            plan: None,
+            env,
+            lock,
+            exec,
+        } => {
+            let env = env.unwrap_or_default();
+            apply::run(&ctx, &env, &lock, &exec, apply::Mode::Apply).await
         }
         Command::Destroy { env, lock, exec } => {
             apply::run(&ctx, &env.env, &lock, &exec, apply::Mode::Destroy).await

@@ -6,16 +6,26 @@ use crate::cli::LockArgs;
 use crate::cli::PlanFormat;
 use crate::model::Desired;
 use crate::plan::render::{human, json, markdown};
+use crate::plan::saved::{self, Fingerprints, SavedPlan};
 use crate::plan::{diff, Plan};
 use crate::provider::aws::Clients;
 use crate::state::State;
+use std::path::{Path, PathBuf};
+
+/// Load the state, read live AWS, and compute the plan.
+/// A plan, the state it was made against, and fingerprints of its inputs.
+pub struct Planned {
+    pub plan: Plan,
+    pub state: State,
+    pub fingerprints: Fingerprints,
+}
 
 /// Load the state, read live AWS, and compute the plan.
 pub async fn make_plan(
     ctx: &Context,
     clients: &Clients,
     desired: &Desired,
-) -> Result<(Plan, State), Error> {
+) -> Result<Planned, Error> {
     let state = ctx
         .store(clients, desired)
         .load(&desired.stack, &desired.environment)
@@ -26,7 +36,26 @@ pub async fn make_plan(
         state: &state,
         observed: &observed,
     })?;
-    Ok((plan, state))
+    let fingerprints = saved::fingerprints(desired, &state, &observed);
+    Ok(Planned {
+        plan,
+        state,
+        fingerprints,
+    })
+}
+
+/// Write the plan with its fingerprints, for `dtr apply <file>`.
+fn save(path: &Path, env_file: PathBuf, planned: &Planned) -> Result<(), Error> {
+    let saved = SavedPlan {
+        format_version: saved::SAVED_PLAN_VERSION,
+        environment_file: env_file,
+        fingerprints: planned.fingerprints.clone(),
+        plan: planned.plan.clone(),
+    };
+    let text = serde_json::to_string_pretty(&saved)
+        .map_err(|e| Error::Refused(format!("cannot encode the plan: {e}")))?;
+    std::fs::write(path, text + "\n")
+        .map_err(|e| Error::Refused(format!("cannot write {}: {e}", path.display())))
 }
 
 pub fn print_plan(ctx: &Context, plan: &Plan, format: PlanFormat) {
@@ -48,6 +77,7 @@ pub async fn run(
     lock: &LockArgs,
     detailed_exitcode: bool,
     format: PlanFormat,
+    out: Option<&Path>,
 ) -> Result<Outcome, Error> {
     let desired = ctx.load(env)?;
     let clients = ctx.connect(&desired).await?;
@@ -59,7 +89,20 @@ pub async fn run(
     if let Some(guard) = guard {
         release(&ctx.printer, guard).await;
     }
-    let (plan, _) = result?;
+    let planned = result?;
+    if let Some(path) = out {
+        save(
+            path,
+            crate::config::environment_path(env, Path::new("")),
+            &planned,
+        )?;
+        ctx.printer.info(&format!(
+            "plan saved to {}; apply it with `dtr apply {}`",
+            path.display(),
+            path.display()
+        ));
+    }
+    let plan = planned.plan;
     print_plan(ctx, &plan, format);
     Ok(if detailed_exitcode && plan.has_changes() {
         Outcome::ChangesPresent

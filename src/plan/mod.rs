@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod render;
+pub mod saved;
 
 use crate::model::ResourceAddress;
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,142 @@
+//! Saved plans: `dtr plan --out` then `dtr apply <file>` applies exactly once; a plan whose
+//! configuration, state or live resources moved since is refused and changes nothing.
+
+mod common;
+
+use common::{dtr_run, Moto, Project};
+
+fn ready(moto: &Moto) -> Project {
+    let project = Project::copy();
+    dtr_run(moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    project
+}
+
+fn plan_to(moto: &Moto, project: &Project, file: &str) {
+    let path = project.path(file);
+    let r = dtr_run(
+        moto,
+        project,
+        &["plan", "--env", "dev", "--out", path.to_str().unwrap()],
+    )
+    .expect_code(0);
+    assert!(r.stderr.contains("plan saved to"), "{}", r.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_plan_applies_exactly_once() {
+    let moto = Moto::start();
+    let project = ready(&moto);
+    plan_to(&moto, &project, "plan.json");
+    let saved: serde_json::Value = serde_json::from_str(&project.read("plan.json")).unwrap();
+    assert_eq!(saved["format_version"], 1);
+    assert_eq!(saved["plan"]["format_version"], 1);
+    let file = project.path("plan.json");
+    // No --auto-approve and no terminal: a saved plan is its own approval.
+    let first = dtr_run(&moto, &project, &["apply", file.to_str().unwrap()]).expect_code(0);
+    assert!(
+        first.stderr.contains("Complete apply: 33 added"),
+        "{}",
+        first.stderr
+    );
+    let second = dtr_run(&moto, &project, &["apply", file.to_str().unwrap()]).expect_code(1);
+    assert!(
+        second.stderr.contains("is stale and was not applied"),
+        "{}",
+        second.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_is_refused_when_its_configuration_or_a_planned_resource_moved() {
+    let moto = Moto::start();
+    let project = ready(&moto);
+    dtr_run(
+        &moto,
+        &project,
+        &["apply", "--env", "dev", "--auto-approve"],
+    )
+    .expect_code(0);
+
+    project.edit(
+        "environments/dev.yaml",
+        "log_retention_days: 7",
+        "log_retention_days: 14",
+    );
+    plan_to(&moto, &project, "plan.json");
+    let file = project.path("plan.json");
+    project.edit(
+        "environments/dev.yaml",
+        "error_alarm_threshold: 5",
+        "error_alarm_threshold: 6",
+    );
+    let r = dtr_run(&moto, &project, &["apply", file.to_str().unwrap()]).expect_code(1);
+    assert!(
+        r.stderr.contains("the configuration changed"),
+        "{}",
+        r.stderr
+    );
+
+    project.edit(
+        "environments/dev.yaml",
+        "error_alarm_threshold: 6",
+        "error_alarm_threshold: 5",
+    );
+    let c = moto.clients().await;
+    c.logs
+        .put_retention_policy()
+        .log_group_name("/aws/lambda/dtr-dev-authorizer")
+        .retention_in_days(30)
+        .send()
+        .await
+        .unwrap();
+    let r = dtr_run(&moto, &project, &["apply", file.to_str().unwrap()]).expect_code(1);
+    assert!(
+        r.stderr.contains("log_group.authorizer_logs changed live"),
+        "{}",
+        r.stderr
+    );
+    let group = c
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix("/aws/lambda/dtr-dev-authorizer")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        group.log_groups()[0].retention_in_days,
+        Some(30),
+        "a refused plan changes nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_json_and_markdown_go_to_stdout_clean() {
+    let moto = Moto::start();
+    let project = ready(&moto);
+    let json = dtr_run(&moto, &project, &["plan", "--env", "dev", "--json"]).expect_code(0);
+    let plan: serde_json::Value =
+        serde_json::from_str(&json.stdout).expect("stdout is only the JSON plan");
+    assert_eq!(plan["format_version"], 1);
+    assert_eq!(plan["changes"].as_array().unwrap().len(), 33);
+    assert!(plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["action"] == "create"));
+    let md = dtr_run(
+        &moto,
+        &project,
+        &["plan", "--env", "dev", "--format", "markdown"],
+    )
+    .expect_code(0);
+    assert!(
+        md.stdout
+            .starts_with("### dtr plan: `dynamic-tool-runtime` / `dev`"),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        !md.stdout.contains('\x1b') && !json.stderr.contains('\x1b'),
+        "no escape codes without a terminal"
+    );
+}
