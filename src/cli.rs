@@ -53,6 +53,25 @@ pub struct LockArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct SelectArgs {
+    /// Plan only this resource (`<type>.<name>`) and what it depends on; repeatable.
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub targets: Vec<crate::model::ResourceAddress>,
+    /// Replace this resource even though it could be kept; repeatable.
+    #[arg(long = "replace", value_name = "ADDRESS")]
+    pub replace: Vec<crate::model::ResourceAddress>,
+}
+
+impl SelectArgs {
+    pub fn selection(&self) -> crate::plan::select::Selection {
+        crate::plan::select::Selection {
+            targets: self.targets.clone(),
+            replace: self.replace.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct ExecArgs {
     /// Do not ask for confirmation (required without a terminal).
     #[arg(long)]
@@ -81,6 +100,8 @@ pub enum Command {
         env: EnvArg,
         #[command(flatten)]
         lock: LockArgs,
+        #[command(flatten)]
+        select: SelectArgs,
         /// Exit 0 when there are no changes, 2 when there are, 1 on error.
         #[arg(long)]
         detailed_exitcode: bool,
@@ -110,6 +131,8 @@ pub enum Command {
         env: Option<String>,
         #[command(flatten)]
         lock: LockArgs,
+        #[command(flatten)]
+        select: SelectArgs,
         #[command(flatten)]
         exec: ExecArgs,
     },

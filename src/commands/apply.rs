@@ -9,6 +9,7 @@ use crate::cli::{ExecArgs, LockArgs, PlanFormat};
 use crate::exec::{Executor, StopSignal};
 use crate::model::Desired;
 use crate::plan::saved::{stale_reasons, SavedPlan, SAVED_PLAN_VERSION};
+use crate::plan::select::Selection;
 use crate::plan::Action;
 use crate::plan::Plan;
 use crate::provider::aws::Clients;
@@ -84,6 +85,7 @@ pub async fn run(
     ctx: &Context,
     env: &str,
     lock: &LockArgs,
+    selection: &Selection,
     exec: &ExecArgs,
     mode: Mode,
 ) -> Result<Outcome, Error> {
@@ -102,7 +104,7 @@ pub async fn run(
     }
     let clients = ctx.connect(&desired).await?;
     let guard = ctx.lock(&clients, &desired, verb, lock).await?;
-    let result = locked(ctx, &clients, &desired, &guard, exec, mode).await;
+    let result = locked(ctx, &clients, &desired, &guard, selection, exec, mode).await;
     release(&ctx.printer, guard).await;
     result
 }
@@ -112,10 +114,11 @@ async fn locked(
     clients: &Clients,
     desired: &Desired,
     guard: &LockGuard,
+    selection: &Selection,
     exec: &ExecArgs,
     mode: Mode,
 ) -> Result<Outcome, Error> {
-    let planned = make_plan(ctx, clients, desired).await?;
+    let planned = make_plan(ctx, clients, desired, selection).await?;
     print_plan(ctx, &planned.plan, PlanFormat::Human);
     if !planned.plan.has_changes() {
         if mode == Mode::Apply {
@@ -175,7 +178,7 @@ pub async fn run_saved(
     let clients = ctx.connect(&desired).await?;
     let guard = ctx.lock(&clients, &desired, "apply", lock).await?;
     let result = async {
-        let now = make_plan(ctx, &clients, &desired).await?;
+        let now = make_plan(ctx, &clients, &desired, &Selection::default()).await?;
         let stale = stale_reasons(&saved.fingerprints, &now.fingerprints);
         if !stale.is_empty() {
             return Err(Error::Refused(format!(

@@ -86,6 +86,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Plan {
             env,
             lock,
+            select,
             detailed_exitcode,
             json,
             format,
@@ -96,6 +97,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
                 &ctx,
                 &env.env,
                 &lock,
+                &select.selection(),
                 detailed_exitcode,
                 format,
                 out.as_deref(),
@@ -106,19 +108,44 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
             plan: Some(file),
             env,
             lock,
+            select,
             exec,
-        } => apply::run_saved(&ctx, &file, env.as_deref(), &lock, &exec).await,
+        } => {
+            if !select.targets.is_empty() || !select.replace.is_empty() {
+                return Err(Error::Refused(
+                    "--target and --replace shape a plan; give them to `dtr plan --out`, not to the apply of a saved plan".into(),
+                ));
+            }
+            apply::run_saved(&ctx, &file, env.as_deref(), &lock, &exec).await
+        }
         Command::Apply {
             plan: None,
             env,
             lock,
+            select,
             exec,
         } => {
             let env = env.unwrap_or_default();
-            apply::run(&ctx, &env, &lock, &exec, apply::Mode::Apply).await
+            apply::run(
+                &ctx,
+                &env,
+                &lock,
+                &select.selection(),
+                &exec,
+                apply::Mode::Apply,
+            )
+            .await
         }
         Command::Destroy { env, lock, exec } => {
-            apply::run(&ctx, &env.env, &lock, &exec, apply::Mode::Destroy).await
+            apply::run(
+                &ctx,
+                &env.env,
+                &lock,
+                &Default::default(),
+                &exec,
+                apply::Mode::Destroy,
+            )
+            .await
         }
         Command::Graph(env) => graph::run(&ctx, &env.env),
         Command::ForceUnlock { env, lock_id } => force_unlock::run(&ctx, &env.env, &lock_id).await,

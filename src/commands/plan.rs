@@ -7,6 +7,7 @@ use crate::cli::PlanFormat;
 use crate::model::Desired;
 use crate::plan::render::{human, json, markdown};
 use crate::plan::saved::{self, Fingerprints, SavedPlan};
+use crate::plan::select::{self, Selection};
 use crate::plan::{diff, Plan};
 use crate::provider::aws::Clients;
 use crate::state::State;
@@ -25,6 +26,7 @@ pub async fn make_plan(
     ctx: &Context,
     clients: &Clients,
     desired: &Desired,
+    selection: &Selection,
 ) -> Result<Planned, Error> {
     let state = ctx
         .store(clients, desired)
@@ -36,6 +38,7 @@ pub async fn make_plan(
         state: &state,
         observed: &observed,
     })?;
+    let plan = select::apply(plan, desired, selection).map_err(Error::Refused)?;
     let fingerprints = saved::fingerprints(desired, &state, &observed);
     Ok(Planned {
         plan,
@@ -75,6 +78,7 @@ pub async fn run(
     ctx: &Context,
     env: &str,
     lock: &LockArgs,
+    selection: &Selection,
     detailed_exitcode: bool,
     format: PlanFormat,
     out: Option<&Path>,
@@ -85,7 +89,7 @@ pub async fn run(
         true => Some(ctx.lock(&clients, &desired, "plan", lock).await?),
         false => None,
     };
-    let result = make_plan(ctx, &clients, &desired).await;
+    let result = make_plan(ctx, &clients, &desired, selection).await;
     if let Some(guard) = guard {
         release(&ctx.printer, guard).await;
     }

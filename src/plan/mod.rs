@@ -4,6 +4,7 @@
 pub mod diff;
 pub mod render;
 pub mod saved;
+pub mod select;
 
 use crate::model::ResourceAddress;
 use serde::{Deserialize, Serialize};
@@ -66,6 +67,8 @@ pub enum ActionReason {
     DeletedOutsideDtr,
     /// It is in the state but no longer in the configuration.
     RemovedFromConfiguration,
+    /// `--replace` asked for it.
+    ReplaceRequested,
     /// Found live with this environment's `dtr:*` tags but missing from the state (an interrupted
     /// apply): adopted rather than created twice.
     AdoptedByTags,
@@ -78,6 +81,7 @@ impl std::fmt::Display for ActionReason {
                 write!(f, "{} cannot be changed in place", attributes.join(", "))
             }
             ActionReason::DeletedOutsideDtr => f.write_str("it was deleted outside dtr"),
+            ActionReason::ReplaceRequested => f.write_str("--replace asked for it"),
             ActionReason::RemovedFromConfiguration => {
                 f.write_str("it is no longer in the configuration")
             }
