@@ -123,6 +123,26 @@ async fn plan_json_and_markdown_go_to_stdout_clean() {
         .unwrap()
         .iter()
         .all(|c| c["action"] == "create"));
+    // The API key hash is a `sensitive` parameter: masked in every rendering.
+    let key_hash = "ed5a18fb8f807f996d649e379d3f35f39c543a91bdbf88c492f2ebd10d4df86c";
+    assert!(project.read("environments/dev.yaml").contains(key_hash));
+    let authorizer = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "lambda_function.authorizer")
+        .unwrap();
+    assert_eq!(
+        authorizer["desired"]["environment"]["API_KEY_SHA256"],
+        "(sensitive)"
+    );
+    assert!(!json.stdout.contains(key_hash));
+    let human = dtr_run(&moto, &project, &["plan", "--env", "dev"]).expect_code(0);
+    assert!(
+        !human.stdout.contains(key_hash) && human.stdout.contains("(sensitive)"),
+        "{}",
+        human.stdout
+    );
     let md = dtr_run(
         &moto,
         &project,

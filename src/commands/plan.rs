@@ -62,6 +62,7 @@ fn save(path: &Path, env_file: PathBuf, planned: &Planned) -> Result<(), Error> 
 }
 
 pub fn print_plan(ctx: &Context, plan: &Plan, format: PlanFormat) {
+    let plan = &plan.masked();
     match format {
         PlanFormat::Json => println!("{}", json::render(plan)),
         PlanFormat::Markdown => print!("{}", markdown::render(plan)),

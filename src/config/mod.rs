@@ -173,6 +173,18 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
         resources: order.iter().filter_map(|n| built.remove(n)).collect(),
         outputs,
         sources: vec![env_path, stack_path],
+        sensitive_values: stack
+            .parameters
+            .iter()
+            .filter(|p| p.sensitive)
+            .filter_map(|p| {
+                params
+                    .get(&p.name)
+                    .and_then(Node::as_scalar)
+                    .map(|s| s.as_str().to_string())
+            })
+            .filter(|v| !v.is_empty())
+            .collect(),
     })
 }
 

@@ -59,6 +59,8 @@ pub struct ParameterDecl {
     pub name: String,
     pub kind: ParamType,
     pub default: Option<Node>,
+    /// Its value is masked wherever a plan is shown.
+    pub sensitive: bool,
 }
 
 pub struct ResourceDecl {
@@ -155,8 +157,8 @@ fn parse_parameter(name: &str, node: &Node, c: &mut Collector) -> Option<Paramet
             );
         }
     }
-    // `sensitive` is accepted and checked now; masking in plans comes with the plan renderers' work.
-    if let Some(flag) = map.get_node("sensitive") {
+    let sensitive = map.get_node("sensitive");
+    if let Some(flag) = sensitive {
         if !ParamType::Bool.accepts(flag) {
             c.at(
                 flag.span(),
@@ -169,6 +171,9 @@ fn parse_parameter(name: &str, node: &Node, c: &mut Collector) -> Option<Paramet
         name: name.to_string(),
         kind,
         default,
+        sensitive: sensitive
+            .and_then(Node::as_scalar)
+            .is_some_and(|s| s.as_str() == "true"),
     })
 }
 

@@ -67,6 +67,8 @@ pub struct Desired {
     pub outputs: BTreeMap<String, String>,
     /// The files the desired state was read from, for messages and plan fingerprints.
     pub sources: Vec<PathBuf>,
+    /// Values of parameters marked `sensitive`: masked wherever a plan is shown.
+    pub sensitive_values: Vec<String>,
 }
 
 impl Desired {

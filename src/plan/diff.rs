@@ -150,6 +150,7 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
             stack: desired.stack.clone(),
             environment: desired.environment.clone(),
             changes,
+            sensitive_values: desired.sensitive_values.clone(),
         })
     } else {
         Err(errors)
@@ -277,6 +278,7 @@ mod tests {
                 .collect(),
             outputs: Default::default(),
             sources: vec![],
+            sensitive_values: vec![],
         }
     }
 

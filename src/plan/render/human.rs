@@ -181,6 +181,7 @@ mod tests {
             format_version: PLAN_FORMAT_VERSION,
             stack: "dynamic-tool-runtime".into(),
             environment: "dev".into(),
+            sensitive_values: vec![],
             changes: vec![
                 change(
                     Action::Create,
@@ -226,6 +227,7 @@ mod tests {
             format_version: PLAN_FORMAT_VERSION,
             stack: "s".into(),
             environment: "dev".into(),
+            sensitive_values: vec![],
             changes: vec![change(Action::NoOp, vec![], None)],
         };
         assert!(render(&plan, Style { color: false }).starts_with("No changes."));
@@ -237,6 +239,7 @@ mod tests {
             format_version: PLAN_FORMAT_VERSION,
             stack: "s".into(),
             environment: "dev".into(),
+            sensitive_values: vec![],
             changes: vec![change(Action::Create, vec![], None)],
         };
         assert!(!render(&plan, Style { color: false }).contains('\x1b'));

@@ -85,6 +85,7 @@ mod tests {
             format_version: PLAN_FORMAT_VERSION,
             stack: "dynamic-tool-runtime".into(),
             environment: "dev".into(),
+            sensitive_values: vec![],
             changes: vec![ResourceChange {
                 address: "log_group.api_access_logs".parse().unwrap(),
                 action: Action::Update,
