@@ -1,7 +1,7 @@
 //! Backoff and waiting as values, decided here and nowhere else.
 //!
-//! Throttling and 5xx answers are retried by the SDK's own standard retry (configured in
-//! `provider::aws`); what is left here is waiting for AWS to reach a state (a table ACTIVE, a table gone)
+//! Throttling, 5xx and connection errors are retried by the SDK's own standard retry (exponential
+//! backoff with full jitter, 8 attempts, configured in `provider::aws`); what is left here is waiting for AWS to reach a state (a table ACTIVE, a table gone)
 //! and retrying errors that only time cures.
 
 use crate::provider::{AwsError, ErrorClass};

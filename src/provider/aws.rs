@@ -54,8 +54,14 @@ impl Clients {
             .region
             .clone()
             .unwrap_or_else(|| default_region.to_string());
-        let mut loader =
-            aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.clone()));
+        // Throttling, 5xx and connection errors: the SDK's standard retry (exponential backoff with full
+        // jitter), given more attempts than its default 3 for long applies against busy accounts.
+        let retry = aws_config::retry::RetryConfig::standard()
+            .with_max_attempts(8)
+            .with_max_backoff(std::time::Duration::from_secs(20));
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(region.clone()))
+            .retry_config(retry);
         if let Some(profile) = &options.profile {
             loader = loader.profile_name(profile);
         }
