@@ -744,3 +744,45 @@ async fn independent_actions_run_in_parallel_up_to_the_limit() {
         serial.stderr
     );
 }
+
+/// A bucket holding artifacts is not deleted unless the configuration says `force_destroy: true`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_non_empty_bucket_is_kept_without_force_destroy() {
+    let moto = Moto::start();
+    let project = ready(&moto);
+    project.edit(
+        "environments/dev.yaml",
+        "force_destroy_artifacts: true",
+        "force_destroy_artifacts: false",
+    );
+    apply(&moto, &project);
+    let c = moto.clients().await;
+    let bucket = "dtr-dev-artifacts-123456789012";
+    c.s3.put_object()
+        .bucket(bucket)
+        .key("code/abc")
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let r = dtr_run(
+        &moto,
+        &project,
+        &["destroy", "--env", "dev", "--auto-approve"],
+    )
+    .expect_code(1);
+    assert!(
+        r.stderr.contains("is not empty; set `force_destroy: true`"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("32 destroyed, 1 failed"),
+        "everything else went: {}",
+        r.stderr
+    );
+    assert!(
+        c.s3.head_bucket().bucket(bucket).send().await.is_ok(),
+        "the artifacts are still there"
+    );
+}
