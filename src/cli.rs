@@ -145,6 +145,19 @@ pub enum Command {
         #[command(flatten)]
         exec: ExecArgs,
     },
+    /// Adopt an existing resource into the state (e.g. one Terraform created); the next plan shows
+    /// only its real differences from the configuration.
+    Import {
+        #[command(flatten)]
+        env: EnvArg,
+        #[command(flatten)]
+        lock: LockArgs,
+        /// The resource's address in the configuration, `<type>.<name>`.
+        address: crate::model::ResourceAddress,
+        /// Its id in AWS: a table, bucket, role, log group, function or alarm name; an API id;
+        /// `<api id>/<child id>` for an API's authorizer, integration or route, `<api id>/<stage>`.
+        physical_id: String,
+    },
     /// Print the dependency graph of the environment's resources as Graphviz DOT. No AWS calls.
     Graph(EnvArg),
     /// Release the state lock, only if LOCK_ID is the id of the lock held.

@@ -498,3 +498,75 @@ async fn an_environment_pinned_to_another_account_is_refused() {
         r.stderr
     );
 }
+
+/// A table made outside dtr (by Terraform, say) is adopted with `dtr import`: the next plan shows only
+/// its real differences, as an update, never a second table.
+#[tokio::test(flavor = "multi_thread")]
+async fn import_adopts_an_existing_table() {
+    let moto = Moto::start();
+    let project = ready(&moto);
+    let c = moto.clients().await;
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        SseSpecification, SseType,
+    };
+    c.dynamodb
+        .create_table()
+        .table_name(TABLE)
+        .billing_mode(BillingMode::PayPerRequest)
+        // Encrypted as the configuration says: moto's UpdateTable cannot change SSE afterwards.
+        .sse_specification(
+            SseSpecification::builder()
+                .enabled(true)
+                .sse_type(SseType::Kms)
+                .build(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("tool_id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("tool_id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    plan_code(&moto, &project).expect_code(1);
+    let r = dtr_run(&moto, &project, &["import", "--env", "dev", ADDRESS, TABLE]).expect_code(0);
+    assert!(
+        r.stdout.contains(&format!("Imported {ADDRESS}")),
+        "{}",
+        r.stdout
+    );
+    let plan = plan_code(&moto, &project).expect_code(2);
+    assert!(
+        plan.stdout
+            .contains(&format!("~ {ADDRESS} [{TABLE}] will be updated in place")),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan.stdout.contains("+ tags.dtr:env"), "{}", plan.stdout);
+    let again =
+        dtr_run(&moto, &project, &["import", "--env", "dev", ADDRESS, TABLE]).expect_code(1);
+    assert!(again.stderr.contains("already managed"), "{}", again.stderr);
+    apply(&moto, &project);
+    plan_code(&moto, &project).expect_code(0);
+    assert_eq!(
+        c.dynamodb
+            .list_tables()
+            .send()
+            .await
+            .unwrap()
+            .table_names()
+            .len(),
+        2,
+        "the table and the lock table, nothing else"
+    );
+}

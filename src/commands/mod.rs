@@ -5,6 +5,7 @@ mod bootstrap;
 mod common;
 mod force_unlock;
 mod graph;
+mod import;
 mod output;
 mod plan;
 pub mod progress;
@@ -148,6 +149,12 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
             .await
         }
         Command::Graph(env) => graph::run(&ctx, &env.env),
+        Command::Import {
+            env,
+            lock,
+            address,
+            physical_id,
+        } => import::run(&ctx, &env.env, &address, &physical_id, &lock).await,
         Command::ForceUnlock { env, lock_id } => force_unlock::run(&ctx, &env.env, &lock_id).await,
         Command::Output { env, json } => output::run(&ctx, &env.env, json).await,
     }

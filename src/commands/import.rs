@@ -1,0 +1,56 @@
+//! `dtr import`: adopt an existing resource (one Terraform created, say) into this environment's state,
+//! so the next plan shows only the real differences between it and the configuration.
+
+use super::common::{release, Context};
+use super::{Error, Outcome};
+use crate::cli::LockArgs;
+use crate::model::ResourceAddress;
+use crate::provider::resources;
+use crate::state::ResourceState;
+
+pub async fn run(
+    ctx: &Context,
+    env: &str,
+    address: &ResourceAddress,
+    physical_id: &str,
+    lock: &LockArgs,
+) -> Result<Outcome, Error> {
+    let desired = ctx.load(env)?;
+    let Some(resource) = desired.resource(address) else {
+        return Err(Error::Refused(format!(
+            "{address} is not in the configuration of {}; declare it before importing it",
+            desired.environment
+        )));
+    };
+    let clients = ctx.connect(&desired).await?;
+    let guard = ctx.lock(&clients, &desired, "import", lock).await?;
+    let result = async {
+        let store = ctx.store(&clients, &desired);
+        let mut state = store.load(&desired.stack, &desired.environment).await?;
+        if let Some(owned) = state.resources.get(address) {
+            return Err(Error::Refused(format!(
+                "{address} is already managed (as {}); nothing was imported",
+                owned.physical_id
+            )));
+        }
+        let live = resources::read(&clients, address.kind, physical_id)
+            .await
+            .map_err(|e| Error::Plan(format!("reading {address} ({physical_id}): {e}")))?
+            .ok_or_else(|| Error::Refused(format!("no {} with id {physical_id} exists", address.kind)))?;
+        state.resources.insert(
+            address.clone(),
+            ResourceState {
+                physical_id: live.physical_id.clone(),
+                outputs: live.outputs.clone(),
+                force_destroy: resources::force_destroy(&resource.properties),
+                depends_on: resource.depends_on.clone(),
+            },
+        );
+        store.save(&mut state).await?;
+        println!("Imported {address} ({}). Run `dtr plan --env {env}` to see how it differs from the configuration.", live.physical_id);
+        Ok(Outcome::Done)
+    }
+    .await;
+    release(&ctx.printer, guard).await;
+    result
+}
