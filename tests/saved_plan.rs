@@ -160,3 +160,62 @@ async fn plan_json_and_markdown_go_to_stdout_clean() {
         "no escape codes without a terminal"
     );
 }
+
+/// `dtr plan --json` validates against the documented schema, for a create-everything plan and for a
+/// plan with updates, replaces and deletes.
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_json_validates_against_its_schema() {
+    let moto = Moto::start();
+    let project = ready(&moto);
+    let validate = |json: &str| {
+        let out = std::process::Command::new(format!("{}/.venv/bin/python", common::ROOT))
+            .args(["-c", "import json,sys,jsonschema; jsonschema.validate(json.loads(sys.stdin.read()), json.load(open(sys.argv[1])))"])
+            .arg(format!("{}/src/plan/plan.schema.json", common::ROOT))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child.stdin.take().unwrap().write_all(json.as_bytes())?;
+                child.wait_with_output()
+            })
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "schema validation failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    validate(
+        &dtr_run(&moto, &project, &["plan", "--env", "dev", "--json"])
+            .expect_code(0)
+            .stdout,
+    );
+    dtr_run(
+        &moto,
+        &project,
+        &["apply", "--env", "dev", "--auto-approve"],
+    )
+    .expect_code(0);
+    project.edit(
+        "environments/dev.yaml",
+        "log_retention_days: 7",
+        "log_retention_days: 14",
+    );
+    let args = [
+        "plan",
+        "--env",
+        "dev",
+        "--json",
+        "--replace",
+        "dynamodb_table.tools_table",
+    ];
+    let mixed = dtr_run(&moto, &project, &args).expect_code(0);
+    assert!(
+        mixed.stdout.contains("\"replace_requested\"") && mixed.stdout.contains("\"update\""),
+        "{}",
+        mixed.stdout
+    );
+    validate(&mixed.stdout);
+}
