@@ -217,3 +217,32 @@ pub fn run(cmd: &mut Command) -> Run {
 pub fn dtr_run(moto: &Moto, project: &Project, args: &[&str]) -> Run {
     run(dtr(moto, project).args(args))
 }
+
+impl Moto {
+    /// Replace the harness's fault rules (see tests/harness/moto_launcher.py): each a JSON object with
+    /// `match`, and `status`/`code`/`format`, `latency_ms`, `times`.
+    pub fn inject_faults(&self, rules: serde_json::Value) {
+        let post = "import ssl,sys,urllib.request; \
+            request = urllib.request.Request(sys.argv[1] + '/dtr-harness/faults', data=sys.argv[3].encode(), method='POST'); \
+            urllib.request.urlopen(request, context=ssl.create_default_context(cafile=sys.argv[2])).read()";
+        let status = Command::new("python3")
+            .args(["-c", post, &self.https_url])
+            .arg(&self.ca_bundle)
+            .arg(rules.to_string())
+            .status()
+            .expect("python3");
+        assert!(status.success(), "setting fault rules failed");
+    }
+
+    /// The fault rules as they stand, `times` counted down by the requests they caught.
+    pub fn fault_rules(&self) -> serde_json::Value {
+        let get = "import ssl,sys,urllib.request; \
+            print(urllib.request.urlopen(sys.argv[1] + '/dtr-harness/faults', context=ssl.create_default_context(cafile=sys.argv[2])).read().decode())";
+        let out = Command::new("python3")
+            .args(["-c", get, &self.https_url])
+            .arg(&self.ca_bundle)
+            .output()
+            .expect("python3");
+        serde_json::from_slice(&out.stdout).expect("fault rules as JSON")
+    }
+}

@@ -123,6 +123,40 @@ def make_certificates(directory: str) -> tuple[str, str, str]:
 
 REQUEST = threading.local()
 
+# Fault injection, set by the tests through POST /dtr-harness/faults (a JSON list of rules): moto has no
+# throttling, outages or slow regions, so the harness adds them in front of it. A rule:
+#   {"match": "PUT /bucket-name/", "status": 503, "code": "SlowDown", "times": 1, "latency_ms": 0,
+#    "format": "s3" | "json" | "query"}
+# `match` is a substring of "METHOD PATH?QUERY X-Amz-Target"; `times` -1 means forever.
+FAULTS: list = []
+FAULTS_LOCK = threading.Lock()
+
+
+def fault_body(rule, request_id):
+    code, message = rule.get("code", "InternalError"), rule.get("message", "injected by the dtr test harness")
+    kind = rule.get("format", "s3")
+    if kind == "json":
+        return "application/x-amz-json-1.0", json.dumps({"__type": code, "message": message}).encode()
+    if kind == "query":
+        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
+                f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>")
+        return "text/xml", body.encode()
+    body = f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{request_id}</RequestId></Error>"
+    return "application/xml", body.encode()
+
+
+def injected(environ):
+    """The fault rule this request falls under (consuming one of its `times`), if any."""
+    query = environ.get("QUERY_STRING", "")
+    desc = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}?{query} {environ.get('HTTP_X_AMZ_TARGET', '')}"
+    with FAULTS_LOCK:
+        for rule in FAULTS:
+            if rule.get("match", "") in desc and rule.get("times", -1) != 0:
+                if rule.get("times", -1) > 0:
+                    rule["times"] -= 1
+                return dict(rule)
+    return None
+
 
 def secure_transport_condition(statement: dict):
     """The statement's aws:SecureTransport condition as (operator, key, expected bool), or None."""
@@ -208,6 +242,30 @@ def serve(args) -> None:
 
     def app(environ, start_response):
         REQUEST.is_tls = environ.get("wsgi.url_scheme") == "https"
+        if environ.get("PATH_INFO") == "/dtr-harness/faults" and environ.get("REQUEST_METHOD") == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            rules = json.loads(environ["wsgi.input"].read(length) or b"[]")
+            with FAULTS_LOCK:
+                FAULTS[:] = rules
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [b"{}"]
+        if environ.get("PATH_INFO") == "/dtr-harness/faults" and environ.get("REQUEST_METHOD") == "GET":
+            with FAULTS_LOCK:
+                body = json.dumps(FAULTS).encode()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body]
+        rule = injected(environ)
+        if rule is not None:
+            import time
+            import uuid
+            time.sleep(rule.get("latency_ms", 0) / 1000)
+            if rule.get("status"):
+                request_id = "dtr-fault-" + uuid.uuid4().hex[:12]
+                content_type, body = fault_body(rule, request_id)
+                start_response(f"{rule['status']} Injected", [
+                    ("Content-Type", content_type), ("Content-Length", str(len(body))),
+                    ("x-amzn-RequestId", request_id), ("x-amz-request-id", request_id)])
+                return [body]
         captured = {}
 
         def capture(status, headers, exc_info=None):
