@@ -103,3 +103,27 @@ async fn target_and_replace_do_what_they_say() {
         "a plan changes nothing"
     );
 }
+
+/// `--quiet` prints only errors and the summary.
+#[tokio::test(flavor = "multi_thread")]
+async fn quiet_prints_only_the_summary() {
+    let moto = Moto::start();
+    let project = Project::copy();
+    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let r = dtr_run(
+        &moto,
+        &project,
+        &["apply", "--env", "dev", "--auto-approve", "--quiet"],
+    )
+    .expect_code(0);
+    assert!(
+        r.stderr.contains("Complete apply: 33 added"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("creating") && !r.stderr.contains("state lock"),
+        "{}",
+        r.stderr
+    );
+}

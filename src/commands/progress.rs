@@ -137,9 +137,21 @@ impl Reporter for Plain {
 struct Live {
     bars: MultiProgress,
     in_flight: Mutex<HashMap<ResourceAddress, ProgressBar>>,
+    overall: Mutex<Option<ProgressBar>>,
 }
 
 impl Reporter for Live {
+    fn planned(&self, total: usize) {
+        let bar = self.bars.add(ProgressBar::new(total as u64));
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} actions [{elapsed}]")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        if let Ok(mut overall) = self.overall.lock() {
+            *overall = Some(bar);
+        }
+    }
+
     fn started(&self, address: &ResourceAddress, action: Action) {
         let bar = self.bars.add(ProgressBar::new_spinner());
         bar.set_style(
@@ -160,6 +172,9 @@ impl Reporter for Live {
         error: Option<&str>,
         elapsed: Duration,
     ) {
+        if let Some(overall) = self.overall.lock().ok().and_then(|o| o.clone()) {
+            overall.inc(1);
+        }
         let bar = self
             .in_flight
             .lock()

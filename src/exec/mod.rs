@@ -20,6 +20,8 @@ use std::time::{Duration, Instant};
 
 /// Told about each action as it starts and ends; implemented at the edge (terminal, CI log).
 pub trait Reporter: Send + Sync {
+    /// How many actions the apply will run (before any starts).
+    fn planned(&self, _total: usize) {}
     fn started(&self, address: &ResourceAddress, action: Action);
     fn finished(
         &self,
@@ -116,6 +118,7 @@ impl Executor<'_> {
             .filter(|c| c.action != Action::NoOp || c.record_in_state)
             .collect();
         let waits_for = dependencies(&changes);
+        self.reporter.planned(changes.len());
         let mut report = ApplyReport::default();
         let mut known: BTreeMap<String, Option<BTreeMap<String, String>>> = plan
             .changes
