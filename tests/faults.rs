@@ -95,14 +95,17 @@ async fn a_failure_skips_only_its_dependants_and_a_rerun_converges() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn throttling_and_server_errors_are_retried() {
+async fn throttling_server_errors_and_role_propagation_are_retried() {
     let moto = Moto::start();
     let project = Project::copy();
     dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
     moto.inject_faults(json!([
         {"match": "DynamoDB_20120810.CreateTable", "status": 400, "code": "ThrottlingException", "format": "json", "times": 2},
         {"match": "POST /2015-03-31/functions", "status": 503, "code": "ServiceUnavailable", "format": "json", "times": 2},
-        {"match": "PUT /dtr-dev-artifacts-123456789012", "status": 503, "code": "SlowDown", "times": 2}
+        {"match": "PUT /dtr-dev-artifacts-123456789012", "status": 503, "code": "SlowDown", "times": 2},
+        // What AWS answers while a new role has not reached Lambda yet (IAM is eventually consistent).
+        {"match": "POST /2015-03-31/functions", "status": 400, "code": "InvalidParameterValueException",
+         "message": "The role defined for the function cannot be assumed by Lambda.", "format": "json", "times": 2}
     ]));
     dtr_run(
         &moto,
