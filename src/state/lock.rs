@@ -294,6 +294,13 @@ impl Locker for DynamoLock {
                 })
             };
         };
+        // A retried PutItem whose first attempt did reach DynamoDB finds our own lock: it is ours.
+        if holder.id == info.id {
+            return Ok(Acquired {
+                info: info.clone(),
+                took_over: None,
+            });
+        }
         if holder.is_expired() && self.put(info, Some(&holder)).await? {
             return Ok(Acquired {
                 info: info.clone(),

@@ -25,6 +25,7 @@ import argparse
 import fcntl
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -126,15 +127,21 @@ REQUEST = threading.local()
 # Fault injection, set by the tests through POST /dtr-harness/faults (a JSON list of rules): moto has no
 # throttling, outages or slow regions, so the harness adds them in front of it. A rule:
 #   {"match": "PUT /bucket-name/", "status": 503, "code": "SlowDown", "times": 1, "latency_ms": 0,
-#    "format": "s3" | "json" | "query"}
-# `match` is a substring of "METHOD PATH?QUERY X-Amz-Target"; `times` -1 means forever.
+#    "rate": 1.0, "format": "s3" | "json" | "query" | "auto"}
+# `match` is a substring of "METHOD PATH?QUERY X-Amz-Target"; `times` -1 means forever; `rate` is the
+# chance a matching request is hit; "auto" picks the error format of the request's protocol.
 FAULTS: list = []
 FAULTS_LOCK = threading.Lock()
 
 
-def fault_body(rule, request_id):
+def fault_body(rule, request_id, environ):
     code, message = rule.get("code", "InternalError"), rule.get("message", "injected by the dtr test harness")
     kind = rule.get("format", "s3")
+    if kind == "auto":
+        # The service is in the SigV4 credential scope: .../<region>/<service>/aws4_request.
+        scope = environ.get("HTTP_AUTHORIZATION", "").split("Credential=")[-1].split(",")[0].split("/")
+        service = scope[3] if len(scope) > 3 else "s3"
+        kind = {"s3": "s3", "iam": "query", "sts": "query", "monitoring": "query"}.get(service, "json")
     if kind == "json":
         return "application/x-amz-json-1.0", json.dumps({"__type": code, "message": message}).encode()
     if kind == "query":
@@ -151,9 +158,12 @@ def injected(environ):
     desc = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}?{query} {environ.get('HTTP_X_AMZ_TARGET', '')}"
     with FAULTS_LOCK:
         for rule in FAULTS:
+            if rule.get("rate", 1.0) < 1.0 and random.random() >= rule["rate"]:
+                continue
             if rule.get("match", "") in desc and rule.get("times", -1) != 0:
                 if rule.get("times", -1) > 0:
                     rule["times"] -= 1
+                rule["hits"] = rule.get("hits", 0) + 1
                 return dict(rule)
     return None
 
@@ -261,10 +271,11 @@ def serve(args) -> None:
             time.sleep(rule.get("latency_ms", 0) / 1000)
             if rule.get("status"):
                 request_id = "dtr-fault-" + uuid.uuid4().hex[:12]
-                content_type, body = fault_body(rule, request_id)
+                content_type, body = fault_body(rule, request_id, environ)
                 start_response(f"{rule['status']} Injected", [
                     ("Content-Type", content_type), ("Content-Length", str(len(body))),
-                    ("x-amzn-RequestId", request_id), ("x-amz-request-id", request_id)])
+                    ("x-amzn-RequestId", request_id), ("x-amz-request-id", request_id),
+                    ("x-amzn-ErrorType", rule.get("code", "InternalError"))])
                 return [body]
         captured = {}
 

@@ -1,0 +1,233 @@
+//! Reliability: faults on every call, many applies at once, and state objects dtr must not trust.
+
+mod common;
+
+use common::{dtr, dtr_run, run, Moto, Project};
+use serde_json::json;
+
+const STATE_BUCKET: &str = "dtr-state-123456789012-dev";
+const STATE_KEY: &str = "dynamic-tool-runtime/dev.json";
+
+/// 10 % of every call fails (throttling or 5xx, in each protocol's own format): the dev apply still
+/// converges, with no duplicate resource and a state that matches live AWS.
+#[tokio::test(flavor = "multi_thread")]
+async fn dev_converges_with_ten_percent_faults_on_every_call() {
+    let moto = Moto::start();
+    let project = Project::copy();
+    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    moto.inject_faults(json!([
+        {"match": "", "rate": 0.05, "status": 503, "code": "ServiceUnavailable", "format": "auto", "times": -1},
+        {"match": "", "rate": 0.05, "status": 400, "code": "ThrottlingException", "format": "auto", "times": -1}
+    ]));
+    let started = std::time::Instant::now();
+    let r = dtr_run(
+        &moto,
+        &project,
+        &["apply", "--env", "dev", "--auto-approve"],
+    );
+    let hits: u64 = moto
+        .fault_rules()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["hits"].as_u64().unwrap_or(0))
+        .sum();
+    moto.inject_faults(json!([]));
+    assert_eq!(
+        r.code, 0,
+        "apply under faults ({hits} injected):\n{}",
+        r.stderr
+    );
+    assert!(hits > 0, "faults were injected");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(120),
+        "bounded time"
+    );
+    dtr_run(
+        &moto,
+        &project,
+        &["plan", "--env", "dev", "--detailed-exitcode"],
+    )
+    .expect_code(0);
+    let c = moto.clients().await;
+    assert_eq!(
+        c.dynamodb
+            .list_tables()
+            .send()
+            .await
+            .unwrap()
+            .table_names()
+            .len(),
+        2,
+        "table + lock table"
+    );
+    assert_eq!(
+        c.lambda
+            .list_functions()
+            .send()
+            .await
+            .unwrap()
+            .functions()
+            .len(),
+        3
+    );
+    assert_eq!(
+        c.apigateway.get_apis().send().await.unwrap().items().len(),
+        1
+    );
+}
+
+/// Eight applies of one environment at once: each waits its turn for the lock, the lock holds never
+/// overlap, all succeed, and the state ends whole.
+#[tokio::test(flavor = "multi_thread")]
+async fn eight_simultaneous_applies_take_turns() {
+    let moto = Moto::start();
+    let project = Project::copy();
+    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            dtr(&moto, &project)
+                .args([
+                    "apply",
+                    "--env",
+                    "dev",
+                    "--auto-approve",
+                    "--lock-timeout",
+                    "120s",
+                ])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut holds = Vec::new();
+    for child in children {
+        let r = common::Run::of(child.wait_with_output().unwrap());
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let at = |needle: &str| {
+            r.stderr
+                .lines()
+                .find(|l| l.contains(needle))
+                .and_then(|l| l.split_whitespace().next())
+                .map(str::to_string)
+                .unwrap_or_else(|| panic!("no `{needle}` in:\n{}", r.stderr))
+        };
+        holds.push((at("state lock acquired"), at("state lock released")));
+    }
+    holds.sort();
+    for pair in holds.windows(2) {
+        assert!(pair[0].1 <= pair[1].0, "lock holds overlap: {pair:?}");
+    }
+    let again = dtr_run(
+        &moto,
+        &project,
+        &["plan", "--env", "dev", "--detailed-exitcode"],
+    );
+    assert_eq!(again.code, 0, "{}", again.stdout);
+}
+
+/// Two environments sharing one lock table lock independently and can run at the same time.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_environments_share_a_lock_table_without_blocking_each_other() {
+    let moto = Moto::start();
+    let project = Project::copy();
+    let dev = project.read("environments/dev.yaml");
+    let other = dev
+        .replace("name: dev", "name: dev2")
+        .replace(
+            "dynamic-tool-runtime/dev.json",
+            "dynamic-tool-runtime/dev2.json",
+        )
+        .replace("name_prefix: dtr-dev", "name_prefix: dtr-dev2")
+        .replace("dtr-dev-artifacts-", "dtr-dev2-artifacts-");
+    project.write("environments/dev2.yaml", &other);
+    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    // Hold dev's lock for the whole test: dev2 must still apply.
+    let mut holder = dtr(&moto, &project);
+    let _ = &mut holder;
+    let c = moto.clients().await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    use aws_sdk_dynamodb::types::AttributeValue as V;
+    c.dynamodb
+        .put_item()
+        .table_name("dtr-locks")
+        .item("LockID", V::S(format!("{STATE_BUCKET}/{STATE_KEY}")))
+        .item("Id", V::S("held-by-dev".into()))
+        .item("Expires", V::N((now + 60_000).to_string()))
+        .send()
+        .await
+        .unwrap();
+    let r =
+        run(dtr(&moto, &project).args(["apply", "--env", "dev2", "--auto-approve"])).expect_code(0);
+    assert!(
+        r.stderr.contains("Complete apply: 33 added"),
+        "{}",
+        r.stderr
+    );
+    dtr_run(
+        &moto,
+        &project,
+        &["apply", "--env", "dev", "--auto-approve"],
+    )
+    .expect_code(1);
+}
+
+/// A corrupt state object, or one written by a newer dtr, is refused with a clear error and left
+/// exactly as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn corrupt_or_newer_state_is_refused_and_never_overwritten() {
+    let moto = Moto::start();
+    let project = Project::copy();
+    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let c = moto.clients().await;
+    for (body, expected) in [
+        (
+            &b"{\"format_version\": 1, \"lineage\": "[..],
+            "is corrupt and was left untouched",
+        ),
+        (
+            &b"{\"format_version\": 99, \"resources\": {}}"[..],
+            "has format version 99",
+        ),
+    ] {
+        c.s3.put_object()
+            .bucket(STATE_BUCKET)
+            .key(STATE_KEY)
+            .body(body.to_vec().into())
+            .send()
+            .await
+            .unwrap();
+        let r = dtr_run(
+            &moto,
+            &project,
+            &["apply", "--env", "dev", "--auto-approve"],
+        )
+        .expect_code(1);
+        assert!(r.stderr.contains(expected), "{}", r.stderr);
+        let now =
+            c.s3.get_object()
+                .bucket(STATE_BUCKET)
+                .key(STATE_KEY)
+                .send()
+                .await
+                .unwrap();
+        assert_eq!(
+            now.body.collect().await.unwrap().into_bytes().to_vec(),
+            body.to_vec(),
+            "left untouched"
+        );
+        assert!(
+            c.dynamodb
+                .describe_table()
+                .table_name("dtr-dev-tools")
+                .send()
+                .await
+                .is_err(),
+            "nothing applied"
+        );
+    }
+}
