@@ -57,3 +57,53 @@ fn a_missing_environment_file_is_named() {
         r.stderr
     );
 }
+
+#[test]
+fn security_checks_fail_validate_until_acknowledged_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["stacks", "environments"] {
+        let status = Command::new("cp")
+            .args(["-r", &format!("{ROOT}/{sub}")])
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let stack = dir.path().join("stacks/dynamic-tool-runtime/stack.yaml");
+    let text = std::fs::read_to_string(&stack).unwrap();
+    let unacknowledged = text.replace(
+        "    acknowledge:\n      iam-wildcard-resource: PutMetricData has no resource-level permissions; a namespace condition limits it\n",
+        "",
+    );
+    let risky = unacknowledged
+        .replace(
+            "      block_public_access: true\n",
+            "      block_public_access: false\n",
+        )
+        .replace(
+            "        METRIC_NAMESPACE: DynamicToolRuntime\n",
+            "        METRIC_NAMESPACE: DynamicToolRuntime\n        DB_PASSWORD: hunter2\n",
+        );
+    std::fs::write(&stack, &risky).unwrap();
+    let r = validate(dir.path().to_str().unwrap(), "dev").expect_code(1);
+    for check in [
+        "iam-wildcard-resource",
+        "bucket-public-access",
+        "secret-in-environment",
+    ] {
+        assert!(
+            r.stderr.contains(check),
+            "{check} not reported:\n{}",
+            r.stderr
+        );
+    }
+    assert!(
+        r.stderr.contains("stack.yaml:") && r.stderr.contains("environment.DB_PASSWORD"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("hunter2"),
+        "the secret itself is not echoed"
+    );
+}

@@ -4,6 +4,7 @@
 mod diagnostics;
 mod environment;
 mod resolve;
+mod security;
 mod stack;
 mod yaml;
 
@@ -91,6 +92,7 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
         .collect();
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut built: BTreeMap<String, DesiredResource> = BTreeMap::new();
+    let sensitive = sensitive_values(&stack.parameters, &params);
     for decl in &stack.resources {
         let field = yaml::join(&["resources", &decl.name, "properties"]);
         let properties = resolve::substitute_params(&decl.properties, &params, &field, &mut c);
@@ -132,6 +134,24 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
         let Some(value) = build_spec(decl.kind, &properties, &field, &tags, &dirs, &mut c) else {
             continue;
         };
+        for finding in security::check(decl.kind, &value, &sensitive) {
+            if !decl
+                .acknowledged
+                .iter()
+                .any(|(check, _)| check == finding.check)
+            {
+                let at = *yaml::locate(&properties, &finding.path).span();
+                let path: Vec<&str> = finding.path.iter().map(String::as_str).collect();
+                c.at(
+                    &at,
+                    yaml::join(&[&field, &path.join(".")]),
+                    format!(
+                        "{} [{}; acknowledge it on the resource with a reason if intended]",
+                        finding.message, finding.check
+                    ),
+                );
+            }
+        }
         let location = location(&decl.properties, &c);
         built.insert(
             decl.name.clone(),
@@ -173,19 +193,26 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
         resources: order.iter().filter_map(|n| built.remove(n)).collect(),
         outputs,
         sources: vec![env_path, stack_path],
-        sensitive_values: stack
-            .parameters
-            .iter()
-            .filter(|p| p.sensitive)
-            .filter_map(|p| {
-                params
-                    .get(&p.name)
-                    .and_then(Node::as_scalar)
-                    .map(|s| s.as_str().to_string())
-            })
-            .filter(|v| !v.is_empty())
-            .collect(),
+        sensitive_values: sensitive_values(&stack.parameters, &params),
     })
+}
+
+/// The values of the parameters marked `sensitive`.
+fn sensitive_values(
+    decls: &[stack::ParameterDecl],
+    params: &BTreeMap<String, Node>,
+) -> Vec<String> {
+    decls
+        .iter()
+        .filter(|p| p.sensitive)
+        .filter_map(|p| {
+            params
+                .get(&p.name)
+                .and_then(Node::as_scalar)
+                .map(|s| s.as_str().to_string())
+        })
+        .filter(|v| !v.is_empty())
+        .collect()
 }
 
 fn location(node: &Node, c: &Collector) -> SourceLocation {

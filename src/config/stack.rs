@@ -69,11 +69,13 @@ pub struct ResourceDecl {
     pub span: Span,
     pub depends_on: Vec<(String, Span)>,
     pub properties: Node,
+    /// Security checks acknowledged on this resource: check name → (reason, where).
+    pub acknowledged: Vec<(String, Span)>,
 }
 
 const KEYS: &[&str] = &["stack", "description", "parameters", "resources", "outputs"];
 const PARAM_KEYS: &[&str] = &["type", "description", "default", "sensitive"];
-const RESOURCE_KEYS: &[&str] = &["type", "depends_on", "properties"];
+const RESOURCE_KEYS: &[&str] = &["type", "depends_on", "properties", "acknowledge"];
 
 pub fn parse(root: &Node, c: &mut Collector) -> Option<StackFile> {
     if !check_keys(root, KEYS, "", c) {
@@ -228,7 +230,40 @@ fn parse_resource(name: &str, span: Span, node: &Node, c: &mut Collector) -> Opt
         );
         return None;
     };
+    let mut acknowledged = Vec::new();
+    match map.get_node("acknowledge") {
+        None => {}
+        Some(Node::Mapping(acks)) => {
+            for (check, reason) in acks.iter() {
+                let field = join(&[&field, "acknowledge", check.as_str()]);
+                if !super::security::CHECKS.contains(&check.as_str()) {
+                    c.at(
+                        check.span(),
+                        field,
+                        format!(
+                            "unknown check `{}`, expected one of: {}",
+                            check.as_str(),
+                            super::security::CHECKS.join(", ")
+                        ),
+                    );
+                } else if reason
+                    .as_scalar()
+                    .is_none_or(|r| r.as_str().trim().is_empty())
+                {
+                    c.at(check.span(), field, "an acknowledgement needs a reason");
+                } else {
+                    acknowledged.push((check.as_str().to_string(), *check.span()));
+                }
+            }
+        }
+        Some(other) => c.at(
+            other.span(),
+            join(&[&field, "acknowledge"]),
+            "expected a mapping of check: reason",
+        ),
+    }
     Some(ResourceDecl {
+        acknowledged,
         name: name.to_string(),
         kind,
         span,
