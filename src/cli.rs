@@ -33,6 +33,9 @@ pub struct GlobalArgs {
     /// Print only errors and the summary.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// At the end, print how many AWS API calls were made, by service and operation (to stderr).
+    #[arg(long, global = true)]
+    pub stats: bool,
 }
 
 #[derive(Debug, Clone, Args)]

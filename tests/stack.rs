@@ -786,3 +786,32 @@ async fn a_non_empty_bucket_is_kept_without_force_destroy() {
         "the artifacts are still there"
     );
 }
+
+/// A no-op plan reads each resource with the fewest calls that see drift in what dtr manages, and
+/// `--stats` counts them: 70 calls for the 33 resources of dev (README lists the calls per type).
+#[tokio::test(flavor = "multi_thread")]
+async fn stats_count_the_calls_of_a_no_op_plan() {
+    let moto = Moto::start();
+    let project = ready(&moto);
+    apply(&moto, &project);
+    let r = dtr_run(
+        &moto,
+        &project,
+        &[
+            "plan",
+            "--env",
+            "dev",
+            "--lock=false",
+            "--stats",
+            "--detailed-exitcode",
+        ],
+    )
+    .expect_code(0);
+    assert!(r.stderr.contains("AWS API calls: 70\n"), "{}", r.stderr);
+    assert!(r.stderr.contains("      1  S3 HeadBucket"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("      9  CloudWatch DescribeAlarms"),
+        "{}",
+        r.stderr
+    );
+}

@@ -36,6 +36,7 @@ impl Context {
                 region: global.region.clone(),
                 profile: global.profile.clone(),
                 ca_bundle: global.ca_bundle.clone(),
+                calls: Default::default(),
             },
             printer: Printer::detect(global.quiet),
         })

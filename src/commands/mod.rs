@@ -81,9 +81,17 @@ pub fn render_error(error: &Error) -> String {
 
 pub async fn run(cli: Cli) -> Result<Outcome, Error> {
     let ctx = common::Context::new(&cli.global)?;
-    match cli.command {
-        Command::Validate(env) => validate::run(&ctx, &env.env),
-        Command::Bootstrap(env) => bootstrap::run(&ctx, &env.env).await,
+    let result = dispatch(&ctx, cli.command).await;
+    if cli.global.stats {
+        eprint!("{}", ctx.aws.calls.render());
+    }
+    result
+}
+
+async fn dispatch(ctx: &common::Context, command: Command) -> Result<Outcome, Error> {
+    match command {
+        Command::Validate(env) => validate::run(ctx, &env.env),
+        Command::Bootstrap(env) => bootstrap::run(ctx, &env.env).await,
         Command::Plan {
             env,
             lock,
@@ -95,7 +103,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
         } => {
             let format = if json { PlanFormat::Json } else { format };
             plan::run(
-                &ctx,
+                ctx,
                 &env.env,
                 &lock,
                 &select.selection(),
@@ -117,7 +125,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
                     "--target and --replace shape a plan; give them to `dtr plan --out`, not to the apply of a saved plan".into(),
                 ));
             }
-            apply::run_saved(&ctx, &file, env.as_deref(), &lock, &exec).await
+            apply::run_saved(ctx, &file, env.as_deref(), &lock, &exec).await
         }
         Command::Apply {
             plan: None,
@@ -128,7 +136,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
         } => {
             let env = env.unwrap_or_default();
             apply::run(
-                &ctx,
+                ctx,
                 &env,
                 &lock,
                 &select.selection(),
@@ -139,7 +147,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
         }
         Command::Destroy { env, lock, exec } => {
             apply::run(
-                &ctx,
+                ctx,
                 &env.env,
                 &lock,
                 &Default::default(),
@@ -148,14 +156,14 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
             )
             .await
         }
-        Command::Graph(env) => graph::run(&ctx, &env.env),
+        Command::Graph(env) => graph::run(ctx, &env.env),
         Command::Import {
             env,
             lock,
             address,
             physical_id,
-        } => import::run(&ctx, &env.env, &address, &physical_id, &lock).await,
-        Command::ForceUnlock { env, lock_id } => force_unlock::run(&ctx, &env.env, &lock_id).await,
-        Command::Output { env, json } => output::run(&ctx, &env.env, json).await,
+        } => import::run(ctx, &env.env, &address, &physical_id, &lock).await,
+        Command::ForceUnlock { env, lock_id } => force_unlock::run(ctx, &env.env, &lock_id).await,
+        Command::Output { env, json } => output::run(ctx, &env.env, json).await,
     }
 }

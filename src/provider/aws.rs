@@ -13,6 +13,8 @@ pub struct AwsOptions {
     pub profile: Option<String>,
     /// `--ca-bundle` or `AWS_CA_BUNDLE`: extra trusted CAs (PEM), as the AWS CLI does.
     pub ca_bundle: Option<PathBuf>,
+    /// Counts every call the clients make (`--stats`).
+    pub calls: super::stats::CallCounter,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,18 +82,48 @@ impl Clients {
         // A custom endpoint (moto, MinIO, a VPC endpoint by IP) cannot serve virtual-hosted buckets.
         let path_style =
             config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+        let calls = options.calls.clone();
         let s3_config = aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(path_style)
+            .interceptor(calls.clone())
             .build();
         Ok(Clients {
-            apigateway: aws_sdk_apigatewayv2::Client::new(&config),
-            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
-            dynamodb: aws_sdk_dynamodb::Client::new(&config),
-            iam: aws_sdk_iam::Client::new(&config),
-            lambda: aws_sdk_lambda::Client::new(&config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            apigateway: aws_sdk_apigatewayv2::Client::from_conf(
+                aws_sdk_apigatewayv2::config::Builder::from(&config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
+            cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
+                aws_sdk_cloudwatch::config::Builder::from(&config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(
+                aws_sdk_dynamodb::config::Builder::from(&config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
+            iam: aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::config::Builder::from(&config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
+            lambda: aws_sdk_lambda::Client::from_conf(
+                aws_sdk_lambda::config::Builder::from(&config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
+            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
+                aws_sdk_cloudwatchlogs::config::Builder::from(&config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
-            sts: aws_sdk_sts::Client::new(&config),
+            sts: aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(&config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
             region,
             account: Default::default(),
         })

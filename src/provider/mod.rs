@@ -13,6 +13,7 @@ pub mod package;
 pub mod resources;
 pub mod s3;
 pub mod s3_bucket;
+pub mod stats;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::result::SdkError;

@@ -82,6 +82,7 @@ impl Moto {
                 region: Some("us-east-1".into()),
                 profile: None,
                 ca_bundle: Some(self.ca_bundle.clone()),
+                calls: Default::default(),
             },
             "us-east-1",
         )
