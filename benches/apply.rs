@@ -2,7 +2,8 @@
 //! request, `DTR_BENCH_LATENCY_MS`), on the dev stack and on generated stacks of 10, 100 and 500
 //! resources (`DTR_BENCH_SIZES=10,100`). For each: cold apply, no-op plan, a one-resource change, destroy;
 //! wall time, AWS calls (from `--stats`), peak RSS, and the lower bound calls × latency / parallelism.
-//! Results go to stdout and to benches/results/latest.{md,csv}.
+//! Results go to stdout and to benches/results/latest.{md,csv}. The dtr binary is the one cargo builds
+//! for this benchmark (optimised bench profile).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -69,7 +70,7 @@ struct Measure {
 fn dtr(e: &Endpoint, dir: &Path, args: &[&str]) -> Measure {
     let start = Instant::now();
     #[allow(clippy::zombie_processes)] // reaped by wait4 below, which also reports its peak RSS
-    let mut child = Command::new(Path::new(ROOT).join("target/release/dtr"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dtr"))
         .args(args)
         .args(["--stats", "--quiet"])
         .current_dir(dir)
@@ -81,7 +82,7 @@ fn dtr(e: &Endpoint, dir: &Path, args: &[&str]) -> Measure {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("dtr (built by this benchmark with cargo build --release)");
+        .expect("the dtr binary cargo built for this benchmark");
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
         .expect("read stderr");
@@ -179,15 +180,6 @@ fn main() {
         .ok()
         .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![10, 100, 500]);
-    let status = Command::new("cargo")
-        .args(["build", "--release", "--quiet", "--bin", "dtr"])
-        .current_dir(ROOT)
-        .status();
-    assert!(
-        status.is_ok_and(|s| s.success()),
-        "cargo build --release failed"
-    );
-
     let mut rows = vec!["| stack | step | wall s | AWS calls | calls×latency/parallelism s | wall / bound | peak RSS MB |".to_string(),
         "|---|---|---|---|---|---|---|".to_string()];
     let mut csv = vec!["stack,step,wall_s,calls,bound_s,ratio,peak_rss_mb".to_string()];
