@@ -4,7 +4,7 @@
 //! backoff with full jitter, 8 attempts, configured in `provider::aws`); what is left here is waiting for AWS to reach a state (a table ACTIVE, a table gone)
 //! and retrying errors that only time cures.
 
-use crate::provider::{AwsError, ErrorClass};
+use crate::provider::AwsError;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -95,9 +95,9 @@ impl Waiter {
     }
 }
 
-/// Retry `call` while it fails with one of `classes`, until `timeout` has passed.
+/// Retry `call` while it fails with an error `retryable` accepts, until `timeout` has passed.
 pub async fn retry_while<T, F, Fut>(
-    classes: &[ErrorClass],
+    retryable: fn(&AwsError) -> bool,
     backoff: Backoff,
     timeout: Duration,
     mut call: F,
@@ -110,7 +110,7 @@ where
     let mut attempt = 0;
     loop {
         match call().await {
-            Err(e) if classes.contains(&e.class) && start.elapsed() < timeout => {
+            Err(e) if retryable(&e) && start.elapsed() < timeout => {
                 tokio::time::sleep(backoff.delay(attempt)).await;
                 attempt += 1;
             }

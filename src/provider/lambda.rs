@@ -4,7 +4,7 @@
 
 use super::package::Package;
 use super::{aws_error, AwsError, ErrorClass};
-use crate::exec::retry::{Backoff, Poll, WaitError, Waiter};
+use crate::exec::retry::{retry_while, Backoff, Poll, WaitError, Waiter};
 use crate::model::function::{Architecture, FunctionSpec, LogFormat};
 use crate::model::tags;
 use aws_sdk_lambda::primitives::Blob;
@@ -54,22 +54,18 @@ fn is_eventually_consistent(e: &AwsError) -> bool {
         || e.class == ErrorClass::Throttled
 }
 
-async fn retrying<T, F, Fut>(mut call: F) -> Result<T, AwsError>
+async fn retrying<T, F, Fut>(call: F) -> Result<T, AwsError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, AwsError>>,
 {
-    let start = std::time::Instant::now();
-    let mut attempt = 0;
-    loop {
-        match call().await {
-            Err(e) if is_eventually_consistent(&e) && start.elapsed() < ROLE_PROPAGATION => {
-                tokio::time::sleep(Backoff::DEFAULT.delay(attempt)).await;
-                attempt += 1;
-            }
-            other => return other,
-        }
-    }
+    retry_while(
+        is_eventually_consistent,
+        Backoff::DEFAULT,
+        ROLE_PROPAGATION,
+        call,
+    )
+    .await
 }
 
 pub async fn read(client: &Client, name: &str) -> Result<Option<ObservedFunction>, AwsError> {

@@ -240,6 +240,21 @@ impl DynamoLock {
         }
     }
 
+    /// A conditional write on our lock id that failed: `Mismatch` (naming who holds it now) when the
+    /// condition did not hold, the AWS error otherwise.
+    async fn not_ours(&self, id: &str, e: AwsError) -> LockError {
+        if e.class != ErrorClass::Conflict {
+            return e.into();
+        }
+        match self.current().await {
+            Ok(held) => LockError::Mismatch {
+                given: id.to_string(),
+                held,
+            },
+            Err(other) => other,
+        }
+    }
+
     /// Push the lease end forward; fails with `Mismatch` if the lock is no longer ours.
     pub async fn renew(&self, id: &str) -> Result<(), LockError> {
         let expires = now_ms() + self.lease.as_millis() as i64;
@@ -258,17 +273,9 @@ impl DynamoLock {
             .await;
         match r {
             Ok(_) => Ok(()),
-            Err(e) => {
-                let e = aws_error("UpdateItem", self.what(), e);
-                if e.class == ErrorClass::Conflict {
-                    Err(LockError::Mismatch {
-                        given: id.to_string(),
-                        held: self.current().await?,
-                    })
-                } else {
-                    Err(e.into())
-                }
-            }
+            Err(e) => Err(self
+                .not_ours(id, aws_error("UpdateItem", self.what(), e))
+                .await),
         }
     }
 }
@@ -323,17 +330,9 @@ impl Locker for DynamoLock {
             .await;
         match r {
             Ok(_) => Ok(()),
-            Err(e) => {
-                let e = aws_error("DeleteItem", self.what(), e);
-                if e.class == ErrorClass::Conflict {
-                    Err(LockError::Mismatch {
-                        given: id.to_string(),
-                        held: self.current().await?,
-                    })
-                } else {
-                    Err(e.into())
-                }
-            }
+            Err(e) => Err(self
+                .not_ours(id, aws_error("DeleteItem", self.what(), e))
+                .await),
         }
     }
 }
