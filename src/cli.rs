@@ -53,6 +53,10 @@ pub struct LockArgs {
     /// How long to wait for a held lock before giving up (e.g. 30s, 5m). Default: fail at once.
     #[arg(long, value_parser = parse_duration, default_value = "0s", value_name = "DURATION")]
     pub lock_timeout: Duration,
+    /// How long the lock outlives a holder that stops renewing it (a crash, a killed CI job); the
+    /// holder renews it every third of this while it runs. Others take over an expired lock.
+    #[arg(long, env = "DTR_LOCK_LEASE", value_parser = parse_lease, default_value = "60s", value_name = "DURATION")]
+    pub lock_lease: Duration,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -117,6 +121,9 @@ pub enum Command {
         /// Also save the plan, with fingerprints of its inputs, for `dtr apply <FILE>`.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// How many live reads may run at once.
+        #[arg(long, default_value_t = crate::exec::DEFAULT_PARALLELISM, value_parser = parse_parallelism, value_name = "N")]
+        parallelism: usize,
     },
     /// Plan, ask for confirmation, then reconcile live AWS with the configuration.
     Apply {
@@ -176,6 +183,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+fn parse_lease(s: &str) -> Result<Duration, String> {
+    let lease = parse_duration(s)?;
+    if lease < Duration::from_secs(1) {
+        return Err(format!(
+            "a lock lease of {s} is too short to renew; give at least 1s"
+        ));
+    }
+    Ok(lease)
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {

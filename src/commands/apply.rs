@@ -118,7 +118,7 @@ async fn locked(
     exec: &ExecArgs,
     mode: Mode,
 ) -> Result<Outcome, Error> {
-    let planned = make_plan(ctx, clients, desired, selection).await?;
+    let planned = make_plan(ctx, clients, desired, selection, exec.parallelism).await?;
     print_plan(ctx, &planned.plan, PlanFormat::Human);
     if !planned.plan.has_changes() {
         if mode == Mode::Apply {
@@ -180,7 +180,14 @@ pub async fn run_saved(
     let clients = ctx.connect(&desired).await?;
     let guard = ctx.lock(&clients, &desired, "apply", lock).await?;
     let result = async {
-        let now = make_plan(ctx, &clients, &desired, &Selection::default()).await?;
+        let now = make_plan(
+            ctx,
+            &clients,
+            &desired,
+            &Selection::default(),
+            exec.parallelism,
+        )
+        .await?;
         let stale = stale_reasons(&saved.fingerprints, &now.fingerprints);
         if !stale.is_empty() {
             return Err(Error::Refused(format!(

@@ -4,13 +4,15 @@
 use super::progress::Printer;
 use super::Error;
 use crate::cli::{GlobalArgs, LockArgs};
-use crate::model::{Desired, ResourceAddress};
+use crate::model::{Desired, DesiredResource as Resource, ResourceAddress};
+use crate::plan::diff::resolve;
 use crate::provider::aws::{AwsOptions, Clients};
 use crate::provider::resources::{self, Observed};
 use crate::provider::ErrorClass;
 use crate::state::lock::{DynamoLock, LockInfo, Locker};
 use crate::state::{LockError, LockGuard, State, StateStore};
-use std::collections::BTreeMap;
+use futures_util::stream::{self, StreamExt};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 pub struct Context {
@@ -87,7 +89,8 @@ impl Context {
         operation: &str,
         args: &LockArgs,
     ) -> Result<LockGuard, Error> {
-        let locker = self.locker(clients, desired);
+        let mut locker = self.locker(clients, desired);
+        locker.lease = args.lock_lease;
         let info = LockInfo::new(operation, locker.lease);
         let printer = &self.printer;
         let waiting = |holder: &LockInfo| {
@@ -120,35 +123,110 @@ impl Context {
     }
 }
 
-/// Read live every resource the configuration declares or the state owns.
+/// Read live every resource the configuration declares or the state owns, up to `parallelism` reads
+/// at once.
+///
+/// A resource the state holds, or whose name decides its id, is read at once. One whose id AWS chose
+/// and the state lacks (an apply interrupted between creating and recording it) is looked for once
+/// what it references has been read, with those references resolved: a stage, a route or an
+/// integration is looked for under its API, a Lambda permission under its function. So reads go in
+/// rounds by dependency, but only for such resources; a plan of an applied environment takes one.
+/// Results and the first error keep the configuration's order, so a failing plan names the same
+/// resource every time.
 pub async fn observe(
     clients: &Clients,
     desired: &Desired,
     state: &State,
+    parallelism: usize,
 ) -> Result<BTreeMap<ResourceAddress, Option<Observed>>, Error> {
     let mut observed = BTreeMap::new();
-    for resource in &desired.resources {
-        let id = match state.resources.get(&resource.address) {
-            Some(owned) => Some(owned.physical_id.clone()),
-            None => resources::physical_id(resource.address.kind, &resource.properties),
+    let declared: BTreeSet<_> = desired.resources.iter().map(|r| &r.address).collect();
+    let orphans: Vec<Lookup> = state
+        .resources
+        .iter()
+        .filter(|(address, _)| !declared.contains(address))
+        .map(|(address, owned)| Lookup {
+            address,
+            id: Some(owned.physical_id.clone()),
+            properties: None,
+        })
+        .collect();
+    read_all(clients, orphans, parallelism, &mut observed).await?;
+
+    let mut waiting: Vec<&Resource> = desired.resources.iter().collect();
+    while !waiting.is_empty() {
+        let known: BTreeMap<String, Option<BTreeMap<String, String>>> = observed
+            .iter()
+            .map(|(a, o)| (a.name.clone(), o.as_ref().map(|o| o.outputs.clone())))
+            .collect();
+        let settled = |r: &Resource| {
+            state.resources.contains_key(&r.address)
+                || resources::physical_id(r.address.kind, &r.properties).is_some()
+                || r.depends_on.iter().all(|d| observed.contains_key(d))
         };
-        let live = match id {
-            Some(id) => read(clients, &resource.address, &id).await?,
-            None => resources::discover(clients, resource.address.kind, &resource.properties)
-                .await
-                .map_err(|e| Error::Plan(format!("looking for {}: {e}", resource.address)))?,
-        };
-        observed.insert(resource.address.clone(), live);
-    }
-    for (address, owned) in &state.resources {
-        if !observed.contains_key(address) {
-            observed.insert(
-                address.clone(),
-                read(clients, address, &owned.physical_id).await?,
-            );
+        let (mut ready, rest): (Vec<&Resource>, Vec<&Resource>) =
+            waiting.into_iter().partition(|r| settled(r));
+        if ready.is_empty() {
+            // Only a dependency outside the configuration could hold them back: look with what is known.
+            ready = rest;
+            waiting = Vec::new();
+        } else {
+            waiting = rest;
         }
+        let lookups = ready.into_iter().map(|resource| {
+            let owned = state.resources.get(&resource.address);
+            let properties = resolve(&resource.properties, &known);
+            let id = match owned {
+                Some(owned) => Some(owned.physical_id.clone()),
+                None => resources::physical_id(resource.address.kind, &properties),
+            };
+            Lookup {
+                address: &resource.address,
+                id,
+                properties: Some(properties),
+            }
+        });
+        read_all(clients, lookups.collect(), parallelism, &mut observed).await?;
     }
     Ok(observed)
+}
+
+async fn read_all(
+    clients: &Clients,
+    lookups: Vec<Lookup<'_>>,
+    parallelism: usize,
+    observed: &mut BTreeMap<ResourceAddress, Option<Observed>>,
+) -> Result<(), Error> {
+    let mut reads = stream::iter(lookups)
+        .map(|lookup| async move {
+            let live = lookup.run(clients).await?;
+            Ok::<_, Error>((lookup.address.clone(), live))
+        })
+        .buffered(parallelism.max(1));
+    while let Some(read) = reads.next().await {
+        let (address, live) = read?;
+        observed.insert(address, live);
+    }
+    Ok(())
+}
+
+/// One live read: by physical id when it is known (state or a deterministic name), else by discovery.
+struct Lookup<'a> {
+    address: &'a ResourceAddress,
+    id: Option<String>,
+    properties: Option<serde_json::Value>,
+}
+
+impl Lookup<'_> {
+    async fn run(&self, clients: &Clients) -> Result<Option<Observed>, Error> {
+        match (&self.id, &self.properties) {
+            (Some(id), _) => read(clients, self.address, id).await,
+            (None, Some(properties)) => resources::discover(clients, self.address.kind, properties)
+                .await
+                .map_err(|e| Error::Plan(format!("looking for {}: {e}", self.address))),
+            (None, None) => Ok(None),
+        }
+    }
 }
 
 async fn read(

@@ -100,18 +100,17 @@ async fn dispatch(ctx: &common::Context, command: Command) -> Result<Outcome, Er
             json,
             format,
             out,
+            parallelism,
         } => {
-            let format = if json { PlanFormat::Json } else { format };
-            plan::run(
-                ctx,
-                &env.env,
-                &lock,
-                &select.selection(),
+            let options = plan::Options {
+                lock: &lock,
+                selection: &select.selection(),
                 detailed_exitcode,
-                format,
-                out.as_deref(),
-            )
-            .await
+                format: if json { PlanFormat::Json } else { format },
+                out: out.as_deref(),
+                parallelism,
+            };
+            plan::run(ctx, &env.env, &options).await
         }
         Command::Apply {
             plan: Some(file),

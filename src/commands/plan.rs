@@ -13,7 +13,6 @@ use crate::provider::aws::Clients;
 use crate::state::State;
 use std::path::{Path, PathBuf};
 
-/// Load the state, read live AWS, and compute the plan.
 /// A plan, the state it was made against, and fingerprints of its inputs.
 pub struct Planned {
     pub plan: Plan,
@@ -27,12 +26,13 @@ pub async fn make_plan(
     clients: &Clients,
     desired: &Desired,
     selection: &Selection,
+    parallelism: usize,
 ) -> Result<Planned, Error> {
     let state = ctx
         .store(clients, desired)
         .load(&desired.stack, &desired.environment)
         .await?;
-    let observed = observe(clients, desired, &state).await?;
+    let observed = observe(clients, desired, &state, parallelism).await?;
     let plan = diff::diff(&diff::Inputs {
         desired,
         state: &state,
@@ -64,38 +64,48 @@ fn save(path: &Path, env_file: PathBuf, planned: &Planned) -> Result<(), Error> 
 pub fn print_plan(ctx: &Context, plan: &Plan, format: PlanFormat) {
     let plan = &plan.masked();
     match format {
-        PlanFormat::Json => println!("{}", json::render(plan)),
-        PlanFormat::Markdown => print!("{}", markdown::render(plan)),
+        PlanFormat::Json => crate::outln!("{}", json::render(plan)),
+        PlanFormat::Markdown => crate::out!("{}", markdown::render(plan)),
         PlanFormat::Human => {
             let style = human::Style {
                 color: ctx.printer.color,
             };
-            print!("{}", human::render(plan, style));
+            crate::out!("{}", human::render(plan, style));
         }
     }
 }
 
-pub async fn run(
-    ctx: &Context,
-    env: &str,
-    lock: &LockArgs,
-    selection: &Selection,
-    detailed_exitcode: bool,
-    format: PlanFormat,
-    out: Option<&Path>,
-) -> Result<Outcome, Error> {
+/// What `dtr plan` was asked for.
+pub struct Options<'a> {
+    pub lock: &'a LockArgs,
+    pub selection: &'a Selection,
+    pub detailed_exitcode: bool,
+    pub format: PlanFormat,
+    pub out: Option<&'a Path>,
+    pub parallelism: usize,
+}
+
+pub async fn run(ctx: &Context, env: &str, options: &Options<'_>) -> Result<Outcome, Error> {
+    let lock = options.lock;
     let desired = ctx.load(env)?;
     let clients = ctx.connect(&desired).await?;
     let guard = match lock.lock {
         true => Some(ctx.lock(&clients, &desired, "plan", lock).await?),
         false => None,
     };
-    let result = make_plan(ctx, &clients, &desired, selection).await;
+    let result = make_plan(
+        ctx,
+        &clients,
+        &desired,
+        options.selection,
+        options.parallelism,
+    )
+    .await;
     if let Some(guard) = guard {
         release(&ctx.printer, guard).await;
     }
     let planned = result?;
-    if let Some(path) = out {
+    if let Some(path) = options.out {
         save(
             path,
             crate::config::environment_path(env, Path::new("")),
@@ -108,8 +118,8 @@ pub async fn run(
         ));
     }
     let plan = planned.plan;
-    print_plan(ctx, &plan, format);
-    Ok(if detailed_exitcode && plan.has_changes() {
+    print_plan(ctx, &plan, options.format);
+    Ok(if options.detailed_exitcode && plan.has_changes() {
         Outcome::ChangesPresent
     } else {
         Outcome::Done
