@@ -1,11 +1,12 @@
 //! Apply a [`Plan`] as a dependency queue (cargo's `DependencyQueue`, Terraform's DAG walk): a change
 //! starts once everything it depends on has finished, at most `parallelism` at a time; a failure skips
-//! only what depends on it; every completed action is recorded in the state at once, by this loop
-//! alone, so an interrupted apply leaves a true record. Progress goes to a [`Reporter`]; the engine
+//! only what depends on it; every completed action is handed at once to the background state writer
+//! ([`writer`]), which keeps the stored state close behind AWS without making actions wait for S3. Progress goes to a [`Reporter`]; the engine
 //! never prints.
 
 mod action;
 pub mod retry;
+mod writer;
 
 use crate::model::reference::value_has_resource_reference;
 use crate::model::ResourceAddress;
@@ -13,10 +14,11 @@ use crate::plan::diff::resolve;
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::provider::aws::Clients;
 use crate::provider::resources::{self, ResourceError};
-use crate::state::{ResourceState, State, StateError, StateStore};
+use crate::state::{ResourceState, State, StateStore};
 use action::{Done, Work};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
+use writer::StateWriter;
 
 /// Told about each action as it starts and ends; implemented at the edge (terminal, CI log).
 pub trait Reporter: Send + Sync {
@@ -55,12 +57,11 @@ impl ApplyReport {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
-    /// The action happened in AWS but the state could not record it: stop everything.
-    #[error("{address}: {action} succeeded but the state could not be saved: {source}")]
+    /// Actions happened in AWS but the state could not record them: nothing more was started.
+    #[error("the state could not be saved ({reason}); these completed in AWS but are not recorded, and the next plan finds them again by name or tags: {}", list(.unrecorded))]
     StateWrite {
-        address: ResourceAddress,
-        action: &'static str,
-        source: StateError,
+        unrecorded: Vec<ResourceAddress>,
+        reason: String,
     },
 }
 
@@ -70,6 +71,15 @@ pub trait StopSignal: Send + Sync {
 }
 
 pub const DEFAULT_PARALLELISM: usize = 10;
+
+fn list(addresses: &[ResourceAddress]) -> String {
+    let names: Vec<String> = addresses.iter().map(|a| a.to_string()).collect();
+    if names.is_empty() {
+        "(none)".into()
+    } else {
+        names.join(", ")
+    }
+}
 
 pub struct Executor<'a> {
     pub clients: &'a Clients,
@@ -135,6 +145,9 @@ impl Executor<'_> {
         let mut started: BTreeSet<usize> = BTreeSet::new();
         let mut running = tokio::task::JoinSet::new();
         let mut tasks: BTreeMap<tokio::task::Id, usize> = BTreeMap::new();
+        let mut writer = StateWriter::start(self.store.clone(), state);
+        // The writer's version that holds each completed action.
+        let mut handed: Vec<(u64, ResourceAddress)> = Vec::new();
 
         loop {
             // Start (or skip) everything whose dependencies are settled.
@@ -156,7 +169,11 @@ impl Executor<'_> {
                 {
                     continue;
                 }
-                if let Some(why) = self.stop.stop_reason() {
+                let stop = match writer.failed() {
+                    true => Some("the state could not be saved, so nothing more is started".into()),
+                    false => self.stop.stop_reason(),
+                };
+                if let Some(why) = stop {
                     broken.insert(i, why.clone());
                     report.skipped.push((change.address.clone(), why));
                     continue;
@@ -173,6 +190,13 @@ impl Executor<'_> {
                         continue;
                     }
                 };
+                if change.action == Action::Create && change.address.kind.tagged_after_create() {
+                    if let Err(why) = write_intent(state, change, &work, &mut writer).await {
+                        broken.insert(i, why.clone());
+                        report.skipped.push((change.address.clone(), why));
+                        continue;
+                    }
+                }
                 started.insert(i);
                 self.reporter.started(&change.address, change.action);
                 let clients = self.clients.clone();
@@ -198,19 +222,38 @@ impl Executor<'_> {
             let change = changes[i];
             let error = match result {
                 Ok(Done::Exists(observed)) => {
-                    self.record(state, change, &observed).await?;
+                    record(state, change, &observed);
+                    handed.push((writer.send(state), change.address.clone()));
                     known.insert(change.address.name.clone(), Some(observed.outputs));
                     None
                 }
                 Ok(Done::Gone) => {
-                    self.forget(state, &change.address).await?;
+                    if state.resources.remove(&change.address).is_some() {
+                        handed.push((writer.send(state), change.address.clone()));
+                    }
                     None
                 }
                 Ok(Done::GoneThenFailed(e)) => {
-                    self.forget(state, &change.address).await?;
+                    if state.resources.remove(&change.address).is_some() {
+                        handed.push((writer.send(state), change.address.clone()));
+                    }
                     Some(e)
                 }
-                Err(e) => Some(e),
+                Err(e) => {
+                    // Refused by the creating call itself, it left nothing to find: drop its intent.
+                    // Failing later (tagging, settings), it left a resource the intent now claims.
+                    let refused = e.aws().is_some_and(|a| a.operation.starts_with("Create"));
+                    if refused
+                        && state
+                            .resources
+                            .get(&change.address)
+                            .is_some_and(|r| r.pending)
+                    {
+                        state.resources.remove(&change.address);
+                        handed.push((writer.send(state), change.address.clone()));
+                    }
+                    Some(e)
+                }
             };
             self.reporter.finished(
                 &change.address,
@@ -235,7 +278,20 @@ impl Executor<'_> {
                 }
             }
         }
-        Ok(report)
+        match writer.finish().await {
+            Ok(serial) => {
+                state.serial = serial;
+                Ok(report)
+            }
+            Err(failed) => Err(ExecError::StateWrite {
+                unrecorded: handed
+                    .into_iter()
+                    .filter(|(version, _)| *version > failed.written)
+                    .map(|(_, address)| address)
+                    .collect(),
+                reason: failed.reason,
+            }),
+        }
     }
 
     /// The owned inputs of one change, its references resolved from what is known now.
@@ -268,51 +324,51 @@ impl Executor<'_> {
             outputs: change.outputs.clone(),
         })
     }
+}
 
-    async fn record(
-        &self,
-        state: &mut State,
-        change: &ResourceChange,
-        observed: &resources::Observed,
-    ) -> Result<(), ExecError> {
-        state.resources.insert(
-            change.address.clone(),
-            ResourceState {
-                physical_id: observed.physical_id.clone(),
-                outputs: observed.outputs.clone(),
-                force_destroy: change
-                    .desired
-                    .as_ref()
-                    .is_some_and(resources::force_destroy),
-                depends_on: change.depends_on.clone(),
-            },
-        );
-        self.save(state, &change.address, change.action.describe())
-            .await
+/// Record that `change` is about to create its resource, and wait until that is stored: see
+/// [`crate::model::ResourceKind::tagged_after_create`].
+async fn write_intent(
+    state: &mut State,
+    change: &ResourceChange,
+    work: &Work,
+    writer: &mut StateWriter,
+) -> Result<(), String> {
+    let Some(physical_id) = resources::physical_id(change.address.kind, &work.props) else {
+        return Ok(());
+    };
+    state.resources.insert(
+        change.address.clone(),
+        ResourceState {
+            physical_id,
+            outputs: BTreeMap::new(),
+            force_destroy: work.force_destroy,
+            depends_on: change.depends_on.clone(),
+            pending: true,
+        },
+    );
+    let version = writer.send(state);
+    match writer.written(version).await {
+        true => Ok(()),
+        false => Err("the state could not be saved, so its creation was not started".into()),
     }
+}
 
-    async fn forget(&self, state: &mut State, address: &ResourceAddress) -> Result<(), ExecError> {
-        if state.resources.remove(address).is_some() {
-            self.save(state, address, "delete").await?;
-        }
-        Ok(())
-    }
-
-    async fn save(
-        &self,
-        state: &mut State,
-        address: &ResourceAddress,
-        action: &'static str,
-    ) -> Result<(), ExecError> {
-        self.store
-            .save(state)
-            .await
-            .map_err(|source| ExecError::StateWrite {
-                address: address.clone(),
-                action,
-                source,
-            })
-    }
+/// Put what an action left in AWS into the in-memory state.
+fn record(state: &mut State, change: &ResourceChange, observed: &resources::Observed) {
+    state.resources.insert(
+        change.address.clone(),
+        ResourceState {
+            physical_id: observed.physical_id.clone(),
+            outputs: observed.outputs.clone(),
+            force_destroy: change
+                .desired
+                .as_ref()
+                .is_some_and(resources::force_destroy),
+            depends_on: change.depends_on.clone(),
+            pending: false,
+        },
+    );
 }
 
 #[cfg(test)]
