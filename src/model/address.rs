@@ -80,6 +80,25 @@ impl ResourceKind {
     }
 
     /// Whether the service takes tags (and so dtr's `dtr:*` ownership tags).
+    /// Lives inside another resource (an API's children, a function's permissions) and is found again
+    /// only by looking inside it: what dtr finds inside a parent it owns is its own.
+    pub fn contained(self) -> bool {
+        matches!(
+            self,
+            ResourceKind::LambdaPermission
+                | ResourceKind::ApiAuthorizer
+                | ResourceKind::ApiIntegration
+                | ResourceKind::ApiRoute
+                | ResourceKind::ApiStage
+        )
+    }
+
+    /// Created by one call and tagged by another (S3), so for a moment it exists without the tags
+    /// that mark it as dtr's: its creation is written to the state as an intent first.
+    pub fn tagged_after_create(self) -> bool {
+        matches!(self, ResourceKind::S3Bucket)
+    }
+
     pub fn taggable(self) -> bool {
         !matches!(
             self,

@@ -2,7 +2,8 @@
 
 use super::{Action, ActionReason, AttributeChange, Plan, ResourceChange, PLAN_FORMAT_VERSION};
 use crate::model::reference::{
-    has_resource_reference, substitute_resources, value_has_resource_reference,
+    find_references, has_resource_reference, substitute_resources, value_has_resource_reference,
+    Reference,
 };
 use crate::model::{Desired, ResourceAddress, TAG_ADDRESS, TAG_ENV, TAG_STACK};
 use crate::provider::resources::{self, Observed, ResourceError};
@@ -46,13 +47,23 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
 
     for resource in &desired.resources {
         let address = &resource.address;
-        let in_state = state.resources.contains_key(address);
+        let owned = state.resources.get(address);
+        let in_state = owned.is_some();
+        let pending = owned.is_some_and(|o| o.pending);
         let live = observed.get(address).cloned().flatten();
         let props = resolve(&resource.properties, &known);
-        let adopt = match (in_state, &live) {
-            (false, Some(o)) if owned_by(o, desired, address) => true,
+        let adopted = match (in_state, &live) {
+            (true, Some(_)) if pending => Some(ActionReason::CreationInterrupted),
+            (false, Some(o)) if owned_by(o, desired, address) => Some(ActionReason::AdoptedByTags),
+            // Found inside the parent it references, which is ours (in the state, or adopted by its
+            // tags; otherwise the parent's own NotOwned error stops the plan).
+            (false, Some(_)) if address.kind.contained() && parent_owned(resource, inputs) => {
+                Some(ActionReason::AdoptedFromParent)
+            }
             // Without tags there is no mark of ownership: adopt only what is exactly as configured.
-            (false, Some(o)) if !address.kind.taggable() && identical(address, &props, o) => true,
+            (false, Some(o)) if !address.kind.taggable() && identical(address, &props, o) => {
+                Some(ActionReason::AdoptedByTags)
+            }
             (false, Some(o)) => {
                 errors.push(PlanError::NotOwned {
                     address: address.clone(),
@@ -61,8 +72,9 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
                 });
                 continue;
             }
-            _ => false,
+            _ => None,
         };
+        let adopt = adopted.is_some();
         let compared = match resources::compare(address.kind, &props, live.as_ref()) {
             Ok(c) => c,
             Err(error) => {
@@ -76,7 +88,7 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
         let (action, reason, attributes) = match &compared.observed {
             None => (
                 Action::Create,
-                in_state.then_some(ActionReason::DeletedOutsideDtr),
+                (in_state && !pending).then_some(ActionReason::DeletedOutsideDtr),
                 attribute_changes(None, &compared.desired, &[]),
             ),
             Some(before) => {
@@ -90,17 +102,9 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
                         attrs,
                     )
                 } else if attrs.is_empty() {
-                    (
-                        Action::NoOp,
-                        adopt.then_some(ActionReason::AdoptedByTags),
-                        attrs,
-                    )
+                    (Action::NoOp, adopted.clone(), attrs)
                 } else {
-                    (
-                        Action::Update,
-                        adopt.then_some(ActionReason::AdoptedByTags),
-                        attrs,
-                    )
+                    (Action::Update, adopted.clone(), attrs)
                 }
             }
         };
@@ -164,6 +168,40 @@ fn owned_by(observed: &Observed, desired: &Desired, address: &ResourceAddress) -
     tags.get(TAG_STACK) == Some(&desired.stack)
         && tags.get(TAG_ENV) == Some(&desired.environment)
         && tags.get(TAG_ADDRESS) == Some(&address.to_string())
+}
+
+/// Whether the parent a contained resource was found in (the resource its `api_id` or
+/// `function_name` references) is this environment's: recorded in the state, or found live carrying
+/// this environment's tags for its address. A literal parent id is someone else's: no.
+fn parent_owned(resource: &crate::model::DesiredResource, inputs: &Inputs<'_>) -> bool {
+    let key = match resource.address.kind {
+        crate::model::ResourceKind::LambdaPermission => "function_name",
+        _ => "api_id",
+    };
+    let Some(text) = resource.properties.get(key).and_then(Value::as_str) else {
+        return false;
+    };
+    let parents: Vec<&ResourceAddress> = find_references(text)
+        .into_iter()
+        .filter_map(|(_, r)| match r {
+            Reference::Resource { name, .. } => inputs
+                .desired
+                .resources
+                .iter()
+                .find(|d| d.address.name == name)
+                .map(|d| &d.address),
+            _ => None,
+        })
+        .collect();
+    !parents.is_empty()
+        && parents.iter().all(|parent| {
+            inputs.state.resources.contains_key(*parent)
+                || inputs
+                    .observed
+                    .get(*parent)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|o| owned_by(o, inputs.desired, parent))
+        })
 }
 
 fn identical(address: &ResourceAddress, props: &Value, observed: &Observed) -> bool {
@@ -302,6 +340,7 @@ mod tests {
                 outputs: Default::default(),
                 force_destroy: false,
                 depends_on: vec![],
+                pending: false,
             },
         );
         state
@@ -314,6 +353,28 @@ mod tests {
             state,
             observed: &observed,
         })
+    }
+
+    #[test]
+    fn an_interrupted_creation_is_recorded_if_found_and_created_if_not() {
+        let d = desired(vec![table_props("t1", false, our_tags())]);
+        let mut state = state_owning("t1");
+        state.resources.values_mut().for_each(|r| r.pending = true);
+        // Created, but not recorded (and, for a bucket, maybe not yet tagged): claimed, not refused.
+        let untagged = observed(table_props("t1", false, json!({})));
+        let p = plan(&d, &state, Some(untagged)).unwrap();
+        assert_eq!(actions(&p), vec![Action::Update]);
+        assert_eq!(p.changes[0].reason, Some(ActionReason::CreationInterrupted));
+        assert!(p.changes[0].record_in_state);
+        // Complete but unrecorded: still a change, so that the record is written.
+        let whole = observed(table_props("t1", false, our_tags()));
+        let p = plan(&d, &state, Some(whole)).unwrap();
+        assert_eq!(actions(&p), vec![Action::NoOp]);
+        assert!(p.has_changes());
+        // Never created: a plain create, not "deleted outside dtr".
+        let p = plan(&d, &state, None).unwrap();
+        assert_eq!(actions(&p), vec![Action::Create]);
+        assert_eq!(p.changes[0].reason, None);
     }
 
     fn actions(p: &Plan) -> Vec<Action> {

@@ -101,6 +101,12 @@ pub enum ActionReason {
     /// Found live with this environment's `dtr:*` tags but missing from the state (an interrupted
     /// apply): adopted rather than created twice.
     AdoptedByTags,
+    /// Found inside a parent this environment owns (an API's child, a function's permission) but
+    /// missing from the state (an interrupted apply): adopted rather than created twice.
+    AdoptedFromParent,
+    /// The state records that its creation started but not that it finished (an interrupted apply);
+    /// found live, so it is recorded now (and brought to the configuration) rather than created twice.
+    CreationInterrupted,
 }
 
 impl std::fmt::Display for ActionReason {
@@ -116,6 +122,12 @@ impl std::fmt::Display for ActionReason {
             }
             ActionReason::AdoptedByTags => f.write_str(
                 "found live with this environment's tags but missing from the state; adopting it",
+            ),
+            ActionReason::AdoptedFromParent => f.write_str(
+                "found live inside a parent this environment owns but missing from the state; adopting it",
+            ),
+            ActionReason::CreationInterrupted => f.write_str(
+                "an interrupted apply started creating it; found live, recording it",
             ),
         }
     }

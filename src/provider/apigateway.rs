@@ -132,6 +132,110 @@ pub async fn find_api_by_tags(
     }
 }
 
+/// A child of an API, found by what identifies it within the API (an apply interrupted between
+/// creating it and recording it): the route with this key, the authorizer with this name, the
+/// integration calling this function. Children take no tags; they are ours because their API is.
+pub enum ChildKey<'a> {
+    Route { route_key: &'a str },
+    Authorizer { name: &'a str },
+    Integration { function_arn: &'a str },
+}
+
+/// `<api>/<child id>` of the child `key` names, if the API has one.
+pub async fn find_child(
+    client: &Client,
+    api_id: &str,
+    key: &ChildKey<'_>,
+) -> Result<Option<String>, AwsError> {
+    let mut token = None;
+    loop {
+        let (ids, next) = match key {
+            ChildKey::Route { route_key } => {
+                let page = client
+                    .get_routes()
+                    .api_id(api_id)
+                    .set_next_token(token)
+                    .send()
+                    .await;
+                let page = match page {
+                    Ok(page) => page,
+                    Err(e) => {
+                        return not_found(aws_error(
+                            "GetRoutes",
+                            format!("routes of api {api_id}"),
+                            e,
+                        ))
+                    }
+                };
+                let ids: Vec<String> = page
+                    .items()
+                    .iter()
+                    .filter(|r| r.route_key.as_deref() == Some(route_key))
+                    .filter_map(|r| r.route_id.clone())
+                    .collect();
+                (ids, page.next_token)
+            }
+            ChildKey::Authorizer { name } => {
+                let page = client
+                    .get_authorizers()
+                    .api_id(api_id)
+                    .set_next_token(token)
+                    .send()
+                    .await;
+                let page = match page {
+                    Ok(page) => page,
+                    Err(e) => {
+                        return not_found(aws_error(
+                            "GetAuthorizers",
+                            format!("authorizers of api {api_id}"),
+                            e,
+                        ))
+                    }
+                };
+                let ids: Vec<String> = page
+                    .items()
+                    .iter()
+                    .filter(|a| a.name.as_deref() == Some(name))
+                    .filter_map(|a| a.authorizer_id.clone())
+                    .collect();
+                (ids, page.next_token)
+            }
+            ChildKey::Integration { function_arn } => {
+                let page = client
+                    .get_integrations()
+                    .api_id(api_id)
+                    .set_next_token(token)
+                    .send()
+                    .await;
+                let page = match page {
+                    Ok(page) => page,
+                    Err(e) => {
+                        return not_found(aws_error(
+                            "GetIntegrations",
+                            format!("integrations of api {api_id}"),
+                            e,
+                        ))
+                    }
+                };
+                let ids: Vec<String> = page
+                    .items()
+                    .iter()
+                    .filter(|i| i.integration_uri.as_deref() == Some(function_arn))
+                    .filter_map(|i| i.integration_id.clone())
+                    .collect();
+                (ids, page.next_token)
+            }
+        };
+        if let Some(id) = ids.into_iter().next() {
+            return Ok(Some(format!("{api_id}/{id}")));
+        }
+        token = next;
+        if token.is_none() {
+            return Ok(None);
+        }
+    }
+}
+
 pub async fn create_api(client: &Client, spec: &HttpApiSpec) -> Result<String, AwsError> {
     let out = client
         .create_api()

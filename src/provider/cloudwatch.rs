@@ -95,10 +95,12 @@ pub fn alarm_replacement_reasons(desired: &AlarmSpec, observed: &AlarmSpec) -> V
 }
 
 /// Create or update (PutMetricAlarm replaces the whole definition), then converge the tags.
+/// `current_tags` is `None` when creating: the tags then go with the create call itself (AWS applies
+/// them only to a new alarm), so the alarm never exists without the tags that make it dtr's.
 pub async fn put_alarm(
     client: &Client,
     spec: &AlarmSpec,
-    current_tags: &BTreeMap<String, String>,
+    current_tags: Option<&BTreeMap<String, String>>,
 ) -> Result<(), AwsError> {
     let name = &spec.name;
     let dimensions = spec
@@ -125,9 +127,18 @@ pub async fn put_alarm(
         .treat_missing_data(&spec.treat_missing_data)
         .set_alarm_actions(Some(spec.alarm_actions.clone()))
         .set_ok_actions(Some(spec.ok_actions.clone()))
+        .set_tags(current_tags.is_none().then(|| {
+            spec.tags
+                .iter()
+                .map(|(k, v)| cw::Tag::builder().key(k).value(v).build())
+                .collect()
+        }))
         .send()
         .await
         .map_err(|e| aws_error("PutMetricAlarm", format!("alarm {name}"), e))?;
+    let Some(current_tags) = current_tags else {
+        return Ok(());
+    };
     let Some((_, arn)) = read_alarm(client, name).await? else {
         return Ok(());
     };

@@ -173,7 +173,8 @@ pub fn physical_id(kind: ResourceKind, props: &Value) -> Option<String> {
 }
 
 /// Find a resource whose id AWS chose and the state does not hold (an apply interrupted between
-/// creating and recording it), by the `dtr:*` tags it was created with.
+/// creating and recording it): the API by the `dtr:*` tags it was created with, its children (which
+/// take no tags) by their key within it. `props` has the references known so far resolved.
 pub async fn discover(
     clients: &Clients,
     kind: ResourceKind,
@@ -189,6 +190,33 @@ pub async fn discover(
                 .filter(|(k, _)| k.starts_with("dtr:"))
                 .collect();
             match apigateway::find_api_by_tags(&clients.apigateway, &tags).await? {
+                Some(id) => read(clients, kind, &id).await,
+                None => Ok(None),
+            }
+        }
+        ResourceKind::ApiRoute | ResourceKind::ApiAuthorizer | ResourceKind::ApiIntegration => {
+            // Until its API is known (found live), there is nothing to look under.
+            let Some(api_id) = known_str(props, "api_id") else {
+                return Ok(None);
+            };
+            let (route_key, name, function_arn) = (
+                known_str(props, "route_key"),
+                known_str(props, "name"),
+                known_str(props, "function_arn"),
+            );
+            let key = match (kind, &route_key, &name, &function_arn) {
+                (ResourceKind::ApiRoute, Some(route_key), _, _) => {
+                    apigateway::ChildKey::Route { route_key }
+                }
+                (ResourceKind::ApiAuthorizer, _, Some(name), _) => {
+                    apigateway::ChildKey::Authorizer { name }
+                }
+                (ResourceKind::ApiIntegration, _, _, Some(function_arn)) => {
+                    apigateway::ChildKey::Integration { function_arn }
+                }
+                _ => return Ok(None),
+            };
+            match apigateway::find_child(&clients.apigateway, &api_id, &key).await? {
                 Some(id) => read(clients, kind, &id).await,
                 None => Ok(None),
             }
@@ -542,7 +570,7 @@ pub async fn create(
         }
         ResourceKind::MetricAlarm => {
             let spec: AlarmSpec = typed(props)?;
-            cloudwatch::put_alarm(&clients.cloudwatch, &spec, &BTreeMap::new()).await?;
+            cloudwatch::put_alarm(&clients.cloudwatch, &spec, None).await?;
             reread(clients, kind, &spec.name).await
         }
         ResourceKind::Dashboard => {
@@ -633,7 +661,7 @@ pub async fn update(
         ResourceKind::MetricAlarm => {
             let spec: AlarmSpec = typed(props)?;
             let current: AlarmSpec = typed(&observed.properties)?;
-            cloudwatch::put_alarm(&clients.cloudwatch, &spec, &current.tags).await?;
+            cloudwatch::put_alarm(&clients.cloudwatch, &spec, Some(&current.tags)).await?;
             reread(clients, kind, &spec.name).await
         }
         ResourceKind::Dashboard => {

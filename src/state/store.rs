@@ -35,6 +35,11 @@ pub struct ResourceState {
     /// What it depended on when last applied, so that its delete can wait for its dependants'.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<ResourceAddress>,
+    /// Its creation was started but not seen to finish: written before asking AWS to create a
+    /// resource that cannot carry its ownership tags from its first moment (an S3 bucket is tagged
+    /// by a second call), so a crash between the two leaves a record, not an unclaimable bucket.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
 }
 
 impl State {
@@ -174,6 +179,7 @@ mod tests {
                 outputs: BTreeMap::new(),
                 force_destroy: false,
                 depends_on: vec![],
+                pending: false,
             },
         );
         let bytes = serde_json::to_vec(&s).unwrap();
