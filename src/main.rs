@@ -4,12 +4,7 @@ use dtr::commands::{self, Outcome};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // `dtr plan --json | head` should end quietly, as Unix tools do, not panic on a closed pipe.
-    // SAFETY: restoring the default disposition of SIGPIPE before any thread exists.
-    #[cfg(unix)]
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    // SIGPIPE stays ignored (Rust's default): see `dtr::stdout` for why and how pipes still end.
     let cli = Cli::parse();
     // AWS SDK futures are deep; unoptimised builds overflow tokio's default 2 MiB worker stacks.
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -14,16 +14,16 @@ pub async fn run(ctx: &Context, env: &str) -> Result<Outcome, Error> {
             Step::Updated => "fixed",
             Step::Unchanged => "ok",
         };
-        println!("  {what:>7}  {}", item.what);
+        crate::outln!("  {what:>7}  {}", item.what);
     }
     if report.iter().all(|i| i.step == Step::Unchanged) {
-        println!(
+        crate::outln!(
             "Bootstrap: nothing to change; the backend of {} is ready.",
             desired.environment
         );
     } else {
         let changed = report.iter().filter(|i| i.step != Step::Unchanged).count();
-        println!(
+        crate::outln!(
             "Bootstrap complete: {changed} change(s); the backend of {} is ready.",
             desired.environment
         );

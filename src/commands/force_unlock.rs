@@ -8,6 +8,6 @@ pub async fn run(ctx: &Context, env: &str, lock_id: &str) -> Result<Outcome, Err
     let desired = ctx.load(env)?;
     let clients = ctx.connect(&desired).await?;
     ctx.locker(&clients, &desired).unlock(lock_id).await?;
-    println!("Lock {lock_id} released.");
+    crate::outln!("Lock {lock_id} released.");
     Ok(Outcome::Done)
 }

@@ -5,15 +5,15 @@ use super::{Error, Outcome};
 
 pub fn run(ctx: &Context, env: &str) -> Result<Outcome, Error> {
     let desired = ctx.load(env)?;
-    println!("digraph \"{}/{}\" {{", desired.stack, desired.environment);
-    println!("  rankdir = LR;");
-    println!("  node [shape = box, fontname = \"monospace\"];");
+    crate::outln!("digraph \"{}/{}\" {{", desired.stack, desired.environment);
+    crate::outln!("  rankdir = LR;");
+    crate::outln!("  node [shape = box, fontname = \"monospace\"];");
     for r in &desired.resources {
-        println!("  \"{}\";", r.address);
+        crate::outln!("  \"{}\";", r.address);
         for dep in &r.depends_on {
-            println!("  \"{}\" -> \"{}\";", r.address, dep);
+            crate::outln!("  \"{}\" -> \"{}\";", r.address, dep);
         }
     }
-    println!("}}");
+    crate::outln!("}}");
     Ok(Outcome::Done)
 }

@@ -44,10 +44,11 @@ pub async fn run(
                 outputs: live.outputs.clone(),
                 force_destroy: resources::force_destroy(&resource.properties),
                 depends_on: resource.depends_on.clone(),
+                pending: false,
             },
         );
         store.save(&mut state).await?;
-        println!("Imported {address} ({}). Run `dtr plan --env {env}` to see how it differs from the configuration.", live.physical_id);
+        crate::outln!("Imported {address} ({}). Run `dtr plan --env {env}` to see how it differs from the configuration.", live.physical_id);
         Ok(Outcome::Done)
     }
     .await;

@@ -24,14 +24,14 @@ pub fn resolve_outputs(desired: &Desired, state: &State) -> BTreeMap<String, Str
 
 pub fn print_outputs(outputs: &BTreeMap<String, String>, json: bool) {
     if json {
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string_pretty(outputs).unwrap_or_default()
         );
     } else {
         let width = outputs.keys().map(String::len).max().unwrap_or(0);
         for (k, v) in outputs {
-            println!("{k:width$} = {v}");
+            crate::outln!("{k:width$} = {v}");
         }
     }
 }

@@ -5,7 +5,7 @@ use super::{Error, Outcome};
 
 pub fn run(ctx: &Context, env: &str) -> Result<Outcome, Error> {
     let desired = ctx.load(env)?;
-    println!(
+    crate::outln!(
         "{}/{}: configuration is valid ({} resources).",
         desired.stack,
         desired.environment,
