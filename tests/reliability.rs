@@ -8,16 +8,19 @@ use serde_json::json;
 const STATE_BUCKET: &str = "dtr-state-123456789012-dev";
 const STATE_KEY: &str = "dynamic-tool-runtime/dev.json";
 
-/// 10 % of every call fails (throttling or 5xx, in each protocol's own format): the dev apply still
-/// converges, with no duplicate resource and a state that matches live AWS.
+/// 10 % of every call fails (throttling or 5xx in each protocol's own format, or the connection reset
+/// before an answer): the dev apply still converges, with no duplicate resource and a state that
+/// matches live AWS.
 #[tokio::test(flavor = "multi_thread")]
 async fn dev_converges_with_ten_percent_faults_on_every_call() {
     let moto = Moto::start();
     let project = Project::copy();
     dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    // Rules are tried in order, each at its own rate: about 10 % of calls in all.
     moto.inject_faults(json!([
-        {"match": "", "rate": 0.05, "status": 503, "code": "ServiceUnavailable", "format": "auto", "times": -1},
-        {"match": "", "rate": 0.05, "status": 400, "code": "ThrottlingException", "format": "auto", "times": -1}
+        {"match": "", "rate": 0.035, "status": 503, "code": "ServiceUnavailable", "format": "auto", "times": -1},
+        {"match": "", "rate": 0.035, "status": 400, "code": "ThrottlingException", "format": "auto", "times": -1},
+        {"match": "", "rate": 0.035, "reset": true, "times": -1}
     ]));
     let started = std::time::Instant::now();
     let r = dtr_run(
@@ -25,20 +28,24 @@ async fn dev_converges_with_ten_percent_faults_on_every_call() {
         &project,
         &["apply", "--env", "dev", "--auto-approve"],
     );
-    let hits: u64 = moto
+    let per_rule: Vec<u64> = moto
         .fault_rules()
         .as_array()
         .unwrap()
         .iter()
         .map(|r| r["hits"].as_u64().unwrap_or(0))
-        .sum();
+        .collect();
+    let hits: u64 = per_rule.iter().sum();
     moto.inject_faults(json!([]));
     assert_eq!(
         r.code, 0,
         "apply under faults ({hits} injected):\n{}",
         r.stderr
     );
-    assert!(hits > 0, "faults were injected");
+    assert!(
+        per_rule.iter().all(|h| *h > 0),
+        "every kind of fault was injected: {per_rule:?}"
+    );
     assert!(
         started.elapsed() < std::time::Duration::from_secs(120),
         "bounded time"

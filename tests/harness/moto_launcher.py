@@ -9,7 +9,8 @@ It generates a throw-away CA and a server certificate for 127.0.0.1/localhost, s
 line {"https_url", "http_url", "ca_bundle"} to stdout once both listen, and exits when its stdin closes
 (so a test that dies takes its server with it) or on SIGTERM/SIGINT.
 
-One deliberate patch to moto, nothing else: moto 5.x evaluates S3 bucket-policy statements on object calls
+Two deliberate patches to moto, nothing else. First, GetAuthorizers: moto 5.2.5 has no handler for it and
+answers 500; the launcher adds one that lists the authorizers moto already keeps. Second: moto 5.x evaluates S3 bucket-policy statements on object calls
 without their conditions and reads any condition as failed, so the standard TLS-only statement
 (Deny when aws:SecureTransport is false) denies every object call. AWS evaluates that condition against
 the request, so here statements whose aws:SecureTransport condition does not hold for the request are
@@ -130,18 +131,36 @@ REQUEST = threading.local()
 #    "rate": 1.0, "format": "s3" | "json" | "query" | "auto"}
 # `match` is a substring of "METHOD PATH?QUERY X-Amz-Target"; `times` -1 means forever; `rate` is the
 # chance a matching request is hit; "auto" picks the error format of the request's protocol.
+# `"after": k` lets the first k matching requests through untouched (counted in "seen").
+# `"reset": true` answers nothing and resets the connection (RST), as a dropped connection does.
+# `"hang": true` holds the request unanswered (and unprocessed) until the rules are next replaced:
+# with "after", the crash tests use it to stop the world after exactly k calls, then kill dtr.
 FAULTS: list = []
 FAULTS_LOCK = threading.Lock()
+RELEASE = threading.Event()
 
 
-def fault_body(rule, request_id, environ):
-    code, message = rule.get("code", "InternalError"), rule.get("message", "injected by the dtr test harness")
+def fault_format(rule, environ) -> str:
     kind = rule.get("format", "s3")
     if kind == "auto":
         # The service is in the SigV4 credential scope: .../<region>/<service>/aws4_request.
         scope = environ.get("HTTP_AUTHORIZATION", "").split("Credential=")[-1].split(",")[0].split("/")
         service = scope[3] if len(scope) > 3 else "s3"
         kind = {"s3": "s3", "iam": "query", "sts": "query", "monitoring": "query"}.get(service, "json")
+    return kind
+
+
+def as_the_service_sends(rule, environ):
+    """S3 throttles with 503 SlowDown, not a 400 ThrottlingException; a HEAD answer has no body to
+    carry a code, so the status must say it (as S3's does)."""
+    if fault_format(rule, environ) == "s3" and "Throttl" in rule.get("code", ""):
+        return dict(rule, status=503, code="SlowDown")
+    return rule
+
+
+def fault_body(rule, request_id, environ):
+    code, message = rule.get("code", "InternalError"), rule.get("message", "injected by the dtr test harness")
+    kind = fault_format(rule, environ)
     if kind == "json":
         return "application/x-amz-json-1.0", json.dumps({"__type": code, "message": message}).encode()
     if kind == "query":
@@ -161,11 +180,44 @@ def injected(environ):
             if rule.get("rate", 1.0) < 1.0 and random.random() >= rule["rate"]:
                 continue
             if rule.get("match", "") in desc and rule.get("times", -1) != 0:
+                if rule.get("seen", 0) < rule.get("after", 0):
+                    rule["seen"] = rule.get("seen", 0) + 1
+                    continue
                 if rule.get("times", -1) > 0:
                     rule["times"] -= 1
                 rule["hits"] = rule.get("hits", 0) + 1
                 return dict(rule)
     return None
+
+
+def reset_connection(environ) -> None:
+    """Drop the client's connection with a TCP reset, before any answer (a request moto never saw)."""
+    import socket
+    import struct
+    sock = environ.get("werkzeug.socket")
+    if sock is None:
+        return
+    try:
+        # Linger 0: the close that follows sends RST, not FIN; shutdown ends the exchange now.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def patch_apigatewayv2_get_authorizers() -> None:
+    """moto 5.2.5 serves GetAuthorizers with a 500 (the handler is missing); answer it from the
+    authorizers moto keeps, in AWS's shape, so dtr can find an authorizer again by name."""
+    from moto.apigatewayv2.responses import ApiGatewayV2Response
+    if hasattr(ApiGatewayV2Response, "get_authorizers"):
+        return
+
+    def get_authorizers(self):
+        api_id = self.path.split("/")[-2]
+        api = self.apigatewayv2_backend.get_api(api_id)
+        return 200, {}, json.dumps({"items": [a.to_json() for a in api.authorizers.values()]})
+
+    ApiGatewayV2Response.get_authorizers = get_authorizers
 
 
 def secure_transport_condition(statement: dict):
@@ -244,6 +296,7 @@ def serve(args) -> None:
     from werkzeug.serving import make_server
 
     patch_s3_secure_transport()
+    patch_apigatewayv2_get_authorizers()
     # One line per request on stderr drowns test output; errors still show.
     import logging
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -255,8 +308,11 @@ def serve(args) -> None:
         if environ.get("PATH_INFO") == "/dtr-harness/faults" and environ.get("REQUEST_METHOD") == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             rules = json.loads(environ["wsgi.input"].read(length) or b"[]")
+            global RELEASE
             with FAULTS_LOCK:
                 FAULTS[:] = rules
+                RELEASE.set()  # requests held by the old rules go (answered 503, never processed)
+                RELEASE = threading.Event()
             start_response("200 OK", [("Content-Type", "application/json")])
             return [b"{}"]
         if environ.get("PATH_INFO") == "/dtr-harness/faults" and environ.get("REQUEST_METHOD") == "GET":
@@ -268,8 +324,18 @@ def serve(args) -> None:
         if rule is not None:
             import time
             import uuid
+            if rule.get("hang"):
+                with FAULTS_LOCK:
+                    release = RELEASE
+                release.wait(timeout=900)
+                rule = dict(rule, status=503, code="ServiceUnavailable")
+            if rule.get("reset"):
+                reset_connection(environ)
+                start_response("500 Reset", [("Content-Length", "0")])
+                return [b""]
             time.sleep(rule.get("latency_ms", 0) / 1000)
             if rule.get("status"):
+                rule = as_the_service_sends(rule, environ)
                 request_id = "dtr-fault-" + uuid.uuid4().hex[:12]
                 content_type, body = fault_body(rule, request_id, environ)
                 start_response(f"{rule['status']} Injected", [

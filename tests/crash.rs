@@ -1,0 +1,282 @@
+//! Crash consistency: `dtr apply` killed with SIGKILL after its k-th AWS call, for k across a whole dev
+//! apply. After each kill a fresh apply (taking over the dead run's lease) converges, a plan then shows
+//! no changes, and nothing is orphaned or duplicated: every resource in the account (bar the backend)
+//! is in the state, once.
+//!
+//! The harness holds every request after the k-th unanswered and unprocessed (`after` + `hang`), so the
+//! kill lands with exactly k calls done, whatever dtr was doing concurrently. A short sweep always runs;
+//! `DTR_CRASH_SWEEP=full cargo test --test crash` kills at every k until an apply finishes unkilled.
+
+mod common;
+
+use common::{dtr, dtr_run, Moto, Project};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+const STATE_BUCKET: &str = "dtr-state-123456789012-dev";
+const STATE_KEY: &str = "dynamic-tool-runtime/dev.json";
+const LOCK_TABLE: &str = "dtr-locks";
+
+/// Spread over a cold dev apply (about 200 calls): connecting and locking, reading, the first
+/// creates, the bucket's create-then-tag window, the functions, the API and its children, the alarms.
+const SHORT_SWEEP: &[u64] = &[1, 3, 8, 20, 45, 75, 100, 125, 150, 175];
+
+enum Crash {
+    /// Killed with k calls done.
+    Killed,
+    /// The apply finished before making k + 1 calls.
+    Finished,
+}
+
+#[test]
+fn killed_applies_converge_without_orphans_or_duplicates() {
+    let full = std::env::var("DTR_CRASH_SWEEP").as_deref() == Ok("full");
+    let ks: Vec<u64> = if full {
+        (1..10_000).collect()
+    } else {
+        SHORT_SWEEP.to_vec()
+    };
+    // Two sweeps side by side (one per core), each k on its own server.
+    let (odd, even): (Vec<_>, Vec<_>) = ks.iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    let killed = std::thread::scope(|s| {
+        let lanes: Vec<_> = [odd, even]
+            .into_iter()
+            .map(|lane| {
+                s.spawn(move || {
+                    let mut killed = 0;
+                    for (_, k) in lane {
+                        match crash_and_recover(*k) {
+                            Crash::Killed => killed += 1,
+                            Crash::Finished if full => break,
+                            Crash::Finished => {}
+                        }
+                    }
+                    killed
+                })
+            })
+            .collect();
+        lanes
+            .into_iter()
+            .map(|l| l.join().expect("sweep lane"))
+            .sum::<usize>()
+    });
+    assert!(
+        killed >= ks.len().min(SHORT_SWEEP.len()) - 1,
+        "only {killed} of the applies were killed mid-way; the sweep no longer covers a whole apply"
+    );
+}
+
+fn crash_and_recover(k: u64) -> Crash {
+    let moto = Moto::start();
+    let project = Project::copy();
+    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    moto.inject_faults(json!([{"match": "", "after": k, "hang": true}]));
+
+    let mut apply = dtr(&moto, &project)
+        .env("DTR_LOCK_LEASE", "2s")
+        .args(["apply", "--env", "dev", "--auto-approve"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start dtr apply");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let crash = loop {
+        if apply.try_wait().expect("poll dtr").is_some() {
+            break Crash::Finished;
+        }
+        if moto.fault_rules()[0]["hits"].as_u64().unwrap_or(0) > 0 {
+            // Call k + 1 is held: exactly k were served. Kill now, as the OOM killer or a cancelled
+            // CI job would: no signal handler runs, no lock is released, no state is saved.
+            apply.kill().expect("SIGKILL dtr");
+            apply.wait().expect("reap dtr");
+            break Crash::Killed;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "k={k}: dtr neither finished nor reached call {}",
+            k + 1
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    moto.inject_faults(json!([]));
+
+    let again = common::run(dtr(&moto, &project).env("DTR_LOCK_LEASE", "2s").args([
+        "apply",
+        "--env",
+        "dev",
+        "--auto-approve",
+        "--lock-timeout",
+        "60s",
+    ]));
+    assert_eq!(
+        again.code, 0,
+        "k={k}: the apply after the kill did not converge\n--- stdout\n{}\n--- stderr\n{}",
+        again.stdout, again.stderr
+    );
+    let plan = dtr_run(
+        &moto,
+        &project,
+        &["plan", "--env", "dev", "--detailed-exitcode"],
+    );
+    assert_eq!(
+        plan.code, 0,
+        "k={k}: changes left after recovery\n{}\n{}",
+        plan.stdout, plan.stderr
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(nothing_orphaned_or_duplicated(&moto, k));
+    crash
+}
+
+/// Every resource in the account (the backend aside) is recorded in the state, and the state records
+/// each once: the account was empty before this apply, so anything else is an orphan or a duplicate.
+async fn nothing_orphaned_or_duplicated(moto: &Moto, k: u64) {
+    let c = moto.clients().await;
+    let state: Value = serde_json::from_slice(
+        &c.s3
+            .get_object()
+            .bucket(STATE_BUCKET)
+            .key(STATE_KEY)
+            .send()
+            .await
+            .expect("state object")
+            .body
+            .collect()
+            .await
+            .expect("state body")
+            .into_bytes(),
+    )
+    .expect("state JSON");
+    let resources = state["resources"].as_object().expect("resources");
+    let ids = |kind: &str| -> BTreeSet<String> {
+        resources
+            .iter()
+            .filter(|(address, _)| address.starts_with(&format!("{kind}.")))
+            .map(|(_, r)| r["physical_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut live: Vec<(&str, BTreeSet<String>)> = Vec::new();
+
+    let tables = c.dynamodb.list_tables().send().await.unwrap();
+    live.push((
+        "dynamodb_table",
+        tables
+            .table_names()
+            .iter()
+            .filter(|t| *t != LOCK_TABLE)
+            .cloned()
+            .collect(),
+    ));
+    let buckets = c.s3.list_buckets().send().await.unwrap();
+    live.push((
+        "s3_bucket",
+        buckets
+            .buckets()
+            .iter()
+            .filter_map(|b| b.name.clone())
+            .filter(|b| b != STATE_BUCKET)
+            .collect(),
+    ));
+    let roles = c.iam.list_roles().send().await.unwrap();
+    live.push((
+        "iam_role",
+        roles.roles().iter().map(|r| r.role_name.clone()).collect(),
+    ));
+    let functions = c.lambda.list_functions().send().await.unwrap();
+    live.push((
+        "lambda_function",
+        functions
+            .functions()
+            .iter()
+            .filter_map(|f| f.function_name.clone())
+            .collect(),
+    ));
+    let groups = c.logs.describe_log_groups().send().await.unwrap();
+    live.push((
+        "log_group",
+        groups
+            .log_groups()
+            .iter()
+            .filter_map(|g| g.log_group_name.clone())
+            .collect(),
+    ));
+    let alarms = c.cloudwatch.describe_alarms().send().await.unwrap();
+    live.push((
+        "metric_alarm",
+        alarms
+            .metric_alarms()
+            .iter()
+            .filter_map(|a| a.alarm_name.clone())
+            .collect(),
+    ));
+    let dashboards = c.cloudwatch.list_dashboards().send().await.unwrap();
+    live.push((
+        "dashboard",
+        dashboards
+            .dashboard_entries()
+            .iter()
+            .filter_map(|d| d.dashboard_name.clone())
+            .collect(),
+    ));
+    let apis = c.apigateway.get_apis().send().await.unwrap();
+    let api_ids: BTreeSet<String> = apis
+        .items()
+        .iter()
+        .filter_map(|a| a.api_id.clone())
+        .collect();
+    let (mut routes, mut integrations, mut authorizers, mut stages) = (
+        BTreeSet::new(),
+        BTreeSet::new(),
+        BTreeSet::new(),
+        BTreeSet::new(),
+    );
+    for api in &api_ids {
+        let gw = &c.apigateway;
+        let r = gw.get_routes().api_id(api).send().await.unwrap();
+        routes.extend(
+            r.items()
+                .iter()
+                .map(|x| format!("{api}/{}", x.route_id.clone().unwrap())),
+        );
+        let i = gw.get_integrations().api_id(api).send().await.unwrap();
+        integrations.extend(
+            i.items()
+                .iter()
+                .map(|x| format!("{api}/{}", x.integration_id.clone().unwrap())),
+        );
+        let a = gw.get_authorizers().api_id(api).send().await.unwrap();
+        authorizers.extend(
+            a.items()
+                .iter()
+                .map(|x| format!("{api}/{}", x.authorizer_id.clone().unwrap())),
+        );
+        let s = gw.get_stages().api_id(api).send().await.unwrap();
+        stages.extend(
+            s.items()
+                .iter()
+                .map(|x| format!("{api}/{}", x.stage_name.clone().unwrap())),
+        );
+    }
+    live.push(("http_api", api_ids));
+    live.push(("api_route", routes));
+    live.push(("api_integration", integrations));
+    live.push(("api_authorizer", authorizers));
+    live.push(("api_stage", stages));
+
+    for (kind, found) in live {
+        let recorded = ids(kind);
+        assert_eq!(
+            found, recorded,
+            "k={k}: live {kind} resources (left) differ from the state's (right): orphans or duplicates"
+        );
+    }
+    assert!(
+        resources.values().all(|r| r.get("pending").is_none()),
+        "k={k}: a creation intent was left in the state"
+    );
+}
