@@ -8,6 +8,7 @@ use crate::model::{Desired, DesiredResource as Resource, ResourceAddress};
 use crate::plan::diff::resolve;
 use crate::provider::aws::{AwsOptions, Clients};
 use crate::provider::resources::{self, Observed};
+use crate::provider::stats;
 use crate::provider::ErrorClass;
 use crate::state::lock::{DynamoLock, LockInfo, Locker};
 use crate::state::{LockError, LockGuard, State, StateStore};
@@ -199,14 +200,18 @@ async fn read_all(
 ) -> Result<(), Error> {
     let mut reads = stream::iter(lookups)
         .map(|lookup| async move {
-            let live = lookup.run(clients).await?;
-            Ok::<_, Error>((lookup.address.clone(), live))
+            let (live, calls) = stats::scope(lookup.run(clients)).await;
+            Ok::<_, Error>((lookup.address.clone(), live?, calls))
         })
         .buffered(parallelism.max(1));
+    // The reads of a round overlap: the slowest one is on the critical path.
+    let mut slowest = 0;
     while let Some(read) = reads.next().await {
-        let (address, live) = read?;
+        let (address, live, calls) = read?;
+        slowest = slowest.max(calls);
         observed.insert(address, live);
     }
+    clients.calls.add_to_critical_path(slowest);
     Ok(())
 }
 

@@ -14,6 +14,7 @@ use crate::plan::diff::resolve;
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::provider::aws::Clients;
 use crate::provider::resources::{self, ResourceError};
+use crate::provider::stats;
 use crate::state::{ResourceState, State, StateStore};
 use action::{Done, Work};
 use std::collections::{BTreeMap, BTreeSet};
@@ -146,6 +147,7 @@ impl Executor<'_> {
         let mut running = tokio::task::JoinSet::new();
         let mut tasks: BTreeMap<tokio::task::Id, usize> = BTreeMap::new();
         let mut writer = StateWriter::start(self.store.clone(), state);
+        let mut chain: Vec<u64> = vec![0; changes.len()];
         // The writer's version that holds each completed action.
         let mut handed: Vec<(u64, ResourceAddress)> = Vec::new();
 
@@ -202,7 +204,8 @@ impl Executor<'_> {
                 let clients = self.clients.clone();
                 let handle = running.spawn(async move {
                     let start = Instant::now();
-                    (i, action::run(clients, work).await, start.elapsed())
+                    let (result, calls) = stats::scope(action::run(clients, work)).await;
+                    (i, result, start.elapsed(), calls)
                 });
                 tasks.insert(handle.id(), i);
             }
@@ -210,16 +213,18 @@ impl Executor<'_> {
             let Some(joined) = running.join_next().await else {
                 break;
             };
-            let (i, result, elapsed) = match joined {
+            let (i, result, elapsed, calls) = match joined {
                 Ok(done) => done,
                 Err(panic) => {
                     // A panic is a bug: this change failed; the others still finish and are recorded.
                     let i = tasks.get(&panic.id()).copied().unwrap_or_default();
                     let error = ResourceError::Refused(format!("internal error: {panic}"));
-                    (i, Err(error), Duration::ZERO)
+                    (i, Err(error), Duration::ZERO, 0)
                 }
             };
             let change = changes[i];
+            // The costliest chain of calls ending here: this action's, after its dependencies' chains.
+            chain[i] = calls + waits_for[i].iter().map(|d| chain[*d]).max().unwrap_or(0);
             let error = match result {
                 Ok(Done::Exists(observed)) => {
                     record(state, change, &observed);
@@ -278,6 +283,9 @@ impl Executor<'_> {
                 }
             }
         }
+        self.clients
+            .calls
+            .add_to_critical_path(chain.iter().copied().max().unwrap_or(0));
         match writer.finish().await {
             Ok(serial) => {
                 state.serial = serial;

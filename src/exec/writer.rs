@@ -41,7 +41,7 @@ impl StateWriter {
             serial: state.serial,
             error: None,
         };
-        let task = tokio::spawn(async move {
+        let task = tokio::spawn(crate::provider::stats::background(async move {
             // `changed` still yields a snapshot sent just before the sender was dropped.
             while rx.changed().await.is_ok() {
                 let (version, mut snapshot) = rx.borrow_and_update().clone();
@@ -55,7 +55,7 @@ impl StateWriter {
                 let _ = written_tx.send(version);
             }
             written
-        });
+        }));
         StateWriter {
             tx,
             written: written_rx,

@@ -46,6 +46,8 @@ pub struct Clients {
     pub region: String,
     /// The caller's account, asked of STS once.
     account: std::sync::Arc<tokio::sync::OnceCell<String>>,
+    /// Every call these clients make, counted (`--stats`).
+    pub calls: super::stats::CallCounter,
 }
 
 impl Clients {
@@ -126,6 +128,7 @@ impl Clients {
             ),
             region,
             account: Default::default(),
+            calls,
         })
     }
 

@@ -351,7 +351,7 @@ impl LockGuard {
         let lost = Arc::new(AtomicBool::new(false));
         let renewer = {
             let (lock, id, lost) = (lock.clone(), info.id.clone(), lost.clone());
-            tokio::spawn(async move {
+            tokio::spawn(crate::provider::stats::background(async move {
                 let mut last_ok = std::time::Instant::now();
                 loop {
                     tokio::time::sleep(lock.lease / 3).await;
@@ -363,7 +363,7 @@ impl LockGuard {
                     }
                 }
                 lost.store(true, Ordering::SeqCst);
-            })
+            }))
         };
         LockGuard {
             lock,
