@@ -1,7 +1,9 @@
 //! `cargo bench --bench apply`: dtr against the local endpoint behind injected latency (default 50 ms a
 //! request, `DTR_BENCH_LATENCY_MS`), on the dev stack and on generated stacks of 10, 100 and 500
 //! resources (`DTR_BENCH_SIZES=10,100`). For each: cold apply, no-op plan, a one-resource change, destroy;
-//! wall time, AWS calls (from `--stats`), peak RSS, and the lower bound calls × latency / parallelism.
+//! wall time, AWS calls (from `--stats`), peak RSS, and two lower bounds: calls × latency / parallelism,
+//! and the critical path (the calls dtr had to make one after another, which it counts) × latency; the
+//! ratio is to the larger. Ends with how the largest generated stack's cost grew against the smallest's.
 //! Results go to stdout and to benches/results/latest.{md,csv}. The dtr binary is the one cargo builds
 //! for this benchmark (optimised bench profile).
 
@@ -64,6 +66,8 @@ fn endpoint(latency_ms: u64) -> Endpoint {
 struct Measure {
     wall: Duration,
     calls: u64,
+    /// Calls that had to happen one after another (dtr's own count, see `provider::stats`).
+    critical: u64,
     max_rss_kb: i64,
 }
 
@@ -96,14 +100,21 @@ fn dtr(e: &Endpoint, dir: &Path, args: &[&str]) -> Measure {
     };
     let wall = start.elapsed();
     assert!(code == 0 || code == 2, "dtr {args:?} failed:\n{stderr}");
-    let calls = stderr
+    // "AWS API calls: 167 (critical path: 35 calls one after another)"
+    let line = stderr
         .lines()
         .find_map(|l| l.strip_prefix("AWS API calls: "))
-        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or("0");
+    let number = |s: &str| s.trim().split(' ').next().and_then(|n| n.parse().ok());
+    let calls = number(line).unwrap_or(0);
+    let critical = line
+        .split_once("critical path: ")
+        .and_then(|(_, rest)| number(rest))
         .unwrap_or(0);
     Measure {
         wall,
         calls,
+        critical,
         max_rss_kb,
     }
 }
@@ -180,9 +191,16 @@ fn main() {
         .ok()
         .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![10, 100, 500]);
-    let mut rows = vec!["| stack | step | wall s | AWS calls | calls×latency/parallelism s | wall / bound | peak RSS MB |".to_string(),
-        "|---|---|---|---|---|---|---|".to_string()];
-    let mut csv = vec!["stack,step,wall_s,calls,bound_s,ratio,peak_rss_mb".to_string()];
+    let mut rows = vec![
+        "| stack | step | wall s | AWS calls | calls×latency/parallelism s | critical path calls | critical path×latency s | wall / larger bound | peak RSS MB |".to_string(),
+        "|---|---|---|---|---|---|---|---|---|".to_string(),
+    ];
+    let mut csv = vec![
+        "stack,step,wall_s,calls,throughput_bound_s,critical_calls,critical_bound_s,ratio,peak_rss_mb"
+            .to_string(),
+    ];
+    // (size, step) → (wall s, calls), for the growth check.
+    let mut by_size: std::collections::BTreeMap<(usize, &str), (f64, u64)> = Default::default();
     let mut stacks: Vec<(String, Option<String>)> = vec![("dev (33)".into(), None)];
     stacks.extend(
         sizes
@@ -190,6 +208,7 @@ fn main() {
             .map(|n| (format!("generated {n}"), Some(generated_stack(*n)))),
     );
     for (name, stack) in stacks {
+        let size: Option<usize> = name.strip_prefix("generated ").and_then(|n| n.parse().ok());
         let e = endpoint(latency_ms);
         let dir = project(stack.clone());
         dtr(&e, dir.path(), &["bootstrap", "--env", "dev"]);
@@ -239,23 +258,50 @@ fn main() {
             ),
         ));
         for (step, m) in steps {
-            let bound = m.calls as f64 * latency_ms as f64 / 1000.0 / PARALLELISM as f64;
-            let ratio = m.wall.as_secs_f64() / bound.max(0.001);
+            let throughput = m.calls as f64 * latency_ms as f64 / 1000.0 / PARALLELISM as f64;
+            let critical = m.critical as f64 * latency_ms as f64 / 1000.0;
+            let ratio = m.wall.as_secs_f64() / throughput.max(critical).max(0.001);
             let rss = m.max_rss_kb as f64 / 1024.0;
+            if let Some(size) = size {
+                by_size.insert((size, step), (m.wall.as_secs_f64(), m.calls));
+            }
             rows.push(format!(
-                "| {name} | {step} | {:.2} | {} | {bound:.2} | {ratio:.2} | {rss:.1} |",
+                "| {name} | {step} | {:.2} | {} | {throughput:.2} | {} | {critical:.2} | {ratio:.2} | {rss:.1} |",
                 m.wall.as_secs_f64(),
-                m.calls
+                m.calls,
+                m.critical
             ));
             csv.push(format!(
-                "{name},{step},{:.3},{},{bound:.3},{ratio:.3},{rss:.1}",
+                "{name},{step},{:.3},{},{throughput:.3},{},{critical:.3},{ratio:.3},{rss:.1}",
                 m.wall.as_secs_f64(),
-                m.calls
+                m.calls,
+                m.critical
             ));
         }
     }
+    // Linear growth: what the largest generated stack costs against the smallest, per step.
+    let mut growth = Vec::new();
+    if let (Some(small), Some(large)) = (sizes.iter().min(), sizes.iter().max()) {
+        if small < large {
+            growth.push(format!(
+                "\nGrowth from generated {small} to generated {large} ({}× the resources):\n",
+                large / small
+            ));
+            for step in ["cold apply", "no-op plan", "one change", "destroy"] {
+                if let (Some(a), Some(b)) =
+                    (by_size.get(&(*small, step)), by_size.get(&(*large, step)))
+                {
+                    growth.push(format!(
+                        "- {step}: wall {:.1}×, calls {:.1}×",
+                        b.0 / a.0.max(0.001),
+                        b.1 as f64 / a.1.max(1) as f64
+                    ));
+                }
+            }
+        }
+    }
     let header = format!("dtr benchmark: {latency_ms} ms injected per request, parallelism {PARALLELISM}, 2-core machine\n");
-    let table = format!("{header}\n{}\n", rows.join("\n"));
+    let table = format!("{header}\n{}\n{}\n", rows.join("\n"), growth.join("\n"));
     println!("{table}");
     let results = Path::new(ROOT).join("benches/results");
     std::fs::create_dir_all(&results).expect("results dir");
