@@ -19,9 +19,9 @@ const STATE_BUCKET: &str = "dtr-state-123456789012-dev";
 const STATE_KEY: &str = "dynamic-tool-runtime/dev.json";
 const LOCK_TABLE: &str = "dtr-locks";
 
-/// Spread over a cold dev apply (about 200 calls): connecting and locking, reading, the first
+/// Spread over a cold dev apply (about 170 calls): connecting and locking, reading, the first
 /// creates, the bucket's create-then-tag window, the functions, the API and its children, the alarms.
-const SHORT_SWEEP: &[u64] = &[1, 3, 8, 20, 45, 75, 100, 125, 150, 175];
+const SHORT_SWEEP: &[u64] = &[1, 3, 8, 20, 40, 60, 80, 100, 120, 145];
 
 enum Crash {
     /// Killed with k calls done.

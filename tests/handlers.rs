@@ -10,7 +10,9 @@ use std::process::Command;
 #[test]
 fn python_handler_unit_tests_pass() {
     let moto = Moto::start();
-    let python = format!("{ROOT}/.venv/bin/python");
+    // The virtualenv the harness made (DTR_TEST_VENV overrides where, as for the launcher).
+    let venv = std::env::var("DTR_TEST_VENV").unwrap_or_else(|_| format!("{ROOT}/.venv"));
+    let python = format!("{venv}/bin/python");
     let out = Command::new(&python)
         .args([
             "-m",
