@@ -168,7 +168,9 @@ async fn plan_json_validates_against_its_schema() {
     let moto = Moto::start();
     let project = ready(&moto);
     let validate = |json: &str| {
-        let out = std::process::Command::new(format!("{}/.venv/bin/python", common::ROOT))
+        let venv =
+            std::env::var("DTR_TEST_VENV").unwrap_or_else(|_| format!("{}/.venv", common::ROOT));
+        let out = std::process::Command::new(format!("{venv}/bin/python"))
             .args(["-c", "import json,sys,jsonschema; jsonschema.validate(json.loads(sys.stdin.read()), json.load(open(sys.argv[1])))"])
             .arg(format!("{}/src/plan/plan.schema.json", common::ROOT))
             .stdin(std::process::Stdio::piped())

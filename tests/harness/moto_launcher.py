@@ -138,6 +138,7 @@ REQUEST = threading.local()
 FAULTS: list = []
 FAULTS_LOCK = threading.Lock()
 RELEASE = threading.Event()
+DYNAMODB_LOCK = threading.Lock()
 
 
 def fault_format(rule, environ) -> str:
@@ -349,7 +350,14 @@ def serve(args) -> None:
             captured["status"], captured["headers"] = status, headers
             return lambda data: None
 
-        body = b"".join(moto_app(environ, capture))
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            # DynamoDB applies a conditional write atomically; moto's threaded server does not (two
+            # concurrent `attribute_not_exists` puts can both succeed), so the lock tests would
+            # test moto's race, not dtr's lock. One DynamoDB request at a time, as AWS's semantics.
+            with DYNAMODB_LOCK:
+                body = b"".join(moto_app(environ, capture))
+        else:
+            body = b"".join(moto_app(environ, capture))
         headers = captured["headers"]
         if any(k.lower() == "content-type" and "xml" in v for k, v in headers) and body:
             fixed = fix_s3_roots(body)
