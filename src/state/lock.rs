@@ -218,7 +218,11 @@ impl DynamoLock {
         };
         let mut attempt = 0;
         loop {
-            match self.lock(info).await {
+            // The lease runs from when the lock is taken, not from when waiting began: a waiter that
+            // waited longer than a lease must not write a lock that is already expired.
+            let mut info = info.clone();
+            info.expires_ms = now_ms() + self.lease.as_millis() as i64;
+            match self.lock(&info).await {
                 Err(LockError::Held { holder }) => {
                     if start.elapsed() >= timeout {
                         return if timeout.is_zero() {
