@@ -9,15 +9,10 @@
 
 mod common;
 
-use common::{dtr, dtr_run, Moto, Project};
-use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use common::{dtr, dtr_run, inventory, Moto, Project};
+use serde_json::json;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-const STATE_BUCKET: &str = "dtr-state-123456789012-dev";
-const STATE_KEY: &str = "dynamic-tool-runtime/dev.json";
-const LOCK_TABLE: &str = "dtr-locks";
 
 /// Spread over a cold dev apply (about 170 calls): connecting and locking, reading, the first
 /// creates, the bucket's create-then-tag window, the functions, the API and its children, the alarms.
@@ -129,154 +124,9 @@ fn crash_and_recover(k: u64) -> Crash {
         .enable_all()
         .build()
         .expect("runtime");
-    runtime.block_on(nothing_orphaned_or_duplicated(&moto, k));
+    runtime.block_on(inventory::nothing_orphaned_or_duplicated(
+        &moto,
+        &format!("k={k}"),
+    ));
     crash
-}
-
-/// Every resource in the account (the backend aside) is recorded in the state, and the state records
-/// each once: the account was empty before this apply, so anything else is an orphan or a duplicate.
-async fn nothing_orphaned_or_duplicated(moto: &Moto, k: u64) {
-    let c = moto.clients().await;
-    let state: Value = serde_json::from_slice(
-        &c.s3
-            .get_object()
-            .bucket(STATE_BUCKET)
-            .key(STATE_KEY)
-            .send()
-            .await
-            .expect("state object")
-            .body
-            .collect()
-            .await
-            .expect("state body")
-            .into_bytes(),
-    )
-    .expect("state JSON");
-    let resources = state["resources"].as_object().expect("resources");
-    let ids = |kind: &str| -> BTreeSet<String> {
-        resources
-            .iter()
-            .filter(|(address, _)| address.starts_with(&format!("{kind}.")))
-            .map(|(_, r)| r["physical_id"].as_str().unwrap().to_string())
-            .collect()
-    };
-    let mut live: Vec<(&str, BTreeSet<String>)> = Vec::new();
-
-    let tables = c.dynamodb.list_tables().send().await.unwrap();
-    live.push((
-        "dynamodb_table",
-        tables
-            .table_names()
-            .iter()
-            .filter(|t| *t != LOCK_TABLE)
-            .cloned()
-            .collect(),
-    ));
-    let buckets = c.s3.list_buckets().send().await.unwrap();
-    live.push((
-        "s3_bucket",
-        buckets
-            .buckets()
-            .iter()
-            .filter_map(|b| b.name.clone())
-            .filter(|b| b != STATE_BUCKET)
-            .collect(),
-    ));
-    let roles = c.iam.list_roles().send().await.unwrap();
-    live.push((
-        "iam_role",
-        roles.roles().iter().map(|r| r.role_name.clone()).collect(),
-    ));
-    let functions = c.lambda.list_functions().send().await.unwrap();
-    live.push((
-        "lambda_function",
-        functions
-            .functions()
-            .iter()
-            .filter_map(|f| f.function_name.clone())
-            .collect(),
-    ));
-    let groups = c.logs.describe_log_groups().send().await.unwrap();
-    live.push((
-        "log_group",
-        groups
-            .log_groups()
-            .iter()
-            .filter_map(|g| g.log_group_name.clone())
-            .collect(),
-    ));
-    let alarms = c.cloudwatch.describe_alarms().send().await.unwrap();
-    live.push((
-        "metric_alarm",
-        alarms
-            .metric_alarms()
-            .iter()
-            .filter_map(|a| a.alarm_name.clone())
-            .collect(),
-    ));
-    let dashboards = c.cloudwatch.list_dashboards().send().await.unwrap();
-    live.push((
-        "dashboard",
-        dashboards
-            .dashboard_entries()
-            .iter()
-            .filter_map(|d| d.dashboard_name.clone())
-            .collect(),
-    ));
-    let apis = c.apigateway.get_apis().send().await.unwrap();
-    let api_ids: BTreeSet<String> = apis
-        .items()
-        .iter()
-        .filter_map(|a| a.api_id.clone())
-        .collect();
-    let (mut routes, mut integrations, mut authorizers, mut stages) = (
-        BTreeSet::new(),
-        BTreeSet::new(),
-        BTreeSet::new(),
-        BTreeSet::new(),
-    );
-    for api in &api_ids {
-        let gw = &c.apigateway;
-        let r = gw.get_routes().api_id(api).send().await.unwrap();
-        routes.extend(
-            r.items()
-                .iter()
-                .map(|x| format!("{api}/{}", x.route_id.clone().unwrap())),
-        );
-        let i = gw.get_integrations().api_id(api).send().await.unwrap();
-        integrations.extend(
-            i.items()
-                .iter()
-                .map(|x| format!("{api}/{}", x.integration_id.clone().unwrap())),
-        );
-        let a = gw.get_authorizers().api_id(api).send().await.unwrap();
-        authorizers.extend(
-            a.items()
-                .iter()
-                .map(|x| format!("{api}/{}", x.authorizer_id.clone().unwrap())),
-        );
-        let s = gw.get_stages().api_id(api).send().await.unwrap();
-        stages.extend(
-            s.items()
-                .iter()
-                .map(|x| format!("{api}/{}", x.stage_name.clone().unwrap())),
-        );
-    }
-    live.push(("http_api", api_ids));
-    live.push(("api_route", routes));
-    live.push(("api_integration", integrations));
-    live.push(("api_authorizer", authorizers));
-    live.push(("api_stage", stages));
-
-    for (kind, found) in live {
-        let recorded = ids(kind);
-        assert_eq!(
-            found, recorded,
-            "k={k}: live {kind} resources (left) differ from the state's (right): orphans or duplicates"
-        );
-    }
-    assert!(
-        resources.values().all(|r| r.get("pending").is_none()),
-        "k={k}: a creation intent was left in the state"
-    );
 }

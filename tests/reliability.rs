@@ -84,6 +84,38 @@ async fn dev_converges_with_ten_percent_faults_on_every_call() {
     );
 }
 
+/// One call in ten is carried out but its answer is lost (the connection drops after the work). The
+/// SDK retries what is safe to retry; a create AWS does not deduplicate (API, integration, authorizer)
+/// is looked for before it is tried again. The apply converges with nothing duplicated or orphaned.
+#[tokio::test(flavor = "multi_thread")]
+async fn dev_converges_when_answers_are_lost() {
+    let moto = Moto::start();
+    let project = Project::copy();
+    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    moto.inject_faults(json!([{"match": "", "rate": 0.1, "reset": "after", "times": -1}]));
+    let started = std::time::Instant::now();
+    let r = dtr_run(
+        &moto,
+        &project,
+        &["apply", "--env", "dev", "--auto-approve"],
+    );
+    let lost = moto.fault_rules()[0]["hits"].as_u64().unwrap_or(0);
+    moto.inject_faults(json!([]));
+    assert_eq!(r.code, 0, "apply with {lost} answers lost:\n{}", r.stderr);
+    assert!(lost > 0, "answers were lost");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(120),
+        "bounded time"
+    );
+    dtr_run(
+        &moto,
+        &project,
+        &["plan", "--env", "dev", "--detailed-exitcode"],
+    )
+    .expect_code(0);
+    common::inventory::nothing_orphaned_or_duplicated(&moto, "lost answers").await;
+}
+
 /// Eight applies of one environment at once: each waits its turn for the lock, the lock holds never
 /// overlap, all succeed, and the state ends whole.
 #[tokio::test(flavor = "multi_thread")]

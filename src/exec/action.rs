@@ -1,10 +1,11 @@
 //! One change carried out against AWS, with owned inputs so it can run as its own task. It never
 //! touches the state: it says what happened, and the executor records it.
 
-use crate::model::ResourceAddress;
+use crate::model::{ResourceAddress, ResourceKind};
 use crate::plan::Action;
 use crate::provider::aws::Clients;
 use crate::provider::resources::{self, Observed, ResourceError};
+use crate::provider::ErrorClass;
 use serde_json::Value;
 
 /// Everything one action needs, owned.
@@ -39,9 +40,7 @@ pub async fn run(clients: Clients, work: Work) -> Result<Done, ResourceError> {
             properties: work.props,
             outputs: work.outputs,
         })),
-        Action::Create => Ok(Done::Exists(
-            resources::create(&clients, kind, &work.props).await?,
-        )),
+        Action::Create => Ok(Done::Exists(create(&clients, kind, &work.props).await?)),
         Action::Update => {
             let live = resources::read(&clients, kind, &id).await?.ok_or_else(|| {
                 ResourceError::Refused(format!("{id} disappeared since the plan was made"))
@@ -52,7 +51,7 @@ pub async fn run(clients: Clients, work: Work) -> Result<Done, ResourceError> {
         }
         Action::Replace => {
             resources::delete(&clients, kind, &id, work.force_destroy).await?;
-            match resources::create(&clients, kind, &work.props).await {
+            match create(&clients, kind, &work.props).await {
                 Ok(observed) => Ok(Done::Exists(observed)),
                 Err(e) => Ok(Done::GoneThenFailed(e)),
             }
@@ -62,4 +61,88 @@ pub async fn run(clients: Clients, work: Work) -> Result<Done, ResourceError> {
             Ok(Done::Gone)
         }
     }
+}
+
+/// Answers to a create that may mean it happened after all: the answer was lost (a dropped connection,
+/// a 5xx) or a retry of a create that did happen found its own work.
+const ALREADY_EXISTS: &[&str] = &[
+    "EntityAlreadyExists",
+    "ResourceAlreadyExistsException",
+    "ResourceConflictException",
+    "ResourceInUseException",
+    "BucketAlreadyOwnedByYou",
+    "ConflictException",
+];
+
+const CREATE_ATTEMPTS: u32 = 6;
+
+/// Create, surviving a lost answer. AWS may carry out a create whose answer never arrives; retried
+/// blindly, a create without a client token (an API, an integration, an authorizer) makes a second
+/// resource, and one with a fixed name fails with "already exists". So after such a failure, look for
+/// the resource first, as a plan would after a crash: if it is there and ours, it is the one just
+/// made, and it is brought to the configuration; if not, create again (a bounded number of times).
+async fn create(
+    clients: &Clients,
+    kind: ResourceKind,
+    props: &Value,
+) -> Result<Observed, ResourceError> {
+    let backoff = super::retry::Backoff::DEFAULT;
+    let mut attempt = 0;
+    loop {
+        let error = match resources::create(clients, kind, props).await {
+            Ok(observed) => return Ok(observed),
+            Err(e) => e,
+        };
+        let Some(aws) = error.aws() else {
+            return Err(error);
+        };
+        let exists = aws
+            .code
+            .as_deref()
+            .is_some_and(|c| ALREADY_EXISTS.contains(&c));
+        let lost = matches!(aws.class, ErrorClass::Transient | ErrorClass::Throttled);
+        if !(exists || lost) {
+            return Err(error);
+        }
+        if let Some(found) = find(clients, kind, props).await? {
+            if ours(kind, props, &found) {
+                return resources::update(clients, kind, props, &found).await;
+            }
+        }
+        attempt += 1;
+        if exists || attempt >= CREATE_ATTEMPTS {
+            return Err(error);
+        }
+        tokio::time::sleep(backoff.delay(attempt)).await;
+    }
+}
+
+/// The resource `props` describes, looked for as the planner does: by name, tags or parent.
+async fn find(
+    clients: &Clients,
+    kind: ResourceKind,
+    props: &Value,
+) -> Result<Option<Observed>, ResourceError> {
+    match resources::physical_id(kind, props) {
+        Some(id) => resources::read(clients, kind, &id).await,
+        None => resources::discover(clients, kind, props).await,
+    }
+}
+
+/// Whether a resource found right after our own create failed is ours: it carries the `dtr:*` tags we
+/// gave it, or it has no tags to carry (found inside our parent, or a bucket whose name our creation
+/// intent claimed before it was made, or a dashboard written whole by one idempotent call).
+fn ours(kind: ResourceKind, props: &Value, found: &Observed) -> bool {
+    if !kind.taggable() || kind.contained() || kind.tagged_after_create() {
+        return true;
+    }
+    let wanted: std::collections::BTreeMap<String, String> = props
+        .get("tags")
+        .and_then(|t| serde_json::from_value(t.clone()).ok())
+        .unwrap_or_default();
+    let live = found.tags();
+    wanted
+        .iter()
+        .filter(|(k, _)| k.starts_with("dtr:"))
+        .all(|(k, v)| live.get(k) == Some(v))
 }

@@ -236,6 +236,15 @@ pub async fn find_child(
     }
 }
 
+/// For creates AWS does not deduplicate (no client token; moto does not even refuse a second route
+/// with the same key): the SDK must not retry them blindly, since a lost answer may hide a create that
+/// happened. The executor looks for the resource before it tries
+/// again (`exec::action::create`).
+fn no_blind_retry() -> aws_sdk_apigatewayv2::config::Builder {
+    aws_sdk_apigatewayv2::config::Builder::default()
+        .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+}
+
 pub async fn create_api(client: &Client, spec: &HttpApiSpec) -> Result<String, AwsError> {
     let out = client
         .create_api()
@@ -244,6 +253,8 @@ pub async fn create_api(client: &Client, spec: &HttpApiSpec) -> Result<String, A
         .set_description(spec.description.clone())
         .set_cors_configuration(spec.cors.as_ref().map(cors))
         .set_tags(Some(spec.tags.clone().into_iter().collect()))
+        .customize()
+        .config_override(no_blind_retry())
         .send()
         .await
         .map_err(|e| aws_error("CreateApi", format!("api {}", spec.name), e))?;
@@ -355,6 +366,8 @@ pub async fn put_authorizer(
             .authorizer_payload_format_version("2.0")
             .enable_simple_responses(true)
             .authorizer_result_ttl_in_seconds(spec.result_ttl_seconds)
+            .customize()
+            .config_override(no_blind_retry())
             .send()
             .await
             .map_err(|e| aws_error("CreateAuthorizer", &what, e))?
@@ -414,6 +427,8 @@ pub async fn put_integration(
             .integration_uri(&spec.function_arn)
             .payload_format_version("2.0")
             .timeout_in_millis(spec.timeout_ms)
+            .customize()
+            .config_override(no_blind_retry())
             .send()
             .await
             .map_err(|e| aws_error("CreateIntegration", &what, e))?
@@ -473,6 +488,8 @@ pub async fn put_route(
             .target(target)
             .authorization_type(auth_type)
             .set_authorizer_id(spec.authorizer_id.clone())
+            .customize()
+            .config_override(no_blind_retry())
             .send()
             .await
             .map_err(|e| aws_error("CreateRoute", &what, e))?

@@ -54,6 +54,12 @@ fn is_eventually_consistent(e: &AwsError) -> bool {
         || e.class == ErrorClass::Throttled
 }
 
+/// For a create, ResourceConflictException means the function exists (a retry of a create whose
+/// answer was lost): not something time fixes, so it goes to the executor, which looks for it.
+fn is_role_propagation(e: &AwsError) -> bool {
+    e.code.as_deref() != Some("ResourceConflictException") && is_eventually_consistent(e)
+}
+
 async fn retrying<T, F, Fut>(call: F) -> Result<T, AwsError>
 where
     F: FnMut() -> Fut,
@@ -164,32 +170,37 @@ pub async fn create(
     package: &Package,
 ) -> Result<(), FunctionError> {
     let name = &spec.name;
-    retrying(|| async {
-        client
-            .create_function()
-            .function_name(name)
-            .runtime(lambda::Runtime::from(spec.runtime.as_str()))
-            .role(&spec.role_arn)
-            .handler(&spec.handler)
-            .code(
-                lambda::FunctionCode::builder()
-                    .zip_file(Blob::new(package.bytes.clone()))
-                    .build(),
-            )
-            .set_description(spec.description.clone())
-            .timeout(spec.timeout_seconds)
-            .memory_size(spec.memory_mb)
-            .environment(environment(spec))
-            .architectures(lambda::Architecture::from(spec.architecture.as_str()))
-            .logging_config(logging(spec))
-            .set_tags(Some(
-                spec.tags.clone().into_iter().collect::<HashMap<_, _>>(),
-            ))
-            .publish(false)
-            .send()
-            .await
-            .map_err(|e| aws_error("CreateFunction", what(name), e))
-    })
+    retry_while(
+        is_role_propagation,
+        Backoff::DEFAULT,
+        ROLE_PROPAGATION,
+        || async {
+            client
+                .create_function()
+                .function_name(name)
+                .runtime(lambda::Runtime::from(spec.runtime.as_str()))
+                .role(&spec.role_arn)
+                .handler(&spec.handler)
+                .code(
+                    lambda::FunctionCode::builder()
+                        .zip_file(Blob::new(package.bytes.clone()))
+                        .build(),
+                )
+                .set_description(spec.description.clone())
+                .timeout(spec.timeout_seconds)
+                .memory_size(spec.memory_mb)
+                .environment(environment(spec))
+                .architectures(lambda::Architecture::from(spec.architecture.as_str()))
+                .logging_config(logging(spec))
+                .set_tags(Some(
+                    spec.tags.clone().into_iter().collect::<HashMap<_, _>>(),
+                ))
+                .publish(false)
+                .send()
+                .await
+                .map_err(|e| aws_error("CreateFunction", what(name), e))
+        },
+    )
     .await?;
     wait_ready(client, name).await?;
     Ok(())

@@ -3,6 +3,8 @@
 //! Nothing here fakes AWS: results are checked with the AWS SDK against the same server.
 #![allow(dead_code)]
 
+pub mod inventory;
+
 use dtr::provider::aws::{AwsOptions, Clients};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -132,7 +132,8 @@ REQUEST = threading.local()
 # `match` is a substring of "METHOD PATH?QUERY X-Amz-Target"; `times` -1 means forever; `rate` is the
 # chance a matching request is hit; "auto" picks the error format of the request's protocol.
 # `"after": k` lets the first k matching requests through untouched (counted in "seen").
-# `"reset": true` answers nothing and resets the connection (RST), as a dropped connection does.
+# `"reset": true` answers nothing and resets the connection (RST), as a dropped connection does;
+# `"reset": "after"` lets moto carry the request out first, so the call happened but its answer is lost.
 # `"hang": true` holds the request unanswered (and unprocessed) until the rules are next replaced:
 # with "after", the crash tests use it to stop the world after exactly k calls, then kill dtr.
 FAULTS: list = []
@@ -330,7 +331,7 @@ def serve(args) -> None:
                     release = RELEASE
                 release.wait(timeout=900)
                 rule = dict(rule, status=503, code="ServiceUnavailable")
-            if rule.get("reset"):
+            if rule.get("reset") and rule.get("reset") != "after":
                 reset_connection(environ)
                 start_response("500 Reset", [("Content-Length", "0")])
                 return [b""]
@@ -358,6 +359,11 @@ def serve(args) -> None:
                 body = b"".join(moto_app(environ, capture))
         else:
             body = b"".join(moto_app(environ, capture))
+        if rule is not None and rule.get("reset") == "after":
+            # Processed, then the answer lost: what a dropped connection does to a call that landed.
+            reset_connection(environ)
+            start_response("500 Reset", [("Content-Length", "0")])
+            return [b""]
         headers = captured["headers"]
         if any(k.lower() == "content-type" and "xml" in v for k, v in headers) and body:
             fixed = fix_s3_roots(body)
