@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            dtr::errln!("error: cannot start the async runtime: {e}");
             return ExitCode::from(1);
         }
     };
@@ -23,7 +23,7 @@ fn main() -> ExitCode {
         // Terraform's -detailed-exitcode contract: 2 means "changes present".
         Ok(Outcome::ChangesPresent) => ExitCode::from(2),
         Err(e) => {
-            eprintln!("{}", commands::render_error(&e));
+            dtr::errln!("{}", commands::render_error(&e));
             ExitCode::from(1)
         }
     }

@@ -1,5 +1,5 @@
 //! Standard output that ends the process as a Unix tool does when its reader goes away
-//! (`dtr plan --json | head`).
+//! (`dtr plan --json | head`), and a standard error that never ends it.
 //!
 //! SIGPIPE stays ignored process-wide, as Rust sets it: a connection AWS (or a proxy) resets while
 //! dtr writes to it must be an error the SDK retries, never a silent death; TLS writes use `writev`,
@@ -37,5 +37,29 @@ macro_rules! outln {
 macro_rules! out {
     ($($arg:tt)*) => {
         $crate::stdout::write(&format!($($arg)*))
+    };
+}
+
+/// Write `text` to standard error, where progress and diagnostics go. If nobody reads it any more (a
+/// CI log pipe gone), the work goes on: an apply must still finish what it started and release its
+/// lock, so a failed write is dropped rather than ending the process.
+pub fn write_err(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}
+
+/// `eprintln!` through [`write_err`].
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::stdout::write_err(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `eprint!` through [`write_err`].
+#[macro_export]
+macro_rules! err {
+    ($($arg:tt)*) => {
+        $crate::stdout::write_err(&format!($($arg)*))
     };
 }

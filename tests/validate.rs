@@ -107,3 +107,24 @@ fn security_checks_fail_validate_until_acknowledged_with_a_reason() {
         "the secret itself is not echoed"
     );
 }
+
+/// `dtr graph --env dev | head -0`: the reader is gone before dtr writes. dtr ends as Unix tools do,
+/// by SIGPIPE, without a panic message; SIGPIPE is otherwise ignored so that a reset connection to AWS
+/// is an error to retry, not a silent death.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_ends_dtr_by_sigpipe_without_a_panic() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_dtr"))
+        .args(["--chdir", ROOT, "graph", "--env", "dev"])
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run dtr");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.signal(), Some(13), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

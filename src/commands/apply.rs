@@ -53,10 +53,12 @@ fn watch_interrupts() -> Arc<AtomicBool> {
     tokio::spawn(async move {
         while tokio::signal::ctrl_c().await.is_ok() {
             if seen.swap(true, Ordering::SeqCst) {
-                eprintln!("second interrupt: exiting now; the state lock expires with its lease");
+                crate::errln!(
+                    "second interrupt: exiting now; the state lock expires with its lease"
+                );
                 std::process::exit(130);
             }
-            eprintln!("interrupt: finishing the actions in flight, then stopping (Ctrl-C again to exit now)");
+            crate::errln!("interrupt: finishing the actions in flight, then stopping (Ctrl-C again to exit now)");
         }
     });
     flag
@@ -67,7 +69,7 @@ fn confirm(mode: Mode) -> Result<(), Error> {
         Mode::Apply => "Apply these changes? Only 'yes' is accepted: ",
         Mode::Destroy => "Destroy everything listed above? Only 'yes' is accepted: ",
     };
-    eprint!("{question}");
+    crate::err!("{question}");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin()

@@ -83,7 +83,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
     let ctx = common::Context::new(&cli.global)?;
     let result = dispatch(&ctx, cli.command).await;
     if cli.global.stats {
-        eprint!("{}", ctx.aws.calls.render());
+        crate::err!("{}", ctx.aws.calls.render());
     }
     result
 }

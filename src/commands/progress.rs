@@ -48,17 +48,17 @@ impl Printer {
 
     pub fn info(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{}", self.line(text));
+            crate::errln!("{}", self.line(text));
         }
     }
 
     pub fn warn(&self, text: &str) {
-        eprintln!("{}", self.line(&format!("warning: {text}")));
+        crate::errln!("{}", self.line(&format!("warning: {text}")));
     }
 
     /// Printed even with `--quiet`: summaries.
     pub fn summary(&self, text: &str) {
-        eprintln!("{}", self.line(text));
+        crate::errln!("{}", self.line(text));
     }
 
     pub fn reporter(&self) -> Box<dyn Reporter> {
@@ -94,7 +94,7 @@ impl Reporter for Quiet {
         _: Duration,
     ) {
         if let Some(e) = error {
-            eprintln!(
+            crate::errln!(
                 "{} {address} failed to {}: {e}",
                 timestamp(),
                 action.describe()
@@ -107,7 +107,7 @@ struct Plain;
 
 impl Reporter for Plain {
     fn started(&self, address: &ResourceAddress, action: Action) {
-        eprintln!("{} {address}: {}...", timestamp(), verb(action).0);
+        crate::errln!("{} {address}: {}...", timestamp(), verb(action).0);
     }
     fn finished(
         &self,
@@ -117,13 +117,13 @@ impl Reporter for Plain {
         elapsed: Duration,
     ) {
         match error {
-            None => eprintln!(
+            None => crate::errln!(
                 "{} {address}: {} ({:.1}s)",
                 timestamp(),
                 verb(action).1,
                 elapsed.as_secs_f64()
             ),
-            Some(e) => eprintln!(
+            Some(e) => crate::errln!(
                 "{} {address}: FAILED to {} after {:.1}s: {e}",
                 timestamp(),
                 action.describe(),
