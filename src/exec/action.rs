@@ -39,6 +39,7 @@ pub async fn run(clients: Clients, work: Work) -> Result<Done, ResourceError> {
             physical_id: id,
             properties: work.props,
             outputs: work.outputs,
+            unreported: Vec::new(),
         })),
         Action::Create => Ok(Done::Exists(create(&clients, kind, &work.props).await?)),
         Action::Update => {

@@ -328,6 +328,7 @@ mod tests {
             )
             .unwrap(),
             outputs: BTreeMap::from([("arn".to_string(), "arn:t".to_string())]),
+            unreported: Vec::new(),
         }
     }
 

@@ -28,6 +28,9 @@ pub struct Observed {
     pub properties: Value,
     /// What references to it read (`name`, `arn`, …).
     pub outputs: BTreeMap<String, String>,
+    /// Properties the endpoint did not report (moto omits a function's `LoggingConfig`): they cannot
+    /// be compared, so the configured value is taken for them.
+    pub unreported: Vec<&'static str>,
 }
 
 impl Observed {
@@ -97,6 +100,7 @@ fn role_observed(r: iam::ObservedRole) -> Observed {
         physical_id: r.spec.name.clone(),
         outputs: r.outputs(),
         properties: to_value(&r.spec),
+        unreported: Vec::new(),
     }
 }
 
@@ -105,18 +109,19 @@ fn log_group_observed(g: logs::ObservedLogGroup) -> Observed {
         physical_id: g.spec.name.clone(),
         outputs: g.outputs(),
         properties: to_value(&g.spec),
+        unreported: Vec::new(),
     }
 }
 
 fn function_observed(f: lambda::ObservedFunction) -> Observed {
-    let mut properties = to_value(&f.spec);
-    if !f.reports_logging {
-        properties["dtr:logging_unreported"] = Value::Bool(true);
-    }
     Observed {
         physical_id: f.spec.name.clone(),
         outputs: f.outputs(),
-        properties,
+        properties: to_value(&f.spec),
+        unreported: match f.reports_logging {
+            true => Vec::new(),
+            false => vec!["logging"],
+        },
     }
 }
 
@@ -134,6 +139,7 @@ fn bucket_observed(spec: BucketSpec) -> Observed {
         physical_id: spec.name.clone(),
         outputs: s3_bucket::outputs(&spec.name),
         properties: to_value(&spec),
+        unreported: Vec::new(),
     }
 }
 
@@ -142,6 +148,7 @@ fn table_observed(t: ObservedTable) -> Observed {
         physical_id: t.spec.name.clone(),
         properties: to_value(&t.spec),
         outputs: t.outputs(),
+        unreported: Vec::new(),
     }
 }
 
@@ -235,6 +242,7 @@ fn child_observed<S: serde::Serialize>(physical_id: &str, spec: &S, output: &str
         physical_id: physical_id.to_string(),
         outputs: BTreeMap::from([(output.to_string(), child.to_string())]),
         properties: to_value(spec),
+        unreported: Vec::new(),
     }
 }
 
@@ -281,6 +289,7 @@ pub async fn read(
                 physical_id: physical_id.to_string(),
                 outputs: BTreeMap::from([("id".to_string(), physical_id.to_string())]),
                 properties: to_value(&spec),
+                unreported: Vec::new(),
             }),
         ResourceKind::MetricAlarm => cloudwatch::read_alarm(&clients.cloudwatch, physical_id)
             .await?
@@ -291,6 +300,7 @@ pub async fn read(
                     ("arn".to_string(), arn),
                 ]),
                 properties: to_value(&spec),
+                unreported: Vec::new(),
             }),
         ResourceKind::Dashboard => cloudwatch::read_dashboard(&clients.cloudwatch, physical_id)
             .await?
@@ -298,6 +308,7 @@ pub async fn read(
                 physical_id: spec.name.clone(),
                 outputs: BTreeMap::from([("name".to_string(), spec.name.clone())]),
                 properties: to_value(&spec),
+                unreported: Vec::new(),
             }),
         ResourceKind::HttpApi => {
             let account = clients.account_id().await?;
@@ -307,6 +318,7 @@ pub async fn read(
                     physical_id: physical_id.to_string(),
                     outputs,
                     properties: to_value(&spec),
+                    unreported: Vec::new(),
                 })
         }
         ResourceKind::ApiAuthorizer => {
@@ -415,12 +427,7 @@ pub fn compare(
         ),
         ResourceKind::LambdaFunction => {
             // Where the endpoint did not report logging settings, they cannot be compared.
-            let mut observed = observed.cloned();
-            let unreported = observed
-                .as_mut()
-                .and_then(|o| o.properties.as_object_mut())
-                .and_then(|p| p.remove("dtr:logging_unreported"))
-                .is_some();
+            let unreported = observed.is_some_and(|o| o.unreported.contains(&"logging"));
             let normalize: fn(&mut FunctionSpec, &FunctionSpec) = if unreported {
                 |have, want| lambda::normalize_observed(have, want, false)
             } else {
@@ -433,7 +440,7 @@ pub fn compare(
                     replacement_reasons: lambda::replacement_reasons,
                 },
                 desired,
-                observed.as_ref(),
+                observed,
             )
         }
         ResourceKind::LambdaPermission => compare_with(
