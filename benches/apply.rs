@@ -4,8 +4,9 @@
 //! wall time, AWS calls (from `--stats`), peak RSS, and two lower bounds: calls × latency / parallelism,
 //! and the critical path (the calls dtr had to make one after another, which it counts) × latency; the
 //! ratio is to the larger. Ends with how the largest generated stack's cost grew against the smallest's.
-//! Results go to stdout and to benches/results/latest.{md,csv}. The dtr binary is the one cargo builds
-//! for this benchmark (optimised bench profile).
+//! Results go to stdout and to benches/results/latest.{md,csv}; the calls of every run by service and
+//! operation (what `dtr --stats` prints) to benches/results/latest-calls.md. The dtr binary is the one
+//! cargo builds for this benchmark (optimised bench profile).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -68,6 +69,8 @@ struct Measure {
     calls: u64,
     /// Calls that had to happen one after another (dtr's own count, see `provider::stats`).
     critical: u64,
+    /// `--stats`' lines: calls by service and operation.
+    by_operation: String,
     max_rss_kb: i64,
 }
 
@@ -111,10 +114,18 @@ fn dtr(e: &Endpoint, dir: &Path, args: &[&str]) -> Measure {
         .split_once("critical path: ")
         .and_then(|(_, rest)| number(rest))
         .unwrap_or(0);
+    let by_operation = stderr
+        .lines()
+        .skip_while(|l| !l.starts_with("AWS API calls: "))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect::<Vec<_>>()
+        .join("\n");
     Measure {
         wall,
         calls,
         critical,
+        by_operation,
         max_rss_kb,
     }
 }
@@ -199,6 +210,9 @@ fn main() {
         "stack,step,wall_s,calls,throughput_bound_s,critical_calls,critical_bound_s,ratio,peak_rss_mb"
             .to_string(),
     ];
+    let mut calls_md = vec![format!(
+        "# AWS API calls by service and operation ({latency_ms} ms per request)\n"
+    )];
     // (size, step) → (wall s, calls), for the growth check.
     let mut by_size: std::collections::BTreeMap<(usize, &str), (f64, u64)> = Default::default();
     let mut stacks: Vec<(String, Option<String>)> = vec![("dev (33)".into(), None)];
@@ -265,6 +279,10 @@ fn main() {
             if let Some(size) = size {
                 by_size.insert((size, step), (m.wall.as_secs_f64(), m.calls));
             }
+            calls_md.push(format!(
+                "## {name}: {step} ({} calls)\n\n```\n{}\n```\n",
+                m.calls, m.by_operation
+            ));
             rows.push(format!(
                 "| {name} | {step} | {:.2} | {} | {throughput:.2} | {} | {critical:.2} | {ratio:.2} | {rss:.1} |",
                 m.wall.as_secs_f64(),
@@ -307,4 +325,6 @@ fn main() {
     std::fs::create_dir_all(&results).expect("results dir");
     std::fs::write(results.join("latest.md"), &table).expect("write md");
     std::fs::write(results.join("latest.csv"), csv.join("\n") + "\n").expect("write csv");
+    std::fs::write(results.join("latest-calls.md"), calls_md.join("\n")).expect("write calls");
+    println!("{}", calls_md.join("\n"));
 }
