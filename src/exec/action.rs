@@ -147,3 +147,32 @@ fn ours(kind: ResourceKind, props: &Value, found: &Observed) -> bool {
         .filter(|(k, _)| k.starts_with("dtr:"))
         .all(|(k, v)| live.get(k) == Some(v))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn found(tags: Value) -> Observed {
+        Observed {
+            physical_id: "x".into(),
+            properties: json!({ "name": "x", "tags": tags }),
+            outputs: Default::default(),
+            unreported: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_resource_found_after_a_failed_create_is_ours_only_with_our_tags() {
+        let props = json!({"name": "x", "tags": {"dtr:env": "dev", "dtr:address": "log_group.a", "team": "t"}});
+        let ours_live = found(json!({"dtr:env": "dev", "dtr:address": "log_group.a"}));
+        let theirs = found(json!({"dtr:env": "prod", "dtr:address": "log_group.a"}));
+        let untagged = found(json!({}));
+        assert!(ours(ResourceKind::LogGroup, &props, &ours_live));
+        assert!(!ours(ResourceKind::LogGroup, &props, &theirs));
+        assert!(!ours(ResourceKind::LogGroup, &props, &untagged));
+        // No tags to carry: found inside our parent, or claimed by a creation intent.
+        assert!(ours(ResourceKind::ApiRoute, &props, &untagged));
+        assert!(ours(ResourceKind::S3Bucket, &props, &untagged));
+    }
+}
