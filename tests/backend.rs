@@ -294,6 +294,51 @@ async fn an_expired_lease_is_taken_over_loudly() {
     );
 }
 
+/// A waiter that waited longer than its lease gets a lease counted from when it takes the lock, not
+/// from when it began to wait: else it would write a lock already expired, free for anyone to take.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lock_taken_after_a_long_wait_is_not_born_expired() {
+    let moto = Moto::start();
+    let project = Project::copy();
+    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    put_lock(&moto, "slow-holder", "carol@build-9", 4_000).await;
+    // Once it holds the lock, the waiter's state read takes 3 s: time to look at what it wrote.
+    moto.inject_faults(serde_json::json!([{
+        "match": "GET /dtr-state-123456789012-dev/dynamic-tool-runtime/dev.json",
+        "latency_ms": 3000, "times": 1
+    }]));
+    let waiter = dtr(&moto, &project)
+        .env("DTR_LOCK_LEASE", "2s")
+        .args(["plan", "--env", "dev", "--lock-timeout", "30s"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let item = loop {
+        let item = lock_item(&moto).await;
+        if let Some(item) = item.filter(|i| i["Id"].as_s().unwrap() != "slow-holder") {
+            break item;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the waiter never took the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let expires: i64 = item["Expires"].as_n().unwrap().parse().unwrap();
+    assert!(
+        expires > now,
+        "the lock it wrote expired {} ms ago",
+        now - expires
+    );
+    run_child(waiter).expect_code(0);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn force_unlock_needs_the_right_id() {
     let moto = Moto::start();
