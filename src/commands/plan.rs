@@ -37,6 +37,7 @@ pub async fn make_plan(
         desired,
         state: &state,
         observed: &observed,
+        replace: &selection.replace,
     })?;
     let plan = select::apply(plan, desired, selection).map_err(Error::Refused)?;
     let fingerprints = saved::fingerprints(desired, &state, &observed);

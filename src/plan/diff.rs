@@ -17,6 +17,9 @@ pub struct Inputs<'a> {
     pub desired: &'a Desired,
     pub state: &'a State,
     pub observed: &'a BTreeMap<ResourceAddress, Option<Observed>>,
+    /// Replace these even where they could be kept (`--replace`). Decided here, not after: what
+    /// depends on a replaced resource sees its outputs as unknown until apply, and is planned so.
+    pub replace: &'a [ResourceAddress],
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +42,7 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
         desired,
         state,
         observed,
+        replace,
     } = inputs;
     let mut changes = Vec::new();
     let mut errors = Vec::new();
@@ -94,7 +98,9 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
             Some(before) => {
                 let attrs =
                     attribute_changes(Some(before), &compared.desired, &compared.replace_reasons);
-                if !compared.replace_reasons.is_empty() {
+                if replace.contains(address) {
+                    (Action::Replace, Some(ActionReason::ReplaceRequested), attrs)
+                } else if !compared.replace_reasons.is_empty() {
                     let attributes = compared.replace_reasons.clone();
                     (
                         Action::Replace,
@@ -353,6 +359,7 @@ mod tests {
             desired: d,
             state,
             observed: &observed,
+            replace: &[],
         })
     }
 

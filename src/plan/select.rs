@@ -1,7 +1,8 @@
 //! `--target` and `--replace`: narrowing a plan to some resources (and what they depend on), and
-//! forcing the replacement of others. Pure, applied to a computed plan.
+//! checking that what `--replace` names exists (the diff plans the replacement itself). Pure, applied
+//! to a computed plan.
 
-use super::{Action, ActionReason, Plan};
+use super::Plan;
 use crate::model::{Desired, ResourceAddress};
 use std::collections::BTreeSet;
 
@@ -20,15 +21,8 @@ pub fn apply(plan: Plan, desired: &Desired, selection: &Selection) -> Result<Pla
             ));
         }
     }
+    // `--replace` itself is decided by the diff (see `diff::Inputs::replace`); here it is only checked.
     let mut plan = plan;
-    for change in &mut plan.changes {
-        if selection.replace.contains(&change.address)
-            && matches!(change.action, Action::NoOp | Action::Update)
-        {
-            change.action = Action::Replace;
-            change.reason = Some(ActionReason::ReplaceRequested);
-        }
-    }
     if selection.targets.is_empty() {
         return Ok(plan);
     }
