@@ -147,86 +147,68 @@ pub async fn find_child(
     api_id: &str,
     key: &ChildKey<'_>,
 ) -> Result<Option<String>, AwsError> {
+    let what = |children: &str| format!("{children} of api {api_id}");
     let mut token = None;
     loop {
-        let (ids, next) = match key {
-            ChildKey::Route { route_key } => {
-                let page = client
+        // One page of (key, id) pairs, and the token of the next page.
+        type Page = (Vec<(Option<String>, Option<String>)>, Option<String>);
+        let (wanted, page): (&str, Result<Page, AwsError>) = match key {
+            ChildKey::Route { route_key } => (
+                route_key,
+                client
                     .get_routes()
                     .api_id(api_id)
                     .set_next_token(token)
                     .send()
-                    .await;
-                let page = match page {
-                    Ok(page) => page,
-                    Err(e) => {
-                        return not_found(aws_error(
-                            "GetRoutes",
-                            format!("routes of api {api_id}"),
-                            e,
-                        ))
-                    }
-                };
-                let ids: Vec<String> = page
-                    .items()
-                    .iter()
-                    .filter(|r| r.route_key.as_deref() == Some(route_key))
-                    .filter_map(|r| r.route_id.clone())
-                    .collect();
-                (ids, page.next_token)
-            }
-            ChildKey::Authorizer { name } => {
-                let page = client
+                    .await
+                    .map(|p| {
+                        let items = p.items().iter();
+                        let pairs = items.map(|r| (r.route_key.clone(), r.route_id.clone()));
+                        (pairs.collect(), p.next_token.clone())
+                    })
+                    .map_err(|e| aws_error("GetRoutes", what("routes"), e)),
+            ),
+            ChildKey::Authorizer { name } => (
+                name,
+                client
                     .get_authorizers()
                     .api_id(api_id)
                     .set_next_token(token)
                     .send()
-                    .await;
-                let page = match page {
-                    Ok(page) => page,
-                    Err(e) => {
-                        return not_found(aws_error(
-                            "GetAuthorizers",
-                            format!("authorizers of api {api_id}"),
-                            e,
-                        ))
-                    }
-                };
-                let ids: Vec<String> = page
-                    .items()
-                    .iter()
-                    .filter(|a| a.name.as_deref() == Some(name))
-                    .filter_map(|a| a.authorizer_id.clone())
-                    .collect();
-                (ids, page.next_token)
-            }
-            ChildKey::Integration { function_arn } => {
-                let page = client
+                    .await
+                    .map(|p| {
+                        let items = p.items().iter();
+                        let pairs = items.map(|a| (a.name.clone(), a.authorizer_id.clone()));
+                        (pairs.collect(), p.next_token.clone())
+                    })
+                    .map_err(|e| aws_error("GetAuthorizers", what("authorizers"), e)),
+            ),
+            ChildKey::Integration { function_arn } => (
+                function_arn,
+                client
                     .get_integrations()
                     .api_id(api_id)
                     .set_next_token(token)
                     .send()
-                    .await;
-                let page = match page {
-                    Ok(page) => page,
-                    Err(e) => {
-                        return not_found(aws_error(
-                            "GetIntegrations",
-                            format!("integrations of api {api_id}"),
-                            e,
-                        ))
-                    }
-                };
-                let ids: Vec<String> = page
-                    .items()
-                    .iter()
-                    .filter(|i| i.integration_uri.as_deref() == Some(function_arn))
-                    .filter_map(|i| i.integration_id.clone())
-                    .collect();
-                (ids, page.next_token)
-            }
+                    .await
+                    .map(|p| {
+                        let items = p.items().iter();
+                        let pairs =
+                            items.map(|i| (i.integration_uri.clone(), i.integration_id.clone()));
+                        (pairs.collect(), p.next_token.clone())
+                    })
+                    .map_err(|e| aws_error("GetIntegrations", what("integrations"), e)),
+            ),
         };
-        if let Some(id) = ids.into_iter().next() {
+        let (pairs, next) = match page {
+            Ok(page) => page,
+            Err(e) => return not_found(e),
+        };
+        let found = pairs
+            .into_iter()
+            .find(|(k, _)| k.as_deref() == Some(wanted))
+            .and_then(|(_, id)| id);
+        if let Some(id) = found {
             return Ok(Some(format!("{api_id}/{id}")));
         }
         token = next;
