@@ -21,6 +21,9 @@ And one response-shape fix: moto 5.2.5 serialises some S3 answers under a generi
 <{Operation}Response> root element (e.g. <GetBucketVersioningResponse>) where AWS uses the shape's own
 root (<VersioningConfiguration>). boto3 tolerates the wrong root; the Rust SDK rightly does not. The
 launcher renames exactly those roots (S3_ROOTS) to what AWS sends; nothing else in a body changes.
+
+And one serialisation: moto's threaded server does not apply a DynamoDB conditional write atomically (two
+concurrent `attribute_not_exists` puts can both succeed), so DynamoDB requests reach moto one at a time.
 """
 import argparse
 import fcntl
