@@ -1,8 +1,8 @@
 //! Apply a [`Plan`] as a dependency queue (cargo's `DependencyQueue`, Terraform's DAG walk): a change
 //! starts once everything it depends on has finished, at most `parallelism` at a time; a failure skips
 //! only what depends on it; every completed action is handed at once to the background state writer
-//! ([`writer`]), which keeps the stored state close behind AWS without making actions wait for S3. Progress goes to a [`Reporter`]; the engine
-//! never prints.
+//! ([`writer`]), which keeps the stored state close behind AWS without making actions wait for S3.
+//! Progress goes to a [`Reporter`]; the engine never prints.
 
 mod action;
 pub mod retry;
@@ -233,15 +233,11 @@ impl Executor<'_> {
                     None
                 }
                 Ok(Done::Gone) => {
-                    if state.resources.remove(&change.address).is_some() {
-                        handed.push((writer.send(state), change.address.clone()));
-                    }
+                    forget(state, &change.address, &mut writer, &mut handed);
                     None
                 }
                 Ok(Done::GoneThenFailed(e)) => {
-                    if state.resources.remove(&change.address).is_some() {
-                        handed.push((writer.send(state), change.address.clone()));
-                    }
+                    forget(state, &change.address, &mut writer, &mut handed);
                     Some(e)
                 }
                 Err(e) => {
@@ -254,8 +250,7 @@ impl Executor<'_> {
                             .get(&change.address)
                             .is_some_and(|r| r.pending)
                     {
-                        state.resources.remove(&change.address);
-                        handed.push((writer.send(state), change.address.clone()));
+                        forget(state, &change.address, &mut writer, &mut handed);
                     }
                     Some(e)
                 }
@@ -359,6 +354,18 @@ async fn write_intent(
     match writer.written(version).await {
         true => Ok(()),
         false => Err("the state could not be saved, so its creation was not started".into()),
+    }
+}
+
+/// Drop `address` from the state, if it is there, and hand the change to the writer.
+fn forget(
+    state: &mut State,
+    address: &ResourceAddress,
+    writer: &mut StateWriter,
+    handed: &mut Vec<(u64, ResourceAddress)>,
+) {
+    if state.resources.remove(address).is_some() {
+        handed.push((writer.send(state), address.clone()));
     }
 }
 
