@@ -80,17 +80,23 @@ impl ResourceKind {
     }
 
     /// Whether the service takes tags (and so dtr's `dtr:*` ownership tags).
-    /// Lives inside another resource (an API's children, a function's permissions) and is found again
-    /// only by looking inside it: what dtr finds inside a parent it owns is its own.
+    /// The property naming the resource this one lives inside (an API's children, a function's
+    /// permissions), which is found again only by looking inside that parent.
+    pub fn parent_property(self) -> Option<&'static str> {
+        match self {
+            ResourceKind::LambdaPermission => Some("function_name"),
+            ResourceKind::ApiAuthorizer
+            | ResourceKind::ApiIntegration
+            | ResourceKind::ApiRoute
+            | ResourceKind::ApiStage => Some("api_id"),
+            _ => None,
+        }
+    }
+
+    /// Lives inside another resource (see [`ResourceKind::parent_property`]): what dtr finds inside a
+    /// parent it owns is its own.
     pub fn contained(self) -> bool {
-        matches!(
-            self,
-            ResourceKind::LambdaPermission
-                | ResourceKind::ApiAuthorizer
-                | ResourceKind::ApiIntegration
-                | ResourceKind::ApiRoute
-                | ResourceKind::ApiStage
-        )
+        self.parent_property().is_some()
     }
 
     /// Created by one call and tagged by another (S3), so for a moment it exists without the tags

@@ -180,9 +180,8 @@ fn owned_by(observed: &Observed, desired: &Desired, address: &ResourceAddress) -
 /// `function_name` references) is this environment's: recorded in the state, or found live carrying
 /// this environment's tags for its address. A literal parent id is someone else's: no.
 fn parent_owned(resource: &crate::model::DesiredResource, inputs: &Inputs<'_>) -> bool {
-    let key = match resource.address.kind {
-        crate::model::ResourceKind::LambdaPermission => "function_name",
-        _ => "api_id",
+    let Some(key) = resource.address.kind.parent_property() else {
+        return false;
     };
     let Some(text) = resource.properties.get(key).and_then(Value::as_str) else {
         return false;
