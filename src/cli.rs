@@ -170,11 +170,15 @@ pub enum Command {
     },
     /// Print the dependency graph of the environment's resources as Graphviz DOT. No AWS calls.
     Graph(EnvArg),
-    /// Release the state lock, only if LOCK_ID is the id of the lock held.
+    /// Release the state lock, only if LOCK_ID is the id of the lock held. A lock whose lease has
+    /// not expired may belong to a run still working: that needs --force.
     ForceUnlock {
         #[command(flatten)]
         env: EnvArg,
         lock_id: String,
+        /// Release it even though its lease is current (its holder may still be running).
+        #[arg(long)]
+        force: bool,
     },
     /// Print the stack's outputs, read from the state.
     Output {

@@ -360,10 +360,42 @@ async fn force_unlock_needs_the_right_id() {
         lock_item(&moto).await.is_some(),
         "a wrong id releases nothing"
     );
-    dtr_run(
+    // The lease is current: its holder may be at its prompt. dtr names it and wants --force.
+    let r = dtr_run(
         &moto,
         &project,
         &["force-unlock", "--env", "dev", "the-real-id"],
+    )
+    .expect_code(1);
+    assert!(
+        r.stderr.contains("carol@laptop") && r.stderr.contains("--force"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        lock_item(&moto).await.is_some(),
+        "a live lease stays without --force"
+    );
+    let r = dtr_run(
+        &moto,
+        &project,
+        &["force-unlock", "--env", "dev", "the-real-id", "--force"],
+    )
+    .expect_code(0);
+    assert!(r.stderr.contains("lease is current"), "{}", r.stderr);
+    assert!(lock_item(&moto).await.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn force_unlock_of_an_expired_lease_needs_no_force() {
+    let moto = Moto::start();
+    let project = Project::copy();
+    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    put_lock(&moto, "the-dead-id", "dave@ci", -5_000).await;
+    dtr_run(
+        &moto,
+        &project,
+        &["force-unlock", "--env", "dev", "the-dead-id"],
     )
     .expect_code(0);
     assert!(lock_item(&moto).await.is_none());

@@ -44,6 +44,14 @@ impl StopSignal for Stop<'_> {
             None
         }
     }
+
+    fn confirm_held(&self) -> crate::exec::BoxFuture<'_, Option<String>> {
+        Box::pin(async {
+            self.guard.verify().await.err().map(|e| {
+                format!("the state lock is no longer this run's ({e}), so nothing more is started")
+            })
+        })
+    }
 }
 
 /// First Ctrl-C: stop starting new actions, let in-flight ones finish. Second: exit at once.
@@ -130,6 +138,8 @@ async fn locked(
     }
     if !exec.auto_approve {
         confirm(mode)?;
+        // The answer may have come long after the plan: act on it only while the lock is still ours.
+        guard.verify().await?;
     }
     execute(
         ctx,

@@ -1,13 +1,43 @@
-//! `dtr force-unlock`: release a lock, only when the given id is the one held.
+//! `dtr force-unlock`: release a lock, only when the given id is the one held. A lock whose lease is
+//! still running may belong to a run that is working right now (at its prompt, mid-apply): releasing
+//! it lets a second run in beside the first, so it takes `--force`, after dtr has said whose it is.
 
 use super::common::Context;
 use super::{Error, Outcome};
-use crate::state::lock::Locker;
+use crate::state::lock::{now_ms, Locker};
+use crate::state::LockError;
 
-pub async fn run(ctx: &Context, env: &str, lock_id: &str) -> Result<Outcome, Error> {
+pub async fn run(ctx: &Context, env: &str, lock_id: &str, force: bool) -> Result<Outcome, Error> {
     let desired = ctx.load(env)?;
     let clients = ctx.connect(&desired).await?;
-    ctx.locker(&clients, &desired).unlock(lock_id).await?;
+    let locker = ctx.locker(&clients, &desired);
+    let holder = match locker.current().await? {
+        Some(holder) if holder.id == lock_id => holder,
+        held => {
+            return Err(LockError::Mismatch {
+                given: lock_id.to_string(),
+                held,
+            }
+            .into())
+        }
+    };
+    if !holder.is_expired() && !force {
+        return Err(Error::Refused(format!(
+            "lock {lock_id} is held by {} for `{}` since {} (lease ends in {}s): its holder may still be running, \
+             and releasing it lets another run change the same resources beside it. Stop that run first; \
+             if it is gone for good, run again with --force. Nothing was released",
+            holder.who,
+            holder.operation,
+            holder.created,
+            (holder.expires_ms - now_ms()).max(0) / 1000
+        )));
+    }
+    if !holder.is_expired() {
+        ctx.printer.warn(&format!(
+            "releasing a lock whose lease is current: {holder}. If its holder is still running, it stops before its next change and its state writes are refused"
+        ));
+    }
+    locker.unlock(lock_id).await?;
     crate::outln!("Lock {lock_id} released.");
     Ok(Outcome::Done)
 }

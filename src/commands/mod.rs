@@ -162,7 +162,11 @@ async fn dispatch(ctx: &common::Context, command: Command) -> Result<Outcome, Er
             address,
             physical_id,
         } => import::run(ctx, &env.env, &address, &physical_id, &lock).await,
-        Command::ForceUnlock { env, lock_id } => force_unlock::run(ctx, &env.env, &lock_id).await,
+        Command::ForceUnlock {
+            env,
+            lock_id,
+            force,
+        } => force_unlock::run(ctx, &env.env, &lock_id, force).await,
         Command::Output { env, json } => output::run(ctx, &env.env, json).await,
     }
 }

@@ -69,7 +69,15 @@ pub enum ExecError {
 /// Why to stop starting new actions (interrupt, lock lost), checked before each one.
 pub trait StopSignal: Send + Sync {
     fn stop_reason(&self) -> Option<String>;
+
+    /// Asked of the outside world (the lock table) before actions start: why not to, if anything.
+    /// Actions that start together share one answer.
+    fn confirm_held(&self) -> BoxFuture<'_, Option<String>> {
+        Box::pin(async { None })
+    }
 }
+
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 pub const DEFAULT_PARALLELISM: usize = 10;
 
@@ -152,6 +160,8 @@ impl Executor<'_> {
         let mut handed: Vec<(u64, ResourceAddress)> = Vec::new();
 
         loop {
+            // The lock is confirmed once per round of starts, before the first of them.
+            let mut confirmed = false;
             // Start (or skip) everything whose dependencies are settled.
             for (i, change) in changes.iter().enumerate() {
                 if started.contains(&i) || broken.contains_key(&i) {
@@ -171,10 +181,14 @@ impl Executor<'_> {
                 {
                     continue;
                 }
-                let stop = match writer.failed() {
+                let mut stop = match writer.failed() {
                     true => Some("the state could not be saved, so nothing more is started".into()),
                     false => self.stop.stop_reason(),
                 };
+                if stop.is_none() && !confirmed {
+                    stop = self.stop.confirm_held().await;
+                    confirmed = stop.is_none();
+                }
                 if let Some(why) = stop {
                     broken.insert(i, why.clone());
                     report.skipped.push((change.address.clone(), why));
@@ -282,8 +296,9 @@ impl Executor<'_> {
             .calls
             .add_to_critical_path(chain.iter().copied().max().unwrap_or(0));
         match writer.finish().await {
-            Ok(serial) => {
+            Ok((serial, etag)) => {
                 state.serial = serial;
+                state.etag = etag;
                 Ok(report)
             }
             Err(failed) => Err(ExecError::StateWrite {

@@ -18,10 +18,12 @@ pub struct StateWriter {
     version: u64,
 }
 
-/// How far the writer got: the newest version written, its state serial, and why it stopped early.
+/// How far the writer got: the newest version written, the stored object's serial and ETag after
+/// it (each write is conditional on the previous one's ETag), and why it stopped early.
 struct Written {
     version: u64,
     serial: u64,
+    etag: Option<String>,
     error: Option<StateError>,
 }
 
@@ -39,6 +41,7 @@ impl StateWriter {
         let mut written = Written {
             version: 0,
             serial: state.serial,
+            etag: state.etag.clone(),
             error: None,
         };
         let task = tokio::spawn(crate::provider::stats::background(async move {
@@ -46,12 +49,14 @@ impl StateWriter {
             while rx.changed().await.is_ok() {
                 let (version, mut snapshot) = rx.borrow_and_update().clone();
                 snapshot.serial = written.serial;
+                snapshot.etag = written.etag.clone();
                 if let Err(error) = store.save(&mut snapshot).await {
                     written.error = Some(error);
                     break;
                 }
                 written.version = version;
                 written.serial = snapshot.serial;
+                written.etag = snapshot.etag;
                 let _ = written_tx.send(version);
             }
             written
@@ -84,15 +89,16 @@ impl StateWriter {
         self.tx.is_closed()
     }
 
-    /// Wait until the newest snapshot is written; returns the state's serial after it.
-    pub async fn finish(self) -> Result<u64, WriteFailed> {
+    /// Wait until the newest snapshot is written; returns the state's serial and ETag after it.
+    pub async fn finish(self) -> Result<(u64, Option<String>), WriteFailed> {
         drop(self.tx);
         match self.task.await {
             Ok(Written {
                 serial,
+                etag,
                 error: None,
                 ..
-            }) => Ok(serial),
+            }) => Ok((serial, etag)),
             Ok(Written {
                 version,
                 error: Some(error),

@@ -9,6 +9,7 @@ pub mod iam;
 pub mod lambda;
 pub mod lambda_permission;
 pub mod logs;
+pub mod owner;
 pub mod package;
 pub mod resources;
 pub mod s3;
@@ -87,6 +88,7 @@ const CONFLICT: &[&str] = &[
     "TransactionConflictException",
     "OperationAborted",
     "PreconditionFailed",
+    "ConditionalRequestConflict",
     "ConflictException",
 ];
 const THROTTLED: &[&str] = &[

@@ -11,6 +11,31 @@ pub async fn exists(client: &Client, bucket: &str) -> Result<bool, AwsError> {
     Ok(found(r.map_err(|e| aws_error("HeadBucket", format!("bucket {bucket}"), e)))?.is_some())
 }
 
+/// What a `HeadBucket` says of a bucket name to these credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BucketAccess {
+    Usable,
+    Missing,
+    /// 403: the bucket exists but is another account's (or, with an owner condition on the
+    /// request, not owned by the expected account).
+    Forbidden,
+}
+
+pub async fn access(client: &Client, bucket: &str) -> Result<BucketAccess, AwsError> {
+    match client.head_bucket().bucket(bucket).send().await {
+        Ok(_) => Ok(BucketAccess::Usable),
+        Err(aws_sdk_s3::error::SdkError::ServiceError(e)) if e.raw().status().as_u16() == 403 => {
+            Ok(BucketAccess::Forbidden)
+        }
+        Err(e) => Ok(
+            match found(Err(aws_error("HeadBucket", format!("bucket {bucket}"), e)))? {
+                Some(()) => BucketAccess::Usable,
+                None => BucketAccess::Missing,
+            },
+        ),
+    }
+}
+
 pub async fn create(client: &Client, bucket: &str, region: &str) -> Result<(), AwsError> {
     let mut req = client.create_bucket().bucket(bucket);
     // us-east-1 is the one region that refuses an explicit location constraint.
@@ -224,20 +249,37 @@ pub async fn get_object(
     Ok(Some((bytes.into_bytes().to_vec(), etag)))
 }
 
+/// What a conditional write requires of the object it replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replacing<'a> {
+    /// There must be no object yet (`If-None-Match: *`).
+    Nothing,
+    /// The object must still be the one with this ETag (`If-Match`).
+    Version(&'a str),
+}
+
+/// Write an object only if the one it replaces is still `replacing` (S3 conditional writes: a
+/// failed condition is a 412 `PreconditionFailed`, classed as a conflict). Returns the new ETag.
 pub async fn put_object(
     client: &Client,
     bucket: &str,
     key: &str,
     body: Vec<u8>,
-) -> Result<(), AwsError> {
-    client
+    replacing: Replacing<'_>,
+) -> Result<Option<String>, AwsError> {
+    let req = client
         .put_object()
         .bucket(bucket)
         .key(key)
         .content_type("application/json")
-        .body(ByteStream::from(body))
+        .body(ByteStream::from(body));
+    let req = match replacing {
+        Replacing::Nothing => req.if_none_match("*"),
+        Replacing::Version(etag) => req.if_match(etag),
+    };
+    let out = req
         .send()
         .await
         .map_err(|e| aws_error("PutObject", format!("s3://{bucket}/{key}"), e))?;
-    Ok(())
+    Ok(out.e_tag)
 }

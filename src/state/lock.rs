@@ -347,20 +347,36 @@ pub struct LockGuard {
     lock: DynamoLock,
     pub info: LockInfo,
     lost: Arc<AtomicBool>,
+    /// When the lock table last confirmed that this lock is ours (a renewal or a verification).
+    confirmed: Arc<std::sync::Mutex<std::time::Instant>>,
     renewer: tokio::task::JoinHandle<()>,
 }
+
+/// A verification this recent stands for the next one: actions that start together share one check.
+const VERIFIED_FOR: Duration = Duration::from_secs(1);
 
 impl LockGuard {
     pub fn start(lock: DynamoLock, info: LockInfo) -> Self {
         let lost = Arc::new(AtomicBool::new(false));
+        let confirmed = Arc::new(std::sync::Mutex::new(std::time::Instant::now()));
         let renewer = {
-            let (lock, id, lost) = (lock.clone(), info.id.clone(), lost.clone());
+            let (lock, id, lost, confirmed) = (
+                lock.clone(),
+                info.id.clone(),
+                lost.clone(),
+                confirmed.clone(),
+            );
             tokio::spawn(crate::provider::stats::background(async move {
                 let mut last_ok = std::time::Instant::now();
                 loop {
                     tokio::time::sleep(lock.lease / 3).await;
                     match lock.renew(&id).await {
-                        Ok(()) => last_ok = std::time::Instant::now(),
+                        Ok(()) => {
+                            last_ok = std::time::Instant::now();
+                            if let Ok(mut at) = confirmed.lock() {
+                                *at = last_ok;
+                            }
+                        }
                         Err(LockError::Mismatch { .. }) => break,
                         Err(_) if last_ok.elapsed() < lock.lease => continue,
                         Err(_) => break,
@@ -373,12 +389,48 @@ impl LockGuard {
             lock,
             info,
             lost,
+            confirmed,
             renewer,
         }
     }
 
     pub fn is_lost(&self) -> bool {
         self.lost.load(Ordering::SeqCst)
+    }
+
+    /// Ask the lock table whether the lock is still ours (renewing its lease on the way), unless it
+    /// said so within the last second. Called before confirming and before starting actions: a
+    /// holder whose lock was force-unlocked or taken over stops before its next change, not at its
+    /// next renewal. `Mismatch` names who holds it now.
+    pub async fn verify(&self) -> Result<(), LockError> {
+        if self.is_lost() {
+            return Err(LockError::Mismatch {
+                given: self.info.id.clone(),
+                held: self.lock.current().await.ok().flatten(),
+            });
+        }
+        let fresh = self
+            .confirmed
+            .lock()
+            .map(|at| at.elapsed() < VERIFIED_FOR)
+            .unwrap_or(false);
+        if fresh {
+            return Ok(());
+        }
+        match self.lock.renew(&self.info.id).await {
+            Ok(()) => {
+                if let Ok(mut at) = self.confirmed.lock() {
+                    *at = std::time::Instant::now();
+                }
+                Ok(())
+            }
+            Err(e) => {
+                if matches!(e, LockError::Mismatch { .. }) {
+                    self.lost.store(true, Ordering::SeqCst);
+                }
+                Err(e)
+            }
+        }
     }
 
     pub async fn release(self) -> Result<(), LockError> {

@@ -20,6 +20,11 @@ pub struct State {
     pub stack: String,
     pub environment: String,
     pub resources: BTreeMap<ResourceAddress, ResourceState>,
+    /// The stored object's ETag when this copy was read or last written (`None`: no object yet).
+    /// Every write is conditional on it, so a run whose lock was taken from it cannot overwrite
+    /// what the new holder recorded: the state is fenced, not only the lock.
+    #[serde(skip)]
+    pub etag: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,6 +56,7 @@ impl State {
             stack: stack.to_string(),
             environment: environment.to_string(),
             resources: BTreeMap::new(),
+            etag: None,
         }
     }
 }
@@ -73,6 +79,8 @@ pub enum StateError {
         key: String,
         found: u32,
     },
+    #[error("the state object s3://{bucket}/{key} was written by another run since this one read it (its lock was taken over or force-unlocked); this run stops without overwriting it. Run plan again")]
+    Fenced { bucket: String, key: String },
     #[error("the state object s3://{bucket}/{key} belongs to {found}, not {expected}; check the environment's backend.state_key")]
     WrongOwner {
         bucket: String,
@@ -82,7 +90,9 @@ pub enum StateError {
     },
 }
 
-/// Reads and writes one environment's state object.
+/// Reads and writes one environment's state object. Give it the backend's S3 client
+/// ([`crate::provider::aws::Clients::backend_s3`]), which names the account that must own the bucket on
+/// every call, so a bucket of the same name in another account is never read or written.
 #[derive(Debug, Clone)]
 pub struct StateStore {
     client: aws_sdk_s3::Client,
@@ -101,11 +111,12 @@ impl StateStore {
 
     /// The current state, or a fresh empty one when there is none yet.
     pub async fn load(&self, stack: &str, environment: &str) -> Result<State, StateError> {
-        let Some((bytes, _etag)) = s3p::get_object(&self.client, &self.bucket, &self.key).await?
+        let Some((bytes, etag)) = s3p::get_object(&self.client, &self.bucket, &self.key).await?
         else {
             return Ok(State::new(stack, environment));
         };
-        let state = self.parse(&bytes)?;
+        let mut state = self.parse(&bytes)?;
+        state.etag = etag;
         let (found, expected) = (
             format!("{}/{}", state.stack, state.environment),
             format!("{stack}/{environment}"),
@@ -121,19 +132,22 @@ impl StateStore {
         Ok(state)
     }
 
-    fn parse(&self, bytes: &[u8]) -> Result<State, StateError> {
-        let corrupt = |reason: String| StateError::Corrupt {
+    fn corrupt(&self, reason: String) -> StateError {
+        StateError::Corrupt {
             bucket: self.bucket.clone(),
             key: self.key.clone(),
             reason,
-        };
+        }
+    }
+
+    fn parse(&self, bytes: &[u8]) -> Result<State, StateError> {
         // Read the version first, so a newer format is refused as such rather than as "unknown field".
         let raw: serde_json::Value =
-            serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
+            serde_json::from_slice(bytes).map_err(|e| self.corrupt(e.to_string()))?;
         let version = raw
             .get("format_version")
             .and_then(|v| v.as_u64())
-            .ok_or_else(|| corrupt("no numeric format_version".into()))?;
+            .ok_or_else(|| self.corrupt("no numeric format_version".into()))?;
         if version > u64::from(STATE_FORMAT_VERSION) {
             return Err(StateError::TooNew {
                 bucket: self.bucket.clone(),
@@ -141,19 +155,62 @@ impl StateStore {
                 found: u32::try_from(version).unwrap_or(u32::MAX),
             });
         }
-        serde_json::from_value(raw).map_err(|e| corrupt(e.to_string()))
+        let state: State = serde_json::from_value(raw).map_err(|e| self.corrupt(e.to_string()))?;
+        if state.serial == u64::MAX {
+            // No write could follow it: refuse it now, before any change, not after the first one.
+            return Err(self.corrupt(format!(
+                "its serial is {}, the maximum, so it can never be written again",
+                state.serial
+            )));
+        }
+        Ok(state)
     }
 
-    /// Write `state` with its serial bumped.
+    /// Write `state` with its serial bumped, only over the object it was read from (or written as
+    /// last): if another run wrote the object since, nothing is written and the error is
+    /// [`StateError::Fenced`]. A write whose answer was lost and whose retry then failed its
+    /// condition is recognised by reading the object back: if it holds exactly what was sent, the
+    /// write landed.
     pub async fn save(&self, state: &mut State) -> Result<(), StateError> {
-        state.serial += 1;
-        let mut body = serde_json::to_vec_pretty(state).map_err(|e| StateError::Corrupt {
-            bucket: self.bucket.clone(),
-            key: self.key.clone(),
-            reason: e.to_string(),
+        let serial = state.serial.checked_add(1).ok_or_else(|| {
+            self.corrupt(format!(
+                "its serial {} is at the maximum and cannot be bumped",
+                state.serial
+            ))
         })?;
+        let mut next = state.clone();
+        next.serial = serial;
+        let mut body = serde_json::to_vec_pretty(&next).map_err(|e| self.corrupt(e.to_string()))?;
         body.push(b'\n');
-        s3p::put_object(&self.client, &self.bucket, &self.key, body).await?;
+        let replacing = match &state.etag {
+            Some(etag) => s3p::Replacing::Version(etag),
+            None => s3p::Replacing::Nothing,
+        };
+        let written = s3p::put_object(
+            &self.client,
+            &self.bucket,
+            &self.key,
+            body.clone(),
+            replacing,
+        )
+        .await;
+        let etag = match written {
+            Ok(etag) => etag,
+            Err(e) if e.class == crate::provider::ErrorClass::Conflict => {
+                match s3p::get_object(&self.client, &self.bucket, &self.key).await? {
+                    Some((stored, etag)) if stored == body => etag,
+                    _ => {
+                        return Err(StateError::Fenced {
+                            bucket: self.bucket.clone(),
+                            key: self.key.clone(),
+                        })
+                    }
+                }
+            }
+            Err(e) => return Err(e.into()),
+        };
+        state.serial = serial;
+        state.etag = etag;
         Ok(())
     }
 }
@@ -192,6 +249,23 @@ mod tests {
             .parse(br#"{"format_version": 99, "something_new": true}"#)
             .unwrap_err();
         assert!(matches!(err, StateError::TooNew { found: 99, .. }), "{err}");
+    }
+
+    #[test]
+    fn a_serial_at_its_maximum_is_corrupt_not_a_panic() {
+        let mut s = State::new("stack", "dev");
+        s.serial = u64::MAX;
+        let bytes = serde_json::to_vec(&s).unwrap();
+        let err = store().parse(&bytes).unwrap_err();
+        assert!(err.to_string().contains("maximum"), "{err}");
+        // Past u64 it does not even parse.
+        let text = String::from_utf8(bytes)
+            .unwrap()
+            .replace(&u64::MAX.to_string(), "18446744073709551616");
+        assert!(matches!(
+            store().parse(text.as_bytes()).unwrap_err(),
+            StateError::Corrupt { .. }
+        ));
     }
 
     #[test]
