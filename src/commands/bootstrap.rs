@@ -7,7 +7,8 @@ use crate::state::bootstrap::{bootstrap, Step};
 pub async fn run(ctx: &Context, env: &str) -> Result<Outcome, Error> {
     let desired = ctx.load(env)?;
     let clients = ctx.connect(&desired).await?;
-    let report = bootstrap(&clients, &desired.backend).await?;
+    let account = clients.account_id().await?;
+    let report = bootstrap(&clients, &desired.backend, &account).await?;
     for item in &report {
         let what = match item.step {
             Step::Created => "created",

@@ -49,11 +49,23 @@ impl Context {
         crate::config::load(env, &self.root).map_err(Error::Config)
     }
 
-    /// Connect, and refuse to go on if the environment pins an account and the credentials are another's.
+    /// Connect, and refuse to go on if `--region` contradicts the environment's region or the
+    /// environment pins an account and the credentials are another's. The backend clients go to the
+    /// backend's region and name the account as the state bucket's expected owner.
     pub async fn connect(&self, desired: &Desired) -> Result<Clients, Error> {
+        if let Some(region) = self.aws.region.as_deref().filter(|r| *r != desired.region) {
+            // One environment, one region: the state, the lock and the global IAM roles are shared,
+            // so the same environment applied to a second region would duplicate it and rewrite
+            // the roles of the first. Another region is another environment.
+            return Err(Error::Refused(format!(
+                "--region {region} contradicts environment {}, which deploys to {} (its `region`); nothing was touched. \
+                 To deploy to {region}, make an environment for it (its own file, names and backend.state_key)",
+                desired.environment, desired.region
+            )));
+        }
         let clients = Clients::connect(&self.aws, &desired.region).await?;
+        let actual = clients.account_id().await?;
         if let Some(pinned) = &desired.account_id {
-            let actual = clients.account_id().await?;
             if &actual != pinned {
                 return Err(Error::Refused(format!(
                     "environment {} is pinned to account {pinned}, but the credentials belong to account {actual}; nothing was touched",
@@ -61,12 +73,14 @@ impl Context {
                 )));
             }
         }
-        Ok(clients)
+        Ok(clients
+            .with_backend(&self.aws, &desired.backend.region, &actual)
+            .await?)
     }
 
     pub fn store(&self, clients: &Clients, desired: &Desired) -> StateStore {
         StateStore::new(
-            clients.s3.clone(),
+            clients.backend_s3.clone(),
             &desired.backend.state_bucket,
             &desired.backend.state_key,
         )
@@ -75,7 +89,7 @@ impl Context {
     pub fn locker(&self, clients: &Clients, desired: &Desired) -> DynamoLock {
         let b = &desired.backend;
         DynamoLock::new(
-            clients.dynamodb.clone(),
+            clients.backend_dynamodb.clone(),
             &b.lock_table,
             &b.state_bucket,
             &b.state_key,
@@ -189,7 +203,25 @@ pub async fn observe(
         });
         read_all(clients, lookups.collect(), parallelism, &mut observed).await?;
     }
+    for (address, live) in &observed {
+        if let Some(live) = live {
+            refuse_backend(address, live)?;
+        }
+    }
     Ok(observed)
+}
+
+/// A live resource tagged as a dtr backend (a state bucket, a lock table: this environment's or
+/// another's) is never planned for, imported or deleted, whatever address names it.
+pub fn refuse_backend(address: &ResourceAddress, live: &Observed) -> Result<(), Error> {
+    match live.tags().get(crate::model::TAG_BACKEND) {
+        Some(role) => Err(Error::Refused(format!(
+            "{address} is {} ({role}, tagged {}={role} by `dtr bootstrap`): dtr never manages, imports or deletes its own backend under any address; nothing was changed. Point {address} at another name",
+            live.physical_id,
+            crate::model::TAG_BACKEND
+        ))),
+        None => Ok(()),
+    }
 }
 
 async fn read_all(

@@ -25,7 +25,7 @@ const KEYS: &[&str] = &[
     "backend",
     "parameters",
 ];
-const BACKEND_KEYS: &[&str] = &["state_bucket", "lock_table", "state_key"];
+const BACKEND_KEYS: &[&str] = &["state_bucket", "lock_table", "state_key", "region"];
 
 fn valid_env_name(s: &str) -> bool {
     let mut chars = s.chars();
@@ -79,7 +79,7 @@ pub fn parse(root: &Node, c: &mut Collector) -> Option<EnvironmentFile> {
             );
         }
     }
-    let backend = parse_backend(root, c);
+    let backend = parse_backend(root, region.as_ref().map(|r| r.0.as_str()), c);
     let mut parameters = Vec::new();
     if let Some(node) = root.as_mapping().and_then(|m| m.get_node("parameters")) {
         match node.as_mapping() {
@@ -105,7 +105,7 @@ pub fn parse(root: &Node, c: &mut Collector) -> Option<EnvironmentFile> {
     })
 }
 
-fn parse_backend(root: &Node, c: &mut Collector) -> Option<Backend> {
+fn parse_backend(root: &Node, env_region: Option<&str>, c: &mut Collector) -> Option<Backend> {
     let Some(node) = root.as_mapping().and_then(|m| m.get_node("backend")) else {
         c.at(root.span(), "backend", "missing required field `backend`");
         return None;
@@ -139,9 +139,23 @@ fn parse_backend(root: &Node, c: &mut Collector) -> Option<Backend> {
             );
         }
     }
+    let region = string_field(node, "region", "backend", false, c);
+    if let Some((r, span)) = &region {
+        if !valid_region(r) {
+            c.at(
+                span,
+                "backend.region",
+                format!("`{r}` is not an AWS region name like us-east-1"),
+            );
+        }
+    }
     Some(Backend {
         state_bucket: bucket?.0,
         lock_table: table?.0,
         state_key: key?.0,
+        region: match region {
+            Some((r, _)) => r,
+            None => env_region?.to_string(),
+        },
     })
 }

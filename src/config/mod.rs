@@ -152,6 +152,14 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
                 );
             }
         }
+        if let Some(part) = backend_part(decl.kind, &value, &env.backend) {
+            let at = *yaml::locate(&properties, &["name".to_string()]).span();
+            c.at(
+                &at,
+                yaml::join(&[&field, "name"]),
+                format!("this names the environment's own {part}; dtr never manages its backend (bootstrap keeps it), under any address"),
+            );
+        }
         let location = location(&decl.properties, &c);
         built.insert(
             decl.name.clone(),
@@ -195,6 +203,25 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
         sources: vec![env_path, stack_path],
         sensitive_values: sensitive_values(&stack.parameters, &params),
     })
+}
+
+/// Which part of the backend a resource would be, if its name is the state bucket's or the lock
+/// table's.
+fn backend_part(
+    kind: ResourceKind,
+    properties: &serde_json::Value,
+    backend: &crate::model::Backend,
+) -> Option<String> {
+    let name = properties.get("name")?.as_str()?;
+    match kind {
+        ResourceKind::S3Bucket if name == backend.state_bucket => {
+            Some(format!("state bucket ({name})"))
+        }
+        ResourceKind::DynamodbTable if name == backend.lock_table => {
+            Some(format!("lock table ({name})"))
+        }
+        _ => None,
+    }
 }
 
 /// The values of the parameters marked `sensitive`.

@@ -38,6 +38,10 @@ pub struct Backend {
     pub state_bucket: String,
     pub lock_table: String,
     pub state_key: String,
+    /// Where the state bucket and the lock table live; the environment's region when not given.
+    /// Fixed by the environment file, never by `--region`: every run of an environment must meet
+    /// at the same lock.
+    pub region: String,
 }
 
 /// One resource as the configuration wants it.
@@ -81,6 +85,9 @@ impl Desired {
 pub const TAG_STACK: &str = "dtr:stack";
 pub const TAG_ENV: &str = "dtr:env";
 pub const TAG_ADDRESS: &str = "dtr:address";
+/// On the state bucket and the lock table (set by `dtr bootstrap`): dtr's own backend, which no
+/// environment may manage, import or delete under any address.
+pub const TAG_BACKEND: &str = "dtr:backend";
 
 /// A problem found in one field of a spec by its own validation, located by a path of keys and indices
 /// relative to the resource's `properties` (e.g. `["global_secondary_indexes", "0", "name"]`).

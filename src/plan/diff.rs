@@ -305,6 +305,7 @@ mod tests {
                 state_bucket: "b".into(),
                 lock_table: "l".into(),
                 state_key: "k".into(),
+                region: "us-east-1".into(),
             },
             resources: resources
                 .into_iter()

@@ -44,6 +44,13 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     pub sts: aws_sdk_sts::Client,
     pub region: String,
+    /// The backend's clients: the state bucket and the lock table live in the backend's region
+    /// (`backend.region`, the environment's by default), whatever region resources go to. The S3
+    /// one names the account that must own the bucket on every call once [`Clients::with_backend`]
+    /// has set it up.
+    pub backend_s3: aws_sdk_s3::Client,
+    pub backend_dynamodb: aws_sdk_dynamodb::Client,
+    pub backend_region: String,
     /// The caller's account, asked of STS once.
     account: std::sync::Arc<tokio::sync::OnceCell<String>>,
     /// Every call these clients make, counted (`--stats`).
@@ -51,44 +58,18 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// Load the standard AWS configuration; `default_region` (the environment's) applies unless
-    /// `--region` overrides it.
-    pub async fn connect(options: &AwsOptions, default_region: &str) -> Result<Self, ConnectError> {
-        let region = options
-            .region
-            .clone()
-            .unwrap_or_else(|| default_region.to_string());
-        // Throttling, 5xx and connection errors: the SDK's standard retry (exponential backoff with full
-        // jitter), given more attempts than its default 3 for long applies against busy accounts.
-        let retry = aws_config::retry::RetryConfig::standard()
-            .with_max_attempts(8)
-            .with_max_backoff(std::time::Duration::from_secs(20));
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(region.clone()))
-            .retry_config(retry);
-        if let Some(profile) = &options.profile {
-            loader = loader.profile_name(profile);
-        }
-        if let Some(url) = &options.endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        let ca_bundle = options
-            .ca_bundle
-            .clone()
-            .or_else(|| std::env::var_os("AWS_CA_BUNDLE").map(PathBuf::from))
-            .filter(|p| !p.as_os_str().is_empty());
-        if let Some(path) = ca_bundle {
-            loader = loader.http_client(https_client_trusting(&path)?);
-        }
-        let config = loader.load().await;
-        // A custom endpoint (moto, MinIO, a VPC endpoint by IP) cannot serve virtual-hosted buckets.
-        let path_style =
-            config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+    /// Load the standard AWS configuration for `region` (the environment's: `commands` refuses a
+    /// `--region` that contradicts it). Until [`Clients::with_backend`], the backend clients are the
+    /// resource clients.
+    pub async fn connect(options: &AwsOptions, region: &str) -> Result<Self, ConnectError> {
+        let config = sdk_config(options, region).await?;
         let calls = options.calls.clone();
-        let s3_config = aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(path_style)
-            .interceptor(calls.clone())
-            .build();
+        let s3 = aws_sdk_s3::Client::from_conf(s3_config(&config, &calls).build());
+        let dynamodb = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&config)
+                .interceptor(calls.clone())
+                .build(),
+        );
         Ok(Clients {
             apigateway: aws_sdk_apigatewayv2::Client::from_conf(
                 aws_sdk_apigatewayv2::config::Builder::from(&config)
@@ -100,11 +81,7 @@ impl Clients {
                     .interceptor(calls.clone())
                     .build(),
             ),
-            dynamodb: aws_sdk_dynamodb::Client::from_conf(
-                aws_sdk_dynamodb::config::Builder::from(&config)
-                    .interceptor(calls.clone())
-                    .build(),
-            ),
+            dynamodb: dynamodb.clone(),
             iam: aws_sdk_iam::Client::from_conf(
                 aws_sdk_iam::config::Builder::from(&config)
                     .interceptor(calls.clone())
@@ -120,16 +97,43 @@ impl Clients {
                     .interceptor(calls.clone())
                     .build(),
             ),
-            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            s3: s3.clone(),
             sts: aws_sdk_sts::Client::from_conf(
                 aws_sdk_sts::config::Builder::from(&config)
                     .interceptor(calls.clone())
                     .build(),
             ),
-            region,
+            region: region.to_string(),
+            backend_s3: s3,
+            backend_dynamodb: dynamodb,
+            backend_region: region.to_string(),
             account: Default::default(),
             calls,
         })
+    }
+
+    /// Point the backend clients at `region` and make every S3 call on the state bucket name
+    /// `owner` as the account that must own it (S3's `ExpectedBucketOwner`: a bucket of another
+    /// account answers 403 instead of being read or written).
+    pub async fn with_backend(
+        mut self,
+        options: &AwsOptions,
+        region: &str,
+        owner: &str,
+    ) -> Result<Self, ConnectError> {
+        let config = sdk_config(options, region).await?;
+        self.backend_s3 = aws_sdk_s3::Client::from_conf(
+            s3_config(&config, &self.calls)
+                .interceptor(super::owner::ExpectedBucketOwner::new(owner))
+                .build(),
+        );
+        self.backend_dynamodb = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&config)
+                .interceptor(self.calls.clone())
+                .build(),
+        );
+        self.backend_region = region.to_string();
+        Ok(self)
     }
 
     /// The account the credentials belong to.
@@ -147,6 +151,48 @@ impl Clients {
             .await
             .cloned()
     }
+}
+
+/// The standard configuration chain for `region`, with dtr's retry policy, profile, endpoint and CA.
+async fn sdk_config(
+    options: &AwsOptions,
+    region: &str,
+) -> Result<aws_config::SdkConfig, ConnectError> {
+    // Throttling, 5xx and connection errors: the SDK's standard retry (exponential backoff with full
+    // jitter), given more attempts than its default 3 for long applies against busy accounts.
+    let retry = aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(8)
+        .with_max_backoff(std::time::Duration::from_secs(20));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .retry_config(retry);
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = &options.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let ca_bundle = options
+        .ca_bundle
+        .clone()
+        .or_else(|| std::env::var_os("AWS_CA_BUNDLE").map(PathBuf::from))
+        .filter(|p| !p.as_os_str().is_empty());
+    if let Some(path) = ca_bundle {
+        loader = loader.http_client(https_client_trusting(&path)?);
+    }
+    Ok(loader.load().await)
+}
+
+fn s3_config(
+    config: &aws_config::SdkConfig,
+    calls: &super::stats::CallCounter,
+) -> aws_sdk_s3::config::Builder {
+    // A custom endpoint (moto, MinIO, a VPC endpoint by IP) cannot serve virtual-hosted buckets.
+    let path_style =
+        config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+    aws_sdk_s3::config::Builder::from(config)
+        .force_path_style(path_style)
+        .interceptor(calls.clone())
 }
 
 /// An HTTPS client that trusts the platform's roots plus every certificate in the PEM file at `path`.

@@ -129,12 +129,51 @@ async fn read_lifecycle(client: &Client, name: &str) -> Result<Vec<LifecycleRule
     Ok(rules)
 }
 
-async fn read_tags(client: &Client, name: &str) -> Result<BTreeMap<String, String>, AwsError> {
+pub async fn read_tags(client: &Client, name: &str) -> Result<BTreeMap<String, String>, AwsError> {
     let r = client.get_bucket_tagging().bucket(name).send().await;
     let out = found(r.map_err(|e| aws_error("GetBucketTagging", format!("bucket {name}"), e)))?;
     Ok(out
         .map(|o| o.tag_set.into_iter().map(|t| (t.key, t.value)).collect())
         .unwrap_or_default())
+}
+
+/// Replace the bucket's tags with `tags` (none: delete the tag set).
+pub async fn put_tags(
+    client: &Client,
+    name: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<(), AwsError> {
+    if tags.is_empty() {
+        client
+            .delete_bucket_tagging()
+            .bucket(name)
+            .send()
+            .await
+            .map_err(|e| aws_error("DeleteBucketTagging", format!("bucket {name}"), e))?;
+        return Ok(());
+    }
+    let tags = tags
+        .iter()
+        .map(|(k, v)| {
+            s3::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| build_error("tags", e))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let tagging = s3::Tagging::builder()
+        .set_tag_set(Some(tags))
+        .build()
+        .map_err(|e| build_error("tags", e))?;
+    client
+        .put_bucket_tagging()
+        .bucket(name)
+        .tagging(tagging)
+        .send()
+        .await
+        .map_err(|e| aws_error("PutBucketTagging", format!("bucket {name}"), e))?;
+    Ok(())
 }
 
 /// Sorted lifecycle rules, so order in the file is not a difference.
@@ -185,37 +224,7 @@ pub async fn update(
 ) -> Result<(), AwsError> {
     let name = &desired.name;
     if desired.tags != current.tags {
-        if desired.tags.is_empty() {
-            client
-                .delete_bucket_tagging()
-                .bucket(name)
-                .send()
-                .await
-                .map_err(|e| aws_error("DeleteBucketTagging", format!("bucket {name}"), e))?;
-        } else {
-            let tags = desired
-                .tags
-                .iter()
-                .map(|(k, v)| {
-                    s3::Tag::builder()
-                        .key(k)
-                        .value(v)
-                        .build()
-                        .map_err(|e| build_error("tags", e))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let tagging = s3::Tagging::builder()
-                .set_tag_set(Some(tags))
-                .build()
-                .map_err(|e| build_error("tags", e))?;
-            client
-                .put_bucket_tagging()
-                .bucket(name)
-                .tagging(tagging)
-                .send()
-                .await
-                .map_err(|e| aws_error("PutBucketTagging", format!("bucket {name}"), e))?;
-        }
+        put_tags(client, name, &desired.tags).await?;
     }
     if desired.versioning != current.versioning {
         if desired.versioning {

@@ -4,10 +4,10 @@
 use super::lock::LOCK_KEY_ATTRIBUTE;
 use crate::model::policy;
 use crate::model::table::{AttributeDefinition, AttributeType, BillingMode, TableSpec};
-use crate::model::Backend;
+use crate::model::{Backend, TAG_BACKEND};
 use crate::provider::aws::Clients;
 use crate::provider::dynamodb::{self, TableError};
-use crate::provider::{s3 as s3p, AwsError};
+use crate::provider::{s3 as s3p, s3_bucket, AwsError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
@@ -29,6 +29,8 @@ pub enum BootstrapError {
     Aws(#[from] AwsError),
     #[error(transparent)]
     Table(#[from] TableError),
+    #[error("the state bucket {bucket} exists but is not owned by account {account} (S3 answered 403 to a request naming that account as its owner); nothing was changed. Choose another backend.state_bucket")]
+    ForeignBucket { bucket: String, account: String },
     #[error("lock table {table} exists with key schema {found}; dtr needs a string hash key named {LOCK_KEY_ATTRIBUTE} and nothing else")]
     WrongLockTable { table: String, found: String },
 }
@@ -60,12 +62,19 @@ where
     Ok(())
 }
 
+/// The backend tag's value on each part of the backend.
+const STATE_BUCKET_ROLE: &str = "state-bucket";
+const LOCK_TABLE_ROLE: &str = "lock-table";
+
+/// Uses the backend clients ([`Clients::backend_s3`] names `account` as the state bucket's owner on
+/// every call): a bucket of that name in another account is refused before anything is changed.
 pub async fn bootstrap(
     clients: &Clients,
     backend: &Backend,
+    account: &str,
 ) -> Result<Vec<Checked>, BootstrapError> {
     let mut report = Vec::new();
-    state_bucket(clients, &backend.state_bucket, &mut report).await?;
+    state_bucket(clients, &backend.state_bucket, account, &mut report).await?;
     lock_table(clients, &backend.lock_table, &mut report).await?;
     Ok(report)
 }
@@ -73,15 +82,34 @@ pub async fn bootstrap(
 async fn state_bucket(
     clients: &Clients,
     bucket: &str,
+    account: &str,
     report: &mut Vec<Checked>,
-) -> Result<(), AwsError> {
-    let c = &clients.s3;
+) -> Result<(), BootstrapError> {
+    let c = &clients.backend_s3;
     let name = format!("state bucket {bucket}");
-    if s3p::exists(c, bucket).await? {
-        report.push(checked(name.clone(), Step::Unchanged));
+    match s3p::access(c, bucket).await? {
+        s3p::BucketAccess::Usable => report.push(checked(name.clone(), Step::Unchanged)),
+        s3p::BucketAccess::Missing => {
+            s3p::create(c, bucket, &clients.backend_region).await?;
+            report.push(checked(name.clone(), Step::Created));
+        }
+        s3p::BucketAccess::Forbidden => {
+            return Err(BootstrapError::ForeignBucket {
+                bucket: bucket.to_string(),
+                account: account.to_string(),
+            })
+        }
+    }
+    let mut tags = s3_bucket::read_tags(c, bucket).await?;
+    if tags.get(TAG_BACKEND).map(String::as_str) == Some(STATE_BUCKET_ROLE) {
+        report.push(checked(
+            format!("{name}: {TAG_BACKEND} tag"),
+            Step::Unchanged,
+        ));
     } else {
-        s3p::create(c, bucket, &clients.region).await?;
-        report.push(checked(name.clone(), Step::Created));
+        tags.insert(TAG_BACKEND.to_string(), STATE_BUCKET_ROLE.to_string());
+        s3_bucket::put_tags(c, bucket, &tags).await?;
+        report.push(checked(format!("{name}: {TAG_BACKEND} tag"), Step::Updated));
     }
     ensure(
         report,
@@ -94,7 +122,7 @@ async fn state_bucket(
         report,
         format!("{name}: default encryption"),
         async { Ok(s3p::default_encryption(c, bucket).await?.is_some()) },
-        crate::provider::s3_bucket::put_encryption(c, bucket, &Default::default()),
+        s3_bucket::put_encryption(c, bucket, &Default::default()),
     )
     .await?;
     ensure(
@@ -155,7 +183,7 @@ async fn lock_table(
     table: &str,
     report: &mut Vec<Checked>,
 ) -> Result<(), BootstrapError> {
-    let c = &clients.dynamodb;
+    let c = &clients.backend_dynamodb;
     let name = format!("lock table {table}");
     let want = |mut spec: TableSpec| {
         spec.billing_mode = BillingMode::PayPerRequest;
@@ -163,6 +191,8 @@ async fn lock_table(
         spec.write_capacity = None;
         spec.point_in_time_recovery = true;
         spec.deletion_protection = true;
+        spec.tags
+            .insert(TAG_BACKEND.to_string(), LOCK_TABLE_ROLE.to_string());
         spec
     };
     match dynamodb::read(c, table).await? {

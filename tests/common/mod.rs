@@ -77,16 +77,25 @@ impl Moto {
     }
 
     pub async fn clients_at(&self, url: &str) -> Clients {
+        self.clients_at_in(url, "us-east-1").await
+    }
+
+    /// SDK clients for another region of this server.
+    pub async fn clients_in(&self, region: &str) -> Clients {
+        self.clients_at_in(&self.https_url, region).await
+    }
+
+    async fn clients_at_in(&self, url: &str, region: &str) -> Clients {
         set_test_credentials();
         Clients::connect(
             &AwsOptions {
                 endpoint_url: Some(url.to_string()),
-                region: Some("us-east-1".into()),
+                region: Some(region.into()),
                 profile: None,
                 ca_bundle: Some(self.ca_bundle.clone()),
                 calls: Default::default(),
             },
-            "us-east-1",
+            region,
         )
         .await
         .expect("clients")

@@ -22,6 +22,11 @@ And one response-shape fix: moto 5.2.5 serialises some S3 answers under a generi
 root (<VersioningConfiguration>). boto3 tolerates the wrong root; the Rust SDK rightly does not. The
 launcher renames exactly those roots (S3_ROOTS) to what AWS sends; nothing else in a body changes.
 
+And the bucket owner condition: moto ignores S3's `x-amz-expected-bucket-owner` header. AWS answers a
+request that carries it with 403 Access Denied when the bucket belongs to another account
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html), so the launcher
+does too, from the account moto records as the bucket's owner.
+
 And one serialisation: moto's threaded server does not apply a DynamoDB conditional write atomically (two
 concurrent `attribute_not_exists` puts can both succeed), so DynamoDB requests reach moto one at a time.
 """
@@ -292,6 +297,17 @@ def fix_s3_roots(body: bytes) -> bytes:
     return body
 
 
+def wrong_bucket_owner(environ) -> bool:
+    """An S3 request whose expected bucket owner is not the account that owns the bucket."""
+    expected = environ.get("HTTP_X_AMZ_EXPECTED_BUCKET_OWNER")
+    if not expected or "/s3/aws4_request" not in environ.get("HTTP_AUTHORIZATION", ""):
+        return False
+    from moto.s3.models import s3_backends
+    bucket = environ.get("PATH_INFO", "").lstrip("/").split("/")[0]
+    owner = s3_backends.bucket_accounts.get(bucket)
+    return owner is not None and owner[1] != expected
+
+
 def serve(args) -> None:
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
@@ -348,6 +364,14 @@ def serve(args) -> None:
                     ("x-amzn-RequestId", request_id), ("x-amz-request-id", request_id),
                     ("x-amzn-ErrorType", rule.get("code", "InternalError"))])
                 return [body]
+        if wrong_bucket_owner(environ):
+            body = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
+                    b'<Message>Access Denied</Message></Error>')
+            if environ.get("REQUEST_METHOD") == "HEAD":
+                body = b""
+            start_response("403 Forbidden", [("Content-Type", "application/xml"),
+                                             ("Content-Length", str(len(body)))])
+            return [body]
         captured = {}
 
         def capture(status, headers, exc_info=None):
