@@ -61,7 +61,7 @@ impl fmt::Display for LockInfo {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    #[error("the state is locked: {holder}\n  (wait with --lock-timeout <duration>; if the holder is gone, its lease expires on its own, or run `dtr force-unlock --env <env> {}`)", holder.id)]
+    #[error("the state is locked: {holder}\n  (wait with --lock-timeout <duration>; if the holder is gone, its lease expires on its own; if you are sure it is gone, `dtr force-unlock --env <env> {} --force`)", holder.id)]
     Held { holder: LockInfo },
     #[error("timed out after {waited:?} waiting for the lock, still held: {holder}")]
     Timeout { waited: Duration, holder: LockInfo },
