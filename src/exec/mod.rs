@@ -404,6 +404,7 @@ mod tests {
                 .map(|d| format!("log_group.{d}").parse().unwrap())
                 .collect(),
             outputs: Default::default(),
+            sensitive: vec![],
         }
     }
 
