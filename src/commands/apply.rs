@@ -182,7 +182,7 @@ pub async fn run_saved(
     let env_file = saved.environment_file.to_string_lossy().into_owned();
     let desired = ctx.load(&env_file)?;
     let mut saved = saved;
-    saved.plan.sensitive_values = desired.sensitive_values.clone();
+    saved.plan.mark_sensitive(&desired);
     if let Some(env) = env.filter(|e| *e != desired.environment && *e != env_file) {
         return Err(Error::Refused(format!(
             "the plan is for environment {}, not {env}",

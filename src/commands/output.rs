@@ -3,35 +3,51 @@
 use super::common::Context;
 use super::{Error, Outcome};
 use crate::model::reference::substitute_resources;
+use crate::model::sensitive::MASK;
 use crate::model::Desired;
 use crate::state::State;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The stack's outputs whose references are all known, and which of them a sensitive value flows to.
+pub struct Outputs {
+    pub values: BTreeMap<String, String>,
+    pub sensitive: BTreeSet<String>,
+}
 
 /// Every output whose references are all known; the others are left out.
-pub fn resolve_outputs(desired: &Desired, state: &State) -> BTreeMap<String, String> {
+pub fn resolve_outputs(desired: &Desired, state: &State) -> Outputs {
     let by_name: BTreeMap<&str, &BTreeMap<String, String>> = state
         .resources
         .iter()
         .map(|(address, r)| (address.name.as_str(), &r.outputs))
         .collect();
     let lookup = |name: &str, attr: &str| by_name.get(name).and_then(|o| o.get(attr)).cloned();
-    desired
-        .outputs
-        .iter()
-        .filter_map(|(k, template)| Some((k.clone(), substitute_resources(template, &lookup)?)))
-        .collect()
+    Outputs {
+        values: desired
+            .outputs
+            .iter()
+            .filter_map(|(k, template)| Some((k.clone(), substitute_resources(template, &lookup)?)))
+            .collect(),
+        sensitive: desired.sensitive_outputs.clone(),
+    }
 }
 
-pub fn print_outputs(outputs: &BTreeMap<String, String>, json: bool) {
+/// The outputs for people (sensitive ones masked), or as JSON for scripts (every value, as
+/// Terraform's `output -json` does: a script asked for them).
+pub fn print_outputs(outputs: &Outputs, json: bool) {
     if json {
         crate::outln!(
             "{}",
-            serde_json::to_string_pretty(outputs).unwrap_or_default()
+            serde_json::to_string_pretty(&outputs.values).unwrap_or_default()
         );
     } else {
-        let width = outputs.keys().map(String::len).max().unwrap_or(0);
-        for (k, v) in outputs {
-            crate::outln!("{k:width$} = {v}");
+        let width = outputs.values.keys().map(String::len).max().unwrap_or(0);
+        for (k, v) in &outputs.values {
+            let shown = match outputs.sensitive.contains(k) {
+                true => MASK,
+                false => v.as_str(),
+            };
+            crate::outln!("{k:width$} = {shown}");
         }
     }
 }

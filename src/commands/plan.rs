@@ -62,8 +62,8 @@ fn save(path: &Path, env_file: PathBuf, planned: &Planned) -> Result<(), Error> 
         .map_err(|e| Error::Refused(format!("cannot write {}: {e}", path.display())))
 }
 
+/// Every renderer masks sensitive values itself.
 pub fn print_plan(ctx: &Context, plan: &Plan, format: PlanFormat) {
-    let plan = &plan.masked();
     match format {
         PlanFormat::Json => crate::outln!("{}", json::render(plan)),
         PlanFormat::Markdown => crate::out!("{}", markdown::render(plan)),

@@ -5,6 +5,7 @@ mod diagnostics;
 mod environment;
 mod resolve;
 mod security;
+mod sensitive;
 mod stack;
 mod yaml;
 
@@ -91,11 +92,18 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
         .map(|r| (r.name.clone(), r.kind))
         .collect();
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut built: BTreeMap<String, DesiredResource> = BTreeMap::new();
-    let sensitive = sensitive_values(&stack.parameters, &params);
+    let mut built: BTreeMap<String, Built> = BTreeMap::new();
+    let secret_params: BTreeSet<String> = stack
+        .parameters
+        .iter()
+        .filter(|p| p.sensitive)
+        .map(|p| p.name.clone())
+        .collect();
     for decl in &stack.resources {
         let field = yaml::join(&["resources", &decl.name, "properties"]);
-        let properties = resolve::substitute_params(&decl.properties, &params, &field, &mut c);
+        let substituted =
+            resolve::substitute_params(&decl.properties, &params, &secret_params, &field, &mut c);
+        let properties = substituted.node;
         let mut deps = resolve::resource_references(&properties, &kinds, &field, &mut c);
         for (dep, span) in &decl.depends_on {
             if kinds.contains_key(dep) {
@@ -134,24 +142,6 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
         let Some(value) = build_spec(decl.kind, &properties, &field, &tags, &dirs, &mut c) else {
             continue;
         };
-        for finding in security::check(decl.kind, &value, &sensitive) {
-            if !decl
-                .acknowledged
-                .iter()
-                .any(|(check, _)| check == finding.check)
-            {
-                let at = *yaml::locate(&properties, &finding.path).span();
-                let path: Vec<&str> = finding.path.iter().map(String::as_str).collect();
-                c.at(
-                    &at,
-                    yaml::join(&[&field, &path.join(".")]),
-                    format!(
-                        "{} [{}; acknowledge it on the resource with a reason if intended]",
-                        finding.message, finding.check
-                    ),
-                );
-            }
-        }
         if let Some(part) = backend_part(decl.kind, &value, &env.backend) {
             let at = *yaml::locate(&properties, &["name".to_string()]).span();
             c.at(
@@ -161,28 +151,49 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
             );
         }
         let location = location(&decl.properties, &c);
-        built.insert(
-            decl.name.clone(),
-            DesiredResource {
-                address,
-                properties: value,
-                depends_on: deps
-                    .iter()
-                    .filter_map(|d| kinds.get(d).map(|k| ResourceAddress::new(*k, d.clone())))
-                    .collect(),
-                location,
-            },
-        );
+        let flows = sensitive::anchor(&value, &substituted.sensitive);
+        let resource = DesiredResource {
+            address,
+            properties: value,
+            depends_on: deps
+                .iter()
+                .filter_map(|d| kinds.get(d).map(|k| ResourceAddress::new(*k, d.clone())))
+                .collect(),
+            location,
+            sensitive_paths: Vec::new(),
+        };
+        built.insert(decl.name.clone(), (resource, properties, flows));
     }
     let order = resolve::order(&stack.resources, &edges, &mut c);
 
+    // Sensitive values flow on through references: resolved in dependency order.
+    let mut flows: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for name in &order {
+        if let Some((resource, _, from_params)) = built.get(name) {
+            let mut paths = from_params.clone();
+            paths.extend(sensitive::through_references(&resource.properties, &flows));
+            flows.insert(name.clone(), sensitive::dotted(&paths));
+        }
+    }
+    for decl in &stack.resources {
+        let field = yaml::join(&["resources", &decl.name, "properties"]);
+        if let Some((resource, properties, _)) = built.get_mut(&decl.name) {
+            resource.sensitive_paths = flows.get(&decl.name).cloned().unwrap_or_default();
+            security::report(decl, resource, properties, &field, &mut c);
+        }
+    }
+
     let mut outputs = BTreeMap::new();
+    let mut sensitive_outputs = BTreeSet::new();
     for (name, node) in &stack.outputs {
         let field = yaml::join(&["outputs", name]);
-        let value = resolve::substitute_params(node, &params, &field, &mut c);
-        resolve::resource_references(&value, &kinds, &field, &mut c);
-        match value {
+        let value = resolve::substitute_params(node, &params, &secret_params, &field, &mut c);
+        resolve::resource_references(&value.node, &kinds, &field, &mut c);
+        match value.node {
             Node::Scalar(s) => {
+                if !value.sensitive.is_empty() || sensitive::reads_sensitive(s.as_str(), &flows) {
+                    sensitive_outputs.insert(name.clone());
+                }
                 outputs.insert(name.clone(), s.as_str().to_string());
             }
             other => c.at(other.span(), field, "an output must be a string template"),
@@ -198,10 +209,13 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
         region: env.region,
         account_id: env.account_id,
         backend: env.backend,
-        resources: order.iter().filter_map(|n| built.remove(n)).collect(),
+        resources: order
+            .iter()
+            .filter_map(|n| built.remove(n).map(|(resource, _, _)| resource))
+            .collect(),
         outputs,
         sources: vec![env_path, stack_path],
-        sensitive_values: sensitive_values(&stack.parameters, &params),
+        sensitive_outputs,
     })
 }
 
@@ -224,23 +238,9 @@ fn backend_part(
     }
 }
 
-/// The values of the parameters marked `sensitive`.
-fn sensitive_values(
-    decls: &[stack::ParameterDecl],
-    params: &BTreeMap<String, Node>,
-) -> Vec<String> {
-    decls
-        .iter()
-        .filter(|p| p.sensitive)
-        .filter_map(|p| {
-            params
-                .get(&p.name)
-                .and_then(Node::as_scalar)
-                .map(|s| s.as_str().to_string())
-        })
-        .filter(|v| !v.is_empty())
-        .collect()
-}
+/// A resource as built: the model, its substituted properties (to locate findings) and the paths a
+/// sensitive parameter went to.
+type Built = (DesiredResource, Node, BTreeSet<Vec<String>>);
 
 fn location(node: &Node, c: &Collector) -> SourceLocation {
     let (line, column, source) = node

@@ -6,7 +6,7 @@ use super::stack::{ParameterDecl, ResourceDecl};
 use super::yaml::{join, map_scalars};
 use crate::model::reference::{find_references, Reference};
 use crate::model::ResourceKind;
-use marked_yaml::types::MarkedScalarNode;
+use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, MarkedSequenceNode};
 use marked_yaml::{Node, Span};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -65,31 +65,109 @@ pub fn parameter_values(
     values
 }
 
+/// A node with its `${param.*}` substituted, and where `sensitive` parameters went: paths of mapping
+/// keys below the node, each stopping at the first list (a list holding a sensitive piece is
+/// sensitive as a whole).
+pub struct Substituted {
+    pub node: Node,
+    pub sensitive: BTreeSet<Vec<String>>,
+}
+
 /// `node` with every `${param.x}` replaced. A scalar that is exactly one reference takes the value's
-/// node (any type); a reference inside a longer string is replaced textually (scalars only).
+/// node (any type); a reference inside a longer string is replaced textually (scalars only). Every
+/// scalar that takes (part of) its value from a parameter named in `sensitive` is recorded.
 pub fn substitute_params(
     node: &Node,
     params: &BTreeMap<String, Node>,
+    sensitive: &BTreeSet<String>,
     field: &str,
     c: &mut Collector,
-) -> Node {
-    map_scalars(node, &mut |s: &MarkedScalarNode| {
+) -> Substituted {
+    let with = Params {
+        values: params,
+        sensitive,
+        field,
+    };
+    let mut found = BTreeSet::new();
+    let node = with.walk(node, &mut Vec::new(), false, c, &mut found);
+    Substituted {
+        node,
+        sensitive: found,
+    }
+}
+
+struct Params<'a> {
+    values: &'a BTreeMap<String, Node>,
+    sensitive: &'a BTreeSet<String>,
+    field: &'a str,
+}
+
+impl Params<'_> {
+    fn walk(
+        &self,
+        node: &Node,
+        path: &mut Vec<String>,
+        in_list: bool,
+        c: &mut Collector,
+        found: &mut BTreeSet<Vec<String>>,
+    ) -> Node {
+        match node {
+            Node::Scalar(s) => {
+                let (out, secret) = self.scalar(s, c);
+                if secret {
+                    found.insert(path.clone());
+                }
+                out
+            }
+            Node::Sequence(seq) => {
+                let items: Vec<Node> = seq
+                    .iter()
+                    .map(|n| self.walk(n, path, true, c, found))
+                    .collect();
+                Node::Sequence(MarkedSequenceNode::new(*seq.span(), items))
+            }
+            Node::Mapping(map) => {
+                let mut out: MarkedMappingNode = map
+                    .iter()
+                    .map(|(k, v)| {
+                        if !in_list {
+                            path.push(k.as_str().to_string());
+                        }
+                        let v = self.walk(v, path, in_list, c, found);
+                        if !in_list {
+                            path.pop();
+                        }
+                        (k.clone(), v)
+                    })
+                    .collect();
+                *out.span_mut() = *map.span();
+                Node::Mapping(out)
+            }
+        }
+    }
+
+    /// The scalar substituted, and whether a sensitive parameter went into it.
+    fn scalar(&self, s: &MarkedScalarNode, c: &mut Collector) -> (Node, bool) {
+        let (params, field) = (self.values, self.field);
         let text = s.as_str();
         let refs = find_references(text);
+        let secret = refs.iter().any(|(_, r)| {
+            matches!(r, Reference::Param { name } if self.sensitive.contains(name) && params.contains_key(name))
+        });
         if refs.is_empty() {
-            return Node::Scalar(s.clone());
+            return (Node::Scalar(s.clone()), false);
         }
         if let [(range, Reference::Param { name })] = refs.as_slice() {
             if range.start == 0 && range.end == text.len() {
                 return match params.get(name) {
-                    Some(value) => value.clone(),
+                    Some(value) => (value.clone(), secret),
                     None => {
                         c.at(
                             s.span(),
                             field,
                             format!("`${{param.{name}}}`: no such parameter"),
                         );
-                        Node::Scalar(s.clone())
+                        (Node::Scalar(s.clone()), false)
                     }
                 };
             }
@@ -119,8 +197,8 @@ pub fn substitute_params(
             last = range.end;
         }
         out.push_str(&text[last..]);
-        Node::Scalar(MarkedScalarNode::new(*s.span(), out))
-    })
+        (Node::Scalar(MarkedScalarNode::new(*s.span(), out)), secret)
+    }
 }
 
 /// The resources `node` references, each checked to exist and to export the attribute.
@@ -239,4 +317,54 @@ fn visit(
     }
     stack.pop();
     state.insert(node.to_string(), Visit::Done);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn yaml(text: &str) -> Node {
+        marked_yaml::parse_yaml(0, text).unwrap()
+    }
+
+    #[test]
+    fn a_sensitive_parameter_is_tracked_to_every_path_it_reaches() {
+        let params: BTreeMap<String, Node> = yaml("key: k1\nlist: [a, b]\nprefix: dev\n")
+            .as_mapping()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.clone()))
+            .collect();
+        let sensitive = BTreeSet::from(["key".to_string(), "list".to_string()]);
+        let props = yaml(concat!(
+            "name: ${param.prefix}-x\n",
+            "environment:\n  KEY: ${param.key}\n  PART: x-${param.key}-y\n  MODE: dev\n",
+            "origins: ${param.list}\n",
+            "rules:\n  - id: a\n    token: ${param.key}\n  - id: b\n",
+            "plain: [dev]\n",
+        ));
+        let mut c = Collector::default();
+        let out = substitute_params(&props, &params, &sensitive, "f", &mut c);
+        assert!(c.found.is_empty());
+        let paths: Vec<String> = out.sensitive.iter().map(|p| p.join(".")).collect();
+        assert_eq!(
+            paths,
+            vec!["environment.KEY", "environment.PART", "origins", "rules"],
+            "the text `dev` is not tracked, only where the parameters went"
+        );
+        let env = out
+            .node
+            .as_mapping()
+            .unwrap()
+            .get_node("environment")
+            .unwrap();
+        assert_eq!(
+            env.as_mapping()
+                .unwrap()
+                .get_scalar("PART")
+                .unwrap()
+                .as_str(),
+            "x-k1-y"
+        );
+    }
 }

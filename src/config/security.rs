@@ -6,7 +6,12 @@
 //!   iam-wildcard-resource: PutMetricData has no resource-level permissions
 //! ```
 
-use crate::model::ResourceKind;
+use super::diagnostics::Collector;
+use super::stack::ResourceDecl;
+use super::yaml;
+use crate::model::sensitive::is_under;
+use crate::model::{DesiredResource, ResourceKind};
+use marked_yaml::Node;
 use serde_json::Value;
 
 /// The checks, by the name an acknowledgement uses.
@@ -82,8 +87,8 @@ const SECRET_WORDS: &[&str] = &[
     "CREDENTIAL",
 ];
 
-/// Findings for one resource's resolved properties. `sensitive` holds the values of parameters marked
-/// sensitive: an environment value taken from one is not a plain secret.
+/// Findings for one resource's resolved properties. `sensitive` holds the paths a `sensitive`
+/// parameter flows to: an environment value there is not a plain secret, whatever its text.
 pub fn check(kind: ResourceKind, props: &Value, sensitive: &[String]) -> Vec<Finding> {
     let mut found = Vec::new();
     match kind {
@@ -115,7 +120,8 @@ pub fn check(kind: ResourceKind, props: &Value, sensitive: &[String]) -> Vec<Fin
                 for (key, value) in env {
                     let upper = key.to_uppercase();
                     let text = value.as_str().unwrap_or_default();
-                    let from_sensitive = sensitive.iter().any(|s| text.contains(s.as_str()));
+                    let at = format!("environment.{key}");
+                    let from_sensitive = sensitive.iter().any(|s| is_under(&at, s));
                     let looks_secret = SECRET_WORDS.iter().any(|w| upper.contains(w))
                         && !upper.ends_with("_SHA256");
                     if looks_secret
@@ -137,6 +143,36 @@ pub fn check(kind: ResourceKind, props: &Value, sensitive: &[String]) -> Vec<Fin
         _ => {}
     }
     found
+}
+
+/// The security findings on a resource that it does not acknowledge, as diagnostics.
+pub fn report(
+    decl: &ResourceDecl,
+    resource: &DesiredResource,
+    properties: &Node,
+    field: &str,
+    c: &mut Collector,
+) {
+    let findings = check(decl.kind, &resource.properties, &resource.sensitive_paths);
+    for finding in findings {
+        if decl
+            .acknowledged
+            .iter()
+            .any(|(check, _)| check == finding.check)
+        {
+            continue;
+        }
+        let at = *yaml::locate(properties, &finding.path).span();
+        let path: Vec<&str> = finding.path.iter().map(String::as_str).collect();
+        c.at(
+            &at,
+            yaml::join(&[field, &path.join(".")]),
+            format!(
+                "{} [{}; acknowledge it on the resource with a reason if intended]",
+                finding.message, finding.check
+            ),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -161,7 +197,22 @@ mod tests {
         let found = check(
             ResourceKind::LambdaFunction,
             &function,
-            &["from-param".to_string()],
+            &["environment.API_TOKEN".to_string()],
+        );
+        assert_eq!(
+            found.iter().map(|f| f.path.join(".")).collect::<Vec<_>>(),
+            vec!["environment.DB_PASSWORD"]
+        );
+    }
+
+    #[test]
+    fn a_plain_secret_is_found_even_when_it_contains_a_sensitive_value() {
+        // The sensitive parameter (value `dev`) flows elsewhere; this text only contains it.
+        let function = json!({"environment": {"DB_PASSWORD": "dev-hunter2", "MODE": "dev"}});
+        let found = check(
+            ResourceKind::LambdaFunction,
+            &function,
+            &["environment.MODE".to_string()],
         );
         assert_eq!(
             found.iter().map(|f| f.path.join(".")).collect::<Vec<_>>(),

@@ -419,6 +419,7 @@ mod tests {
                 .map(|d| format!("log_group.{d}").parse().unwrap())
                 .collect(),
             outputs: Default::default(),
+            sensitive: vec![],
         }
     }
 

@@ -9,13 +9,14 @@ pub mod monitoring;
 pub mod policy;
 pub mod reference;
 pub mod role;
+pub mod sensitive;
 pub mod table;
 pub mod tags;
 
 pub use address::{ResourceAddress, ResourceKind};
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 /// Where a value came from, for diagnostics: `file:line:column` (1-based).
@@ -55,6 +56,10 @@ pub struct DesiredResource {
     pub properties: serde_json::Value,
     pub depends_on: Vec<ResourceAddress>,
     pub location: SourceLocation,
+    /// The property paths a `sensitive` parameter flows to (see [`sensitive`]): masked wherever the
+    /// resource is shown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sensitive_paths: Vec<String>,
 }
 
 /// A whole environment of a stack, validated and ready to plan.
@@ -71,8 +76,8 @@ pub struct Desired {
     pub outputs: BTreeMap<String, String>,
     /// The files the desired state was read from, for messages and plan fingerprints.
     pub sources: Vec<PathBuf>,
-    /// Values of parameters marked `sensitive`: masked wherever a plan is shown.
-    pub sensitive_values: Vec<String>,
+    /// The outputs a `sensitive` parameter flows to: shown masked.
+    pub sensitive_outputs: BTreeSet<String>,
 }
 
 impl Desired {

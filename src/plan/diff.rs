@@ -129,6 +129,7 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
             desired: Some(resource.properties.clone()),
             depends_on: resource.depends_on.clone(),
             outputs: outputs.unwrap_or_default(),
+            sensitive: resource.sensitive_paths.clone(),
         });
     }
 
@@ -151,6 +152,7 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
             desired: None,
             depends_on: owned.depends_on.clone(),
             outputs: BTreeMap::new(),
+            sensitive: Vec::new(),
         });
     }
 
@@ -160,7 +162,6 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
             stack: desired.stack.clone(),
             environment: desired.environment.clone(),
             changes,
-            sensitive_values: desired.sensitive_values.clone(),
         })
     } else {
         Err(errors)
@@ -318,11 +319,12 @@ mod tests {
                         line: 1,
                         column: 1,
                     },
+                    sensitive_paths: vec![],
                 })
                 .collect(),
             outputs: Default::default(),
             sources: vec![],
-            sensitive_values: vec![],
+            sensitive_outputs: Default::default(),
         }
     }
 

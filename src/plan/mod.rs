@@ -2,6 +2,7 @@
 //! `render` prints it, serde saves it, `exec` applies it.
 
 pub mod diff;
+mod mask;
 pub mod render;
 pub mod saved;
 pub mod select;
@@ -22,35 +23,6 @@ pub struct Plan {
     /// Every resource in the configuration or the state, in the order they will be applied:
     /// creates and updates in dependency order, then deletes in reverse dependency order.
     pub changes: Vec<ResourceChange>,
-    /// Values to mask when the plan is shown (never written with it).
-    #[serde(skip)]
-    pub sensitive_values: Vec<String>,
-}
-
-impl Plan {
-    /// A copy fit to show: every string holding a sensitive value becomes `(sensitive)`.
-    pub fn masked(&self) -> Plan {
-        let secret = |s: &str| self.sensitive_values.iter().any(|v| s.contains(v.as_str()));
-        let mask = |v: &mut Value| mask_value(v, &secret);
-        let mut plan = self.clone();
-        for change in &mut plan.changes {
-            for attr in &mut change.attributes {
-                attr.before.iter_mut().for_each(mask);
-                attr.after.iter_mut().for_each(mask);
-            }
-            change.desired.iter_mut().for_each(mask);
-        }
-        plan
-    }
-}
-
-fn mask_value(value: &mut Value, secret: &dyn Fn(&str) -> bool) {
-    match value {
-        Value::String(s) if secret(s) => *s = "(sensitive)".to_string(),
-        Value::Array(items) => items.iter_mut().for_each(|v| mask_value(v, secret)),
-        Value::Object(map) => map.values_mut().for_each(|v| mask_value(v, secret)),
-        _ => {}
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,6 +125,10 @@ pub struct ResourceChange {
     /// What references to this resource read, when known now (it exists and is not being replaced).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub outputs: BTreeMap<String, String>,
+    /// The property paths a `sensitive` value flows to (`environment.API_KEY`): every attribute at,
+    /// under or holding one is shown masked, on both sides.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sensitive: Vec<String>,
 }
 
 /// One attribute's change. `before`/`after` absent means the attribute is absent on that side.

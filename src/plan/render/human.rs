@@ -31,7 +31,9 @@ impl Style {
     }
 }
 
+/// Sensitive values are masked (see [`Plan::masked`]).
 pub fn render(plan: &Plan, style: Style) -> String {
+    let plan = &plan.masked();
     let mut out = String::new();
     let changed: Vec<&ResourceChange> = plan
         .changes
@@ -157,6 +159,7 @@ mod tests {
             desired: None,
             depends_on: vec![],
             outputs: Default::default(),
+            sensitive: vec![],
         }
     }
 
@@ -181,7 +184,6 @@ mod tests {
             format_version: PLAN_FORMAT_VERSION,
             stack: "dynamic-tool-runtime".into(),
             environment: "dev".into(),
-            sensitive_values: vec![],
             changes: vec![
                 change(
                     Action::Create,
@@ -227,7 +229,6 @@ mod tests {
             format_version: PLAN_FORMAT_VERSION,
             stack: "s".into(),
             environment: "dev".into(),
-            sensitive_values: vec![],
             changes: vec![change(Action::NoOp, vec![], None)],
         };
         assert!(render(&plan, Style { color: false }).starts_with("No changes."));
@@ -239,7 +240,6 @@ mod tests {
             format_version: PLAN_FORMAT_VERSION,
             stack: "s".into(),
             environment: "dev".into(),
-            sensitive_values: vec![],
             changes: vec![change(Action::Create, vec![], None)],
         };
         assert!(!render(&plan, Style { color: false }).contains('\x1b'));

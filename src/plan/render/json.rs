@@ -2,9 +2,12 @@
 
 use crate::plan::Plan;
 
+/// Sensitive values are masked as in the other renderings (this JSON goes to CI logs); the change's
+/// `sensitive` list says which paths were masked. A plan saved with `--out` keeps the real values.
 pub fn render(plan: &Plan) -> String {
     // A Plan holds only strings, numbers, maps and lists: serialising it cannot fail.
-    serde_json::to_string_pretty(plan).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    serde_json::to_string_pretty(&plan.masked())
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
 #[cfg(test)]
@@ -18,7 +21,6 @@ mod tests {
             format_version: PLAN_FORMAT_VERSION,
             stack: "dynamic-tool-runtime".into(),
             environment: "dev".into(),
-            sensitive_values: vec![],
             changes: vec![ResourceChange {
                 address: "dynamodb_table.tools_table".parse().unwrap(),
                 action: Action::Replace,
@@ -37,6 +39,7 @@ mod tests {
                 desired: None,
                 depends_on: vec![],
                 outputs: Default::default(),
+                sensitive: vec![],
             }],
         };
         insta::assert_snapshot!(render(&plan));

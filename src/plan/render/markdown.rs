@@ -3,7 +3,9 @@
 use crate::plan::{Action, Plan};
 use std::fmt::Write;
 
+/// Sensitive values are masked (see [`Plan::masked`]).
 pub fn render(plan: &Plan) -> String {
+    let plan = &plan.masked();
     let mut out = String::new();
     let s = plan.summary();
     let _ = writeln!(
@@ -85,7 +87,6 @@ mod tests {
             format_version: PLAN_FORMAT_VERSION,
             stack: "dynamic-tool-runtime".into(),
             environment: "dev".into(),
-            sensitive_values: vec![],
             changes: vec![ResourceChange {
                 address: "log_group.api_access_logs".parse().unwrap(),
                 action: Action::Update,
@@ -102,6 +103,7 @@ mod tests {
                 desired: None,
                 depends_on: vec![],
                 outputs: Default::default(),
+                sensitive: vec![],
             }],
         };
         insta::assert_snapshot!(render(&plan));
