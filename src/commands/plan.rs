@@ -40,6 +40,14 @@ pub async fn make_plan(
         replace: &selection.replace,
     })?;
     let plan = select::apply(plan, desired, selection).map_err(Error::Refused)?;
+    // Every path to the executor plans here: the checks judge what it would apply.
+    let findings = crate::config::security_findings(desired, &plan);
+    if !findings.is_empty() {
+        return Err(Error::Refused(format!(
+            "the security checks refuse what this plan would apply; nothing was changed:\n  {}",
+            findings.join("\n  ")
+        )));
+    }
     let fingerprints = saved::fingerprints(desired, &state, &observed);
     Ok(Planned {
         plan,

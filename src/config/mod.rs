@@ -1,6 +1,7 @@
 //! Stack + environment YAML → [`crate::model::Desired`], with every problem reported at once, each with
 //! its file, line, column and field.
 
+mod applied;
 mod diagnostics;
 mod environment;
 mod resolve;
@@ -8,6 +9,7 @@ mod security;
 mod stack;
 mod yaml;
 
+pub use applied::security_findings;
 pub use diagnostics::{Diagnostic, Diagnostics};
 
 use crate::model::{
@@ -163,6 +165,7 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
                     .filter_map(|d| kinds.get(d).map(|k| ResourceAddress::new(*k, d.clone())))
                     .collect(),
                 location,
+                acknowledged: decl.acknowledged.iter().map(|(c, _)| c.clone()).collect(),
             },
         );
     }

@@ -51,6 +51,10 @@ pub struct DesiredResource {
     pub properties: serde_json::Value,
     pub depends_on: Vec<ResourceAddress>,
     pub location: SourceLocation,
+    /// Security checks acknowledged on it (`acknowledge:`), so a plan about to be applied can be
+    /// judged again with them.
+    #[serde(default)]
+    pub acknowledged: Vec<String>,
 }
 
 /// A whole environment of a stack, validated and ready to plan.

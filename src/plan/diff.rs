@@ -317,6 +317,7 @@ mod tests {
                         line: 1,
                         column: 1,
                     },
+                    acknowledged: vec![],
                 })
                 .collect(),
             outputs: Default::default(),
