@@ -242,3 +242,31 @@ async fn plan_json_validates_against_its_schema() {
     );
     validate(&mixed.stdout);
 }
+
+/// A plan saved with `--target` is recomputed with the same selection on apply, so it still applies.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_targeted_saved_plan_applies_its_targets_only() {
+    let moto = Moto::start();
+    let project = ready(&moto);
+    let path = project.path("plan.json");
+    let args = [
+        "plan",
+        "--env",
+        "dev",
+        "--target",
+        "log_group.tool_manager_logs",
+        "--out",
+        path.to_str().unwrap(),
+    ];
+    dtr_run(&moto, &project, &args).expect_code(0);
+    let r = dtr_run(&moto, &project, &["apply", path.to_str().unwrap()]).expect_code(0);
+    assert!(r.stderr.contains("Complete apply: 1 added"), "{}", r.stderr);
+    let c = moto.clients().await;
+    let groups = c.logs.describe_log_groups().send().await.unwrap();
+    let names: Vec<&str> = groups
+        .log_groups()
+        .iter()
+        .filter_map(|g| g.log_group_name())
+        .collect();
+    assert_eq!(names, ["/aws/lambda/dtr-dev-tool-manager"]);
+}
