@@ -116,7 +116,11 @@ async fn a_holder_whose_lock_was_forced_away_changes_nothing_after_its_prompt() 
         &["apply", "--env", "dev", "--auto-approve"],
     )
     .expect_code(0);
-    assert!(retentions(&moto).await.iter().all(|d| *d == 30));
+    let after_b = retentions(&moto).await;
+    assert!(
+        after_b.len() == 4 && after_b.iter().all(|d| *d == 30),
+        "{after_b:?}"
+    );
 
     a.stdin.take().unwrap().write_all(b"yes\n").unwrap();
     let a = common::Run::of(a.wait_with_output().expect("wait for A"));

@@ -22,13 +22,34 @@ fn plan_to(moto: &Moto, project: &Project, file: &str) {
     assert!(r.stderr.contains("plan saved to"), "{}", r.stderr);
 }
 
+fn set_mode(path: &std::path::Path, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let _ = (path, mode);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_saved_plan_applies_exactly_once() {
     let moto = Moto::start();
     let project = ready(&moto);
+    // A world-readable file already there is replaced by one only its owner can read.
+    project.write("plan.json", "{}");
+    set_mode(&project.path("plan.json"), 0o644);
     plan_to(&moto, &project, "plan.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(project.path("plan.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the plan file holds sensitive values");
+    }
     let saved: serde_json::Value = serde_json::from_str(&project.read("plan.json")).unwrap();
-    assert_eq!(saved["format_version"], 1);
+    assert_eq!(saved["format_version"], 2);
     assert_eq!(saved["plan"]["format_version"], 1);
     let file = project.path("plan.json");
     // No --auto-approve and no terminal: a saved plan is its own approval.
@@ -220,4 +241,32 @@ async fn plan_json_validates_against_its_schema() {
         mixed.stdout
     );
     validate(&mixed.stdout);
+}
+
+/// A plan saved with `--target` is recomputed with the same selection on apply, so it still applies.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_targeted_saved_plan_applies_its_targets_only() {
+    let moto = Moto::start();
+    let project = ready(&moto);
+    let path = project.path("plan.json");
+    let args = [
+        "plan",
+        "--env",
+        "dev",
+        "--target",
+        "log_group.tool_manager_logs",
+        "--out",
+        path.to_str().unwrap(),
+    ];
+    dtr_run(&moto, &project, &args).expect_code(0);
+    let r = dtr_run(&moto, &project, &["apply", path.to_str().unwrap()]).expect_code(0);
+    assert!(r.stderr.contains("Complete apply: 1 added"), "{}", r.stderr);
+    let c = moto.clients().await;
+    let groups = c.logs.describe_log_groups().send().await.unwrap();
+    let names: Vec<&str> = groups
+        .log_groups()
+        .iter()
+        .filter_map(|g| g.log_group_name())
+        .collect();
+    assert_eq!(names, ["/aws/lambda/dtr-dev-tool-manager"]);
 }

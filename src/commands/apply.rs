@@ -1,6 +1,7 @@
 //! `dtr apply` and `dtr destroy`: lock, plan, confirm, reconcile, report. The lock is held from before
 //! the plan until the end, the confirmation prompt included, so the plan confirmed is the plan applied.
 
+use super::apply_saved;
 use super::common::{release, Context};
 use super::output::{print_outputs, resolve_outputs};
 use super::plan::{make_plan, print_plan};
@@ -8,7 +9,6 @@ use super::{Error, Outcome};
 use crate::cli::{ExecArgs, LockArgs, PlanFormat};
 use crate::exec::{Executor, StopSignal};
 use crate::model::Desired;
-use crate::plan::saved::{stale_reasons, SavedPlan, SAVED_PLAN_VERSION};
 use crate::plan::select::Selection;
 use crate::plan::Action;
 use crate::plan::Plan;
@@ -47,7 +47,7 @@ impl StopSignal for Stop<'_> {
 
     fn confirm_held(&self) -> crate::exec::BoxFuture<'_, Option<String>> {
         Box::pin(async {
-            self.guard.verify().await.err().map(|e| {
+            self.guard.verify_recent().await.err().map(|e| {
                 format!("the state lock is no longer this run's ({e}), so nothing more is started")
             })
         })
@@ -154,8 +154,9 @@ async fn locked(
     .await
 }
 
-/// `dtr apply <plan file>`: apply exactly the saved plan, or refuse it if anything it was computed
-/// from moved since. The lock is taken before the check, so nothing can move between the two.
+/// `dtr apply <plan file>`: apply the saved plan, or refuse it if anything it was computed from moved
+/// since or it was edited. The file is never executed: the plan is recomputed under the lock and
+/// applied only if it equals the saved one (see [`apply_saved`]).
 pub async fn run_saved(
     ctx: &Context,
     file: &Path,
@@ -163,53 +164,17 @@ pub async fn run_saved(
     lock: &LockArgs,
     exec: &ExecArgs,
 ) -> Result<Outcome, Error> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        Error::Refused(format!("cannot read the plan file {}: {e}", file.display()))
-    })?;
-    let saved: SavedPlan = serde_json::from_str(&text).map_err(|e| {
-        Error::Refused(format!(
-            "{} is not a plan saved by `dtr plan --out`: {e}",
-            file.display()
-        ))
-    })?;
-    if saved.format_version > SAVED_PLAN_VERSION {
-        return Err(Error::Refused(format!(
-            "{} has plan format {}; this dtr reads up to {SAVED_PLAN_VERSION}",
-            file.display(),
-            saved.format_version
-        )));
-    }
-    let env_file = saved.environment_file.to_string_lossy().into_owned();
-    let desired = ctx.load(&env_file)?;
-    let mut saved = saved;
-    saved.plan.mark_sensitive(&desired);
-    if let Some(env) = env.filter(|e| *e != desired.environment && *e != env_file) {
-        return Err(Error::Refused(format!(
-            "the plan is for environment {}, not {env}",
-            desired.environment
-        )));
-    }
+    let saved = apply_saved::read(file)?;
+    let desired = ctx.load(&apply_saved::environment(&saved, env, file)?)?;
+    apply_saved::check_scope(&saved, &desired, file)?;
     let clients = ctx.connect(&desired).await?;
     let guard = ctx.lock(&clients, &desired, "apply", lock).await?;
     let result = async {
-        let now = make_plan(
-            ctx,
-            &clients,
-            &desired,
-            &Selection::default(),
-            exec.parallelism,
-        )
-        .await?;
-        let stale = stale_reasons(&saved.fingerprints, &now.fingerprints);
-        if !stale.is_empty() {
-            return Err(Error::Refused(format!(
-                "the saved plan {} is stale and was not applied: {}. Make a new plan.",
-                file.display(),
-                stale.join("; ")
-            )));
-        }
-        print_plan(ctx, &saved.plan, PlanFormat::Human);
-        if !saved.plan.has_changes() {
+        let selection = apply_saved::selection(&saved);
+        let now = make_plan(ctx, &clients, &desired, &selection, exec.parallelism).await?;
+        apply_saved::verify(&saved, &now, file)?;
+        print_plan(ctx, &now.plan, PlanFormat::Human);
+        if !now.plan.has_changes() {
             return Ok(Outcome::Done);
         }
         execute(
@@ -219,7 +184,7 @@ pub async fn run_saved(
             &guard,
             exec,
             Mode::Apply,
-            &saved.plan,
+            &now.plan,
             now.state,
         )
         .await

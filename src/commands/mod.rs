@@ -1,6 +1,7 @@
 //! One file per verb. Each returns an [`Outcome`] or an [`Error`]; `main` maps them to exit codes.
 
 mod apply;
+mod apply_saved;
 mod bootstrap;
 mod common;
 mod force_unlock;

@@ -40,6 +40,14 @@ pub async fn make_plan(
         replace: &selection.replace,
     })?;
     let plan = select::apply(plan, desired, selection).map_err(Error::Refused)?;
+    // Every path to the executor plans here: the checks judge what it would apply.
+    let findings = crate::config::security_findings(desired, &plan);
+    if !findings.is_empty() {
+        return Err(Error::Refused(format!(
+            "the security checks refuse what this plan would apply; nothing was changed:\n  {}",
+            findings.join("\n  ")
+        )));
+    }
     let fingerprints = saved::fingerprints(desired, &state, &observed);
     Ok(Planned {
         plan,
@@ -48,18 +56,54 @@ pub async fn make_plan(
     })
 }
 
-/// Write the plan with its fingerprints, for `dtr apply <file>`.
-fn save(path: &Path, env_file: PathBuf, planned: &Planned) -> Result<(), Error> {
-    let saved = SavedPlan {
+/// Write the plan with its fingerprints and digest, for `dtr apply <file>`.
+fn save(
+    path: &Path,
+    env_file: PathBuf,
+    selection: &Selection,
+    planned: &Planned,
+) -> Result<(), Error> {
+    let saved = saved::sealed(SavedPlan {
         format_version: saved::SAVED_PLAN_VERSION,
         environment_file: env_file,
+        targets: selection.targets.clone(),
+        replace: selection.replace.clone(),
         fingerprints: planned.fingerprints.clone(),
         plan: planned.plan.clone(),
-    };
+    });
     let text = serde_json::to_string_pretty(&saved)
         .map_err(|e| Error::Refused(format!("cannot encode the plan: {e}")))?;
-    std::fs::write(path, text + "\n")
+    write_private(path, &(text + "\n"))
         .map_err(|e| Error::Refused(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Write a file only its owner can read (it holds sensitive values): into a new file created with
+/// mode 0600 beside it, then renamed over it, so an existing file's wider mode is replaced, not kept.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let temp = path.with_file_name(temp_name);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&temp)?;
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&temp, path));
+    match written {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&temp);
+            Err(e)
+        }
+    }
 }
 
 /// Every renderer masks sensitive values itself.
@@ -110,6 +154,7 @@ pub async fn run(ctx: &Context, env: &str, options: &Options<'_>) -> Result<Outc
         save(
             path,
             crate::config::environment_path(env, Path::new("")),
+            options.selection,
             &planned,
         )?;
         ctx.printer.info(&format!(

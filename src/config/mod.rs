@@ -1,6 +1,7 @@
 //! Stack + environment YAML → [`crate::model::Desired`], with every problem reported at once, each with
 //! its file, line, column and field.
 
+mod applied;
 mod diagnostics;
 mod environment;
 mod resolve;
@@ -9,6 +10,7 @@ mod sensitive;
 mod stack;
 mod yaml;
 
+pub use applied::security_findings;
 pub use diagnostics::{Diagnostic, Diagnostics};
 
 use crate::model::{
@@ -161,6 +163,7 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
                 .collect(),
             location,
             sensitive_paths: Vec::new(),
+            acknowledged: decl.acknowledged.iter().map(|(c, _)| c.clone()).collect(),
         };
         built.insert(decl.name.clone(), (resource, properties, flows));
     }

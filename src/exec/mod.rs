@@ -5,6 +5,7 @@
 //! Progress goes to a [`Reporter`]; the engine never prints.
 
 mod action;
+mod guard;
 pub mod retry;
 mod writer;
 
@@ -319,6 +320,7 @@ impl Executor<'_> {
         known: &BTreeMap<String, Option<BTreeMap<String, String>>>,
         state: &State,
     ) -> Result<Work, ResourceError> {
+        guard::owned_target(change, state)?;
         let props = change
             .desired
             .as_ref()

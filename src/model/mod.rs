@@ -60,6 +60,10 @@ pub struct DesiredResource {
     /// resource is shown.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sensitive_paths: Vec<String>,
+    /// Security checks acknowledged on it (`acknowledge:`), so a plan about to be applied can be
+    /// judged again with them.
+    #[serde(default)]
+    pub acknowledged: Vec<String>,
 }
 
 /// A whole environment of a stack, validated and ready to plan.

@@ -320,6 +320,7 @@ mod tests {
                         column: 1,
                     },
                     sensitive_paths: vec![],
+                    acknowledged: vec![],
                 })
                 .collect(),
             outputs: Default::default(),

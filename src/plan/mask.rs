@@ -209,6 +209,7 @@ mod tests {
                     column: 1,
                 },
                 sensitive_paths: vec!["environment.API_KEY".into()],
+                acknowledged: vec![],
             }],
             outputs: Default::default(),
             sources: vec![],

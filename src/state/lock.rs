@@ -398,24 +398,16 @@ impl LockGuard {
         self.lost.load(Ordering::SeqCst)
     }
 
-    /// Ask the lock table whether the lock is still ours (renewing its lease on the way), unless it
-    /// said so within the last second. Called before confirming and before starting actions: a
-    /// holder whose lock was force-unlocked or taken over stops before its next change, not at its
-    /// next renewal. `Mismatch` names who holds it now.
+    /// Ask the lock table whether the lock is still ours, renewing its lease on the way. Called
+    /// after a confirmation prompt: a holder whose lock was force-unlocked or taken over while it
+    /// waited stops before its first change, not at its next renewal. `Mismatch` names who holds it
+    /// now.
     pub async fn verify(&self) -> Result<(), LockError> {
         if self.is_lost() {
             return Err(LockError::Mismatch {
                 given: self.info.id.clone(),
                 held: self.lock.current().await.ok().flatten(),
             });
-        }
-        let fresh = self
-            .confirmed
-            .lock()
-            .map(|at| at.elapsed() < VERIFIED_FOR)
-            .unwrap_or(false);
-        if fresh {
-            return Ok(());
         }
         match self.lock.renew(&self.info.id).await {
             Ok(()) => {
@@ -431,6 +423,20 @@ impl LockGuard {
                 Err(e)
             }
         }
+    }
+
+    /// [`LockGuard::verify`], unless the lock table said the lock is ours within the last second:
+    /// before each round of actions, so actions that start together share one check.
+    pub async fn verify_recent(&self) -> Result<(), LockError> {
+        let fresh = self
+            .confirmed
+            .lock()
+            .map(|at| at.elapsed() < VERIFIED_FOR)
+            .unwrap_or(false);
+        if fresh && !self.is_lost() {
+            return Ok(());
+        }
+        self.verify().await
     }
 
     pub async fn release(self) -> Result<(), LockError> {
