@@ -304,7 +304,7 @@ fn package_function(
         .and_then(|s| s.as_str())
         .unwrap_or_default()
         .to_string();
-    match crate::provider::package::build(&stack_dir.real.join(&source)) {
+    match crate::provider::package::build_source(&stack_dir.real, &source) {
         Ok(package) => {
             let shown = stack_dir.shown.join(&source);
             value["source"] = serde_json::Value::String(shown.to_string_lossy().into_owned());
