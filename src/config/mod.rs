@@ -323,6 +323,13 @@ fn package_function(
     }
 }
 
+/// Where the key of the tag at `path` (`["tags", key]`) is written.
+fn tag_key_span(node: &Node, path: &[String]) -> Option<marked_yaml::Span> {
+    let [tags, key] = path else { return None };
+    let map = yaml::locate(node, std::slice::from_ref(tags)).as_mapping()?;
+    map.keys().find(|k| k.as_str() == key).map(|k| *k.span())
+}
+
 fn typed<S: ResourceSpec>(
     node: &Node,
     field: &str,
@@ -369,6 +376,20 @@ fn typed<S: ResourceSpec>(
             );
         }
         map.extend(tags.iter().cloned());
+        for problem in crate::model::tags::validate(map, &S::TAG_RULES, tags.len()) {
+            let at = tag_key_span(node, &problem.path)
+                .unwrap_or_else(|| *yaml::locate(node, &problem.path).span());
+            // A tag from the environment's parameters is reported once, where it is written.
+            let from_elsewhere =
+                at.start().map(|m| m.source()) != node.span().start().map(|m| m.source());
+            let path = problem.path.join(".");
+            let field = if from_elsewhere {
+                path
+            } else {
+                yaml::join(&[field, &path])
+            };
+            c.at(&at, field, problem.message);
+        }
     }
     match serde_json::to_value(&spec) {
         Ok(v) => Some(v),
