@@ -128,3 +128,136 @@ fn a_closed_stdout_ends_dtr_by_sigpipe_without_a_panic() {
     assert_eq!(out.status.signal(), Some(13), "{:?}: {stderr}", out.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// A private copy of the project's stacks/ and environments/.
+fn copied_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["stacks", "environments"] {
+        let status = Command::new("cp")
+            .args(["-r", &format!("{ROOT}/{sub}")])
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    dir
+}
+
+fn replace_in(path: &std::path::Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// 1-based line of the first line of `path` containing `needle`.
+fn line_of(path: &std::path::Path, needle: &str) -> usize {
+    let text = std::fs::read_to_string(path).unwrap();
+    1 + text
+        .lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no {needle:?}"))
+}
+
+/// What AWS would refuse half-way through an apply is refused up front, every problem at once, each
+/// at the file and line where it is written: a runtime Lambda no longer takes, more than 50 tags with
+/// dtr's own three, over-long keys and values, reserved `aws:` keys, characters AWS does not allow,
+/// IAM keys that differ only in case. Tags from the environment are reported once, where written.
+#[test]
+fn what_aws_would_refuse_is_refused_before_any_apply() {
+    let dir = copied_project();
+    let stack = dir.path().join("stacks/dynamic-tool-runtime/stack.yaml");
+    let env = dir.path().join("environments/dev.yaml");
+    replace_in(
+        &stack,
+        "      source: functions/tool_manager\n",
+        "      source: functions/tool_manager\n      runtime: python3.7\n",
+    );
+    let mut extra = String::new();
+    // 3 shipped + 45 = 48 user tags, 51 with dtr's own three.
+    for i in 0..41 {
+        extra.push_str(&format!("    extra-{i}: x\n"));
+    }
+    extra.push_str(&format!("    long-value: {}\n", "v".repeat(257)));
+    extra.push_str(&format!("    {}: x\n", "k".repeat(129)));
+    extra.push_str("    Aws:created-by: me\n");
+    extra.push_str("    \"owner#1\": ops\n");
+    replace_in(
+        &env,
+        "    cost-center: rnd-sandbox\n",
+        &format!("    cost-center: rnd-sandbox\n{extra}"),
+    );
+
+    let r = validate(dir.path().to_str().unwrap(), "dev").expect_code(1);
+    let runtime_line = line_of(&stack, "runtime: python3.7");
+    let tags_line = line_of(&env, "team: agents");
+    let expected = [
+        format!("stacks/dynamic-tool-runtime/stack.yaml:{runtime_line}:16: resources.tool_manager.properties.runtime: Lambda no longer accepts runtime `python3.7`"),
+        format!("environments/dev.yaml:{tags_line}:9: tags: 51 tags, 3 of them dtr's own `dtr:*` tags: AWS allows at most 50 on a resource, so at most 47 of yours"),
+        format!("environments/dev.yaml:{}:5: tags.long-value: the tag value is 257 characters long", line_of(&env, "long-value")),
+        format!("environments/dev.yaml:{}:5: tags.{}: the tag key is 129 characters long", line_of(&env, "kkkk"), "k".repeat(129)),
+        format!("environments/dev.yaml:{}:5: tags.Aws:created-by: tag keys starting with `aws:` (in any case) are reserved for AWS", line_of(&env, "Aws:created-by")),
+        format!("environments/dev.yaml:{}:5: tags.owner#1: the tag key contains '#'", line_of(&env, "owner#1")),
+    ];
+    for line in &expected {
+        assert!(
+            r.stderr.contains(line.as_str()),
+            "missing {line:?} in\n{}",
+            r.stderr
+        );
+    }
+    // Each problem once, however many resources the environment's tags are merged into.
+    assert_eq!(
+        r.stderr.matches("tags.long-value:").count(),
+        1,
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .ends_with("error: the configuration has 6 problems\n"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_function_source_outside_the_stack_directory_is_refused_where_it_is_written() {
+    let dir = copied_project();
+    let stack = dir.path().join("stacks/dynamic-tool-runtime/stack.yaml");
+    std::fs::create_dir_all(dir.path().join("elsewhere")).unwrap();
+    std::fs::write(dir.path().join("elsewhere/handler.py"), "x = 1\n").unwrap();
+    let absolute = dir.path().join("elsewhere");
+    replace_in(
+        &stack,
+        "source: functions/tool_manager",
+        "source: ../../elsewhere",
+    );
+    replace_in(
+        &stack,
+        "source: functions/authorizer",
+        &format!("source: {}", absolute.display()),
+    );
+    let r = validate(dir.path().to_str().unwrap(), "dev").expect_code(1);
+    for (name, needle, why) in [
+        (
+            "tool_manager",
+            "source: ../../elsewhere",
+            "`..` is not allowed",
+        ),
+        (
+            "authorizer",
+            "source: /",
+            "it must be a path relative to the stack file",
+        ),
+    ] {
+        let line = line_of(&stack, needle);
+        let expected = format!("stacks/dynamic-tool-runtime/stack.yaml:{line}:15: resources.{name}.properties.source: cannot package the function: ");
+        let found = r.stderr.lines().find(|l| l.starts_with(&expected));
+        assert!(
+            found
+                .is_some_and(|l| l.contains(why) && l.contains("not inside the stack's directory")),
+            "{name}: {}",
+            r.stderr
+        );
+    }
+}

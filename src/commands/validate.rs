@@ -2,9 +2,31 @@
 
 use super::common::Context;
 use super::{Error, Outcome};
+use crate::model::ResourceKind;
+use crate::provider::package;
 
 pub fn run(ctx: &Context, env: &str) -> Result<Outcome, Error> {
     let desired = ctx.load(env)?;
+    for resource in &desired.resources {
+        if resource.address.kind != ResourceKind::LambdaFunction {
+            continue;
+        }
+        // Loading packaged every function already (refusing what must not be packaged); this builds
+        // the package again to know its size.
+        let Some(source) = resource.properties["source"].as_str() else {
+            continue;
+        };
+        let size = package::build(std::path::Path::new(source))
+            .map(|p| p.bytes.len() as u64)
+            .map_err(|e| Error::Refused(format!("{}: {e}", resource.location)))?;
+        if let Some(warning) = package::direct_upload_warning(size) {
+            crate::errln!(
+                "warning: {}: resources.{}.properties.source: {warning}",
+                resource.location,
+                resource.address.name
+            );
+        }
+    }
     crate::outln!(
         "{}/{}: configuration is valid ({} resources).",
         desired.stack,

@@ -76,13 +76,17 @@ impl Collector {
                 1,
             ),
         };
-        self.found.push(Diagnostic {
+        let found = Diagnostic {
             file,
             line,
             column,
             field: field.into(),
             message: message.into(),
-        });
+        };
+        // The same problem reached twice (a parameter merged into several resources) is one problem.
+        if !self.found.contains(&found) {
+            self.found.push(found);
+        }
     }
 
     /// A problem with a whole file (it cannot be read or parsed at all).

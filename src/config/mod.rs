@@ -334,7 +334,7 @@ fn package_function(
         .and_then(|s| s.as_str())
         .unwrap_or_default()
         .to_string();
-    match crate::provider::package::build(&stack_dir.real.join(&source)) {
+    match crate::provider::package::build_source(&stack_dir.real, &source) {
         Ok(package) => {
             let shown = stack_dir.shown.join(&source);
             value["source"] = serde_json::Value::String(shown.to_string_lossy().into_owned());
@@ -351,6 +351,13 @@ fn package_function(
             None
         }
     }
+}
+
+/// Where the key of the tag at `path` (`["tags", key]`) is written.
+fn tag_key_span(node: &Node, path: &[String]) -> Option<marked_yaml::Span> {
+    let [tags, key] = path else { return None };
+    let map = yaml::locate(node, std::slice::from_ref(tags)).as_mapping()?;
+    map.keys().find(|k| k.as_str() == key).map(|k| *k.span())
 }
 
 fn typed<S: ResourceSpec>(
@@ -399,6 +406,20 @@ fn typed<S: ResourceSpec>(
             );
         }
         map.extend(tags.iter().cloned());
+        for problem in crate::model::tags::validate(map, &S::TAG_RULES, tags.len()) {
+            let at = tag_key_span(node, &problem.path)
+                .unwrap_or_else(|| *yaml::locate(node, &problem.path).span());
+            // A tag from the environment's parameters is reported once, where it is written.
+            let from_elsewhere =
+                at.start().map(|m| m.source()) != node.span().start().map(|m| m.source());
+            let path = problem.path.join(".");
+            let field = if from_elsewhere {
+                path
+            } else {
+                yaml::join(&[field, &path])
+            };
+            c.at(&at, field, problem.message);
+        }
     }
     match serde_json::to_value(&spec) {
         Ok(v) => Some(v),

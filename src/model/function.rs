@@ -125,6 +125,9 @@ impl FunctionSpec {
                 ));
             }
         }
+        if let Some(problem) = super::runtime::problem(&self.runtime, &super::runtime::today()) {
+            errors.push(FieldError::new(&["runtime"], problem));
+        }
         if self.code_sha256.is_some() {
             errors.push(FieldError::new(
                 &["code_sha256"],

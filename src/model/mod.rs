@@ -9,6 +9,7 @@ pub mod monitoring;
 pub mod policy;
 pub mod reference;
 pub mod role;
+pub mod runtime;
 pub mod sensitive;
 pub mod table;
 pub mod tags;
@@ -121,9 +122,12 @@ pub trait ResourceSpec: serde::Serialize + serde::de::DeserializeOwned {
     fn validate(&self) -> Vec<FieldError>;
     /// The spec's tags, where the service supports tags; the engine adds its `dtr:*` tags here.
     fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>>;
+    /// The service's rules for those tags.
+    const TAG_RULES: tags::TagRules = tags::TagRules::GENERAL;
 }
 
 impl ResourceSpec for table::TableSpec {
+    const TAG_RULES: tags::TagRules = tags::TagRules::DYNAMODB;
     fn validate(&self) -> Vec<FieldError> {
         table::TableSpec::validate(self)
     }
@@ -142,6 +146,7 @@ impl ResourceSpec for bucket::BucketSpec {
 }
 
 impl ResourceSpec for role::RoleSpec {
+    const TAG_RULES: tags::TagRules = tags::TagRules::IAM;
     fn validate(&self) -> Vec<FieldError> {
         role::RoleSpec::validate(self)
     }
