@@ -4,21 +4,21 @@
 //! SIGPIPE stays ignored process-wide, as Rust sets it: a connection AWS (or a proxy) resets while
 //! dtr writes to it must be an error the SDK retries, never a silent death; TLS writes use `writev`,
 //! which cannot ask the kernel not to signal. Only a write to a closed standard output re-raises
-//! SIGPIPE with its default action, so a pipeline sees the usual exit.
+//! SIGPIPE with its default action, so a pipeline sees the usual exit; while the state lock is held,
+//! that waits until the command has recorded its work and released the lock (see [`crate::interrupt`]).
 
 use std::io::Write;
 
 /// Write `text` to standard output.
 pub fn write(text: &str) {
+    if crate::interrupt::is_stdout_closed() {
+        return;
+    }
     let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            #[cfg(unix)]
-            // SAFETY: restoring a signal's default action and raising it; nothing runs after.
-            unsafe {
-                libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-                libc::raise(libc::SIGPIPE);
-            }
+    let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    if let Err(e) = written {
+        if e.kind() == std::io::ErrorKind::BrokenPipe && !crate::interrupt::stdout_closed() {
+            crate::interrupt::end_by(crate::interrupt::Reason::ClosedStdout);
         }
         // Any other failure to print (a full disk behind a redirect) has nobody left to tell.
     }
