@@ -255,6 +255,8 @@ async fn execute(
         parallelism: exec.parallelism,
     };
     let report = executor.apply(plan, &mut state).await?;
+    // The live display ends here: what follows is printed below it, not drawn over.
+    drop(reporter);
     let p = &ctx.printer;
     for failure in &report.failed {
         let code = failure
