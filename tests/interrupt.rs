@@ -193,13 +193,23 @@ async fn ctrl_c_at_the_prompt_releases_the_lock() {
 /// are abandoned, the lock released, dtr exits 143 without changing anything.
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_during_the_plans_reads_releases_the_lock() {
+    sigterm_during_reads(&["apply", "--env", "dev", "--auto-approve"]).await;
+}
+
+/// `dtr plan` takes the lock too (unless `--lock=false`), so the same holds for it.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_during_a_locked_plan_releases_the_lock() {
+    sigterm_during_reads(&["plan", "--env", "dev"]).await;
+}
+
+async fn sigterm_during_reads(args: &[&str]) {
     let moto = Moto::start();
     let project = Project::copy();
     dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
     // The table's read is part of the plan, never of taking or releasing the lock.
     moto.inject_faults(json!([{"match": "DynamoDB_20120810.DescribeTable", "hang": true}]));
     let mut child = dtr(&moto, &project)
-        .args(["apply", "--env", "dev", "--auto-approve"])
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
