@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod exec;
+pub mod interrupt;
 pub mod model;
 pub mod plan;
 pub mod provider;

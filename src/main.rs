@@ -1,6 +1,7 @@
 use clap::Parser;
 use dtr::cli::Cli;
 use dtr::commands::{self, Outcome};
+use dtr::interrupt::{self, Reason};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -18,7 +19,12 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    let result = runtime.block_on(async {
+        interrupt::install();
+        commands::run(cli).await
+    });
+    let failed = result.is_err();
+    let code = match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         // Terraform's -detailed-exitcode contract: 2 means "changes present".
         Ok(Outcome::ChangesPresent) => ExitCode::from(2),
@@ -26,5 +32,16 @@ fn main() -> ExitCode {
             dtr::errln!("{}", commands::render_error(&e));
             ExitCode::from(1)
         }
+    };
+    // Stopped while holding the lock: it is released now, so end as the signal would have.
+    match interrupt::received() {
+        Some(Reason::ClosedStdout) => interrupt::end_by(Reason::ClosedStdout),
+        Some(reason) => {
+            if !failed {
+                dtr::errln!("{reason}: the command finished before it could stop");
+            }
+            ExitCode::from(reason.exit_code())
+        }
+        None => code,
     }
 }

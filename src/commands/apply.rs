@@ -8,6 +8,7 @@ use super::plan::{make_plan, print_plan};
 use super::{Error, Outcome};
 use crate::cli::{ExecArgs, LockArgs, PlanFormat};
 use crate::exec::{Executor, StopSignal};
+use crate::interrupt;
 use crate::model::Desired;
 use crate::plan::select::Selection;
 use crate::plan::Action;
@@ -17,8 +18,6 @@ use crate::state::LockGuard;
 use crate::state::State;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -28,14 +27,13 @@ pub enum Mode {
 }
 
 struct Stop<'a> {
-    interrupted: Arc<AtomicBool>,
     guard: &'a LockGuard,
 }
 
 impl StopSignal for Stop<'_> {
     fn stop_reason(&self) -> Option<String> {
-        if self.interrupted.load(Ordering::SeqCst) {
-            Some("interrupted (Ctrl-C) before it started".into())
+        if let Some(reason) = interrupt::received() {
+            Some(format!("{reason} before it started"))
         } else if self.guard.is_lost() {
             Some(
                 "the state lock was lost (its lease could not be renewed) before it started".into(),
@@ -54,36 +52,47 @@ impl StopSignal for Stop<'_> {
     }
 }
 
-/// First Ctrl-C: stop starting new actions, let in-flight ones finish. Second: exit at once.
-fn watch_interrupts() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
-    let seen = flag.clone();
-    tokio::spawn(async move {
-        while tokio::signal::ctrl_c().await.is_ok() {
-            if seen.swap(true, Ordering::SeqCst) {
-                crate::errln!(
-                    "second interrupt: exiting now; the state lock expires with its lease"
-                );
-                std::process::exit(130);
-            }
-            crate::errln!("interrupt: finishing the actions in flight, then stopping (Ctrl-C again to exit now)");
-        }
-    });
-    flag
+/// Refuse to go on once a signal (or a closed stdout) asked the command to stop.
+fn go_on(when: &str) -> Result<(), Error> {
+    match interrupt::received() {
+        Some(reason) => Err(Error::Refused(format!(
+            "{reason} {when}; nothing was changed"
+        ))),
+        None => Ok(()),
+    }
 }
 
-fn confirm(mode: Mode) -> Result<(), Error> {
+/// Ask on the terminal. The answer is read on a thread of its own, so that a signal at the prompt
+/// stops the command (and releases the lock) instead of waiting for a line that never comes.
+async fn confirm(mode: Mode) -> Result<(), Error> {
     let question = match mode {
         Mode::Apply => "Apply these changes? Only 'yes' is accepted: ",
         Mode::Destroy => "Destroy everything listed above? Only 'yes' is accepted: ",
     };
     crate::err!("{question}");
     let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| Error::Refused(format!("could not read the answer: {e}")))?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("confirm".into())
+        .spawn(move || {
+            let mut answer = String::new();
+            let read = std::io::stdin().lock().read_line(&mut answer);
+            let _ = tx.send(read.map(|_| answer));
+        })
+        .map_err(|e| Error::Refused(format!("could not wait for the answer: {e}")))?;
+    let answer = match interrupt::or_stop(rx).await {
+        Err(reason) => {
+            crate::errln!("");
+            return Err(Error::Refused(format!(
+                "{reason} at the confirmation prompt; nothing was changed"
+            )));
+        }
+        Ok(Ok(Ok(answer))) => answer,
+        Ok(Ok(Err(e))) => {
+            return Err(Error::Refused(format!("could not read the answer: {e}")));
+        }
+        Ok(Err(_)) => return Err(Error::Refused("could not read the answer".into())),
+    };
     if answer.trim() == "yes" {
         Ok(())
     } else {
@@ -113,6 +122,7 @@ pub async fn run(
         desired.resources.clear();
     }
     let clients = ctx.connect(&desired).await?;
+    interrupt::arm();
     let guard = ctx.lock(&clients, &desired, verb, lock).await?;
     let result = locked(ctx, &clients, &desired, &guard, selection, exec, mode).await;
     release(&ctx.printer, guard).await;
@@ -136,8 +146,9 @@ async fn locked(
         }
         return Ok(Outcome::Done);
     }
+    go_on("before confirming")?;
     if !exec.auto_approve {
-        confirm(mode)?;
+        confirm(mode).await?;
         // The answer may have come long after the plan: act on it only while the lock is still ours.
         guard.verify().await?;
     }
@@ -168,6 +179,7 @@ pub async fn run_saved(
     let desired = ctx.load(&apply_saved::environment(&saved, env, file)?)?;
     apply_saved::check_scope(&saved, &desired, file)?;
     let clients = ctx.connect(&desired).await?;
+    interrupt::arm();
     let guard = ctx.lock(&clients, &desired, "apply", lock).await?;
     let result = async {
         let selection = apply_saved::selection(&saved);
@@ -206,12 +218,10 @@ async fn execute(
     plan: &Plan,
     mut state: State,
 ) -> Result<Outcome, Error> {
+    go_on("before any action started")?;
     let reporter = ctx.printer.reporter();
     let store = ctx.store(clients, desired);
-    let stop = Stop {
-        interrupted: watch_interrupts(),
-        guard,
-    };
+    let stop = Stop { guard };
     let executor = Executor {
         clients,
         store: &store,
@@ -220,6 +230,8 @@ async fn execute(
         parallelism: exec.parallelism,
     };
     let report = executor.apply(plan, &mut state).await?;
+    // The live display ends here: what follows is printed below it, not drawn over.
+    drop(reporter);
     let p = &ctx.printer;
     for failure in &report.failed {
         let code = failure

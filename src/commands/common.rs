@@ -277,6 +277,7 @@ async fn read(
 }
 
 /// Release the lock, reporting (not failing on) a release that did not work: the lease ends anyway.
+/// From here on a signal ends dtr at once again: nothing is left to clean up.
 pub async fn release(printer: &Printer, guard: LockGuard) {
     let id = guard.info.id.clone();
     match guard.release().await {
@@ -285,4 +286,5 @@ pub async fn release(printer: &Printer, guard: LockGuard) {
             "could not release the state lock {id}: {e}; it expires with its lease"
         )),
     }
+    crate::interrupt::disarm();
 }

@@ -23,6 +23,7 @@ pub async fn run(
         )));
     };
     let clients = ctx.connect(&desired).await?;
+    crate::interrupt::arm();
     let guard = ctx.lock(&clients, &desired, "import", lock).await?;
     let result = async {
         let store = ctx.store(&clients, &desired);

@@ -32,7 +32,14 @@ pub async fn make_plan(
         .store(clients, desired)
         .load(&desired.stack, &desired.environment)
         .await?;
-    let observed = observe(clients, desired, &state, parallelism).await?;
+    // Reads are safe to abandon: a signal stops them at once, and the caller releases the lock.
+    let observed = crate::interrupt::or_stop(observe(clients, desired, &state, parallelism))
+        .await
+        .map_err(|reason| {
+            Error::Refused(format!(
+                "{reason} while reading live AWS; nothing was changed"
+            ))
+        })??;
     let plan = diff::diff(&diff::Inputs {
         desired,
         state: &state,
@@ -135,7 +142,10 @@ pub async fn run(ctx: &Context, env: &str, options: &Options<'_>) -> Result<Outc
     let desired = ctx.load(env)?;
     let clients = ctx.connect(&desired).await?;
     let guard = match lock.lock {
-        true => Some(ctx.lock(&clients, &desired, "plan", lock).await?),
+        true => {
+            crate::interrupt::arm();
+            Some(ctx.lock(&clients, &desired, "plan", lock).await?)
+        }
         false => None,
     };
     let result = make_plan(

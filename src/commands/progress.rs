@@ -65,7 +65,7 @@ impl Printer {
         if self.quiet {
             Box::new(Quiet)
         } else if self.interactive {
-            Box::new(Live::default())
+            Box::new(Live::start())
         } else {
             Box::new(Plain)
         }
@@ -133,11 +133,42 @@ impl Reporter for Plain {
     }
 }
 
-#[derive(Default)]
+/// Spinners for the actions in flight under an overall bar. A finished action becomes a line printed
+/// above them, so the live area stays a few lines tall; while it runs every other line dtr prints
+/// goes around it (see [`crate::stdout::set_live`]), and dropping it clears it, so the summary and
+/// the outputs that follow are printed below the last action's line, never drawn over.
 struct Live {
     bars: MultiProgress,
     in_flight: Mutex<HashMap<ResourceAddress, ProgressBar>>,
     overall: Mutex<Option<ProgressBar>>,
+}
+
+impl Live {
+    fn start() -> Self {
+        let bars = MultiProgress::new();
+        crate::stdout::set_live(Some(bars.clone()));
+        Live {
+            bars,
+            in_flight: Mutex::default(),
+            overall: Mutex::default(),
+        }
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        crate::stdout::set_live(None);
+        let spinners = self
+            .in_flight
+            .lock()
+            .map(|mut m| m.drain().map(|(_, bar)| bar).collect::<Vec<_>>())
+            .unwrap_or_default();
+        let overall = self.overall.lock().ok().and_then(|mut o| o.take());
+        for bar in spinners.into_iter().chain(overall) {
+            bar.finish_and_clear();
+        }
+        let _ = self.bars.clear();
+    }
 }
 
 impl Reporter for Live {
@@ -188,17 +219,10 @@ impl Reporter for Live {
             ),
             Some(e) => format!("✗ {address}: failed to {}: {e}", action.describe()),
         };
-        match bar {
-            Some(bar) => {
-                bar.set_style(
-                    ProgressStyle::with_template("{msg}")
-                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-                );
-                bar.finish_with_message(text);
-            }
-            None => {
-                let _ = self.bars.println(text);
-            }
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+            self.bars.remove(&bar);
         }
+        let _ = self.bars.println(text);
     }
 }

@@ -63,6 +63,8 @@ impl fmt::Display for LockInfo {
 pub enum LockError {
     #[error("the state is locked: {holder}\n  (wait with --lock-timeout <duration>; if the holder is gone, its lease expires on its own; if you are sure it is gone, `dtr force-unlock --env <env> {} --force`)", holder.id)]
     Held { holder: LockInfo },
+    #[error("{reason} while waiting for the lock, held: {holder}; nothing was changed")]
+    Stopped { reason: String, holder: LockInfo },
     #[error("timed out after {waited:?} waiting for the lock, still held: {holder}")]
     Timeout { waited: Duration, holder: LockInfo },
     #[error("lock id {given} does not match the lock held ({})", match held { Some(h) => h.to_string(), None => "no lock is held".into() })]
@@ -236,7 +238,14 @@ impl DynamoLock {
                     }
                     waiting(&holder);
                     let left = timeout.saturating_sub(start.elapsed());
-                    tokio::time::sleep(backoff.delay(attempt).min(left)).await;
+                    // A signal while waiting ends the wait: nothing is held yet, nothing to undo.
+                    let pause = tokio::time::sleep(backoff.delay(attempt).min(left));
+                    if let Err(reason) = crate::interrupt::or_stop(pause).await {
+                        return Err(LockError::Stopped {
+                            reason: reason.to_string(),
+                            holder,
+                        });
+                    }
                     attempt += 1;
                 }
                 other => return other,

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod inventory;
+pub mod pty;
 
 use dtr::provider::aws::{AwsOptions, Clients};
 use std::io::{BufRead, BufReader};
