@@ -565,7 +565,7 @@ pub async fn create(
         }
         ResourceKind::LambdaFunction => {
             let spec: FunctionSpec = typed(props)?;
-            let package = package::build(std::path::Path::new(&spec.source))?;
+            let package = planned_package(&spec)?;
             lambda::create(&clients.lambda, &spec, &package).await?;
             reread(clients, kind, &spec.name).await
         }
@@ -652,7 +652,7 @@ pub async fn update(
         }
         ResourceKind::LambdaFunction => {
             let spec: FunctionSpec = typed(props)?;
-            let package = package::build(std::path::Path::new(&spec.source))?;
+            let package = planned_package(&spec)?;
             let Some(live) = lambda::read(&clients.lambda, &spec.name).await? else {
                 return Err(ResourceError::Refused(format!(
                     "function {} disappeared",
@@ -779,4 +779,18 @@ async fn reread(
     read(clients, kind, id).await?.ok_or_else(|| {
         ResourceError::Refused(format!("{id} is not there right after it was written"))
     })
+}
+
+/// The function's package, built again from its source for the upload, only if it is the one the
+/// plan showed: source edited between the plan (or its confirmation) and the upload is refused,
+/// never deployed unplanned.
+fn planned_package(spec: &FunctionSpec) -> Result<package::Package, ResourceError> {
+    let package = package::build(std::path::Path::new(&spec.source))?;
+    match &spec.code_sha256 {
+        Some(planned) if *planned != package.sha256 => Err(ResourceError::Refused(format!(
+            "the source of function {} ({}) changed since the plan (planned code {planned}, now {}); nothing was uploaded. Plan again",
+            spec.name, spec.source, package.sha256
+        ))),
+        _ => Ok(package),
+    }
 }
