@@ -273,3 +273,93 @@ async fn a_plan_for_another_environment_is_refused_when_edited_to_look_like_dev(
         "nothing but the lock table: nothing was applied"
     );
 }
+
+/// A replacement by request (`--replace`) destroys what could be kept, here the table's items. A plan
+/// file that asks for one, whoever made it, is refused unless the apply repeats the `--replace`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_file_cannot_ask_for_a_replacement_by_itself() {
+    let moto = Moto::start();
+    let project = Project::copy();
+    ready(&moto, &project, "dev");
+    dtr_run(
+        &moto,
+        &project,
+        &["apply", "--env", "dev", "--auto-approve"],
+    )
+    .expect_code(0);
+    let c = moto.clients().await;
+    let table = c
+        .dynamodb
+        .describe_table()
+        .table_name("dtr-dev-tools")
+        .send()
+        .await
+        .unwrap();
+    let key = table.table().unwrap().key_schema()[0]
+        .attribute_name()
+        .to_string();
+    c.dynamodb
+        .put_item()
+        .table_name("dtr-dev-tools")
+        .item(
+            &key,
+            aws_sdk_dynamodb::types::AttributeValue::S("kept".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let path = project.path("plan.json");
+    let args = [
+        "plan",
+        "--env",
+        "dev",
+        "--replace",
+        "dynamodb_table.tools_table",
+        "--out",
+        path.to_str().unwrap(),
+    ];
+    dtr_run(&moto, &project, &args).expect_code(0);
+
+    let r = dtr_run(
+        &moto,
+        &project,
+        &["apply", path.to_str().unwrap(), "--env", "dev"],
+    )
+    .expect_code(1);
+    assert!(
+        r.stderr.contains("--replace dynamodb_table.tools_table") && r.stderr.contains("repeat"),
+        "{}",
+        r.stderr
+    );
+    let items = c
+        .dynamodb
+        .scan()
+        .table_name("dtr-dev-tools")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(items.count(), 1, "the table and its item are still there");
+
+    // Repeating the replacement on the command line is the operator's own decision.
+    dtr_run(
+        &moto,
+        &project,
+        &[
+            "apply",
+            path.to_str().unwrap(),
+            "--env",
+            "dev",
+            "--replace",
+            "dynamodb_table.tools_table",
+        ],
+    )
+    .expect_code(0);
+    let items = c
+        .dynamodb
+        .scan()
+        .table_name("dtr-dev-tools")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(items.count(), 0, "replaced as asked");
+}

@@ -172,10 +172,12 @@ pub async fn run_saved(
     ctx: &Context,
     file: &Path,
     env: Option<&str>,
+    replace: &[crate::model::ResourceAddress],
     lock: &LockArgs,
     exec: &ExecArgs,
 ) -> Result<Outcome, Error> {
     let saved = apply_saved::read(file)?;
+    apply_saved::check_replace(&saved, replace, file)?;
     let desired = ctx.load(&apply_saved::environment(&saved, env, file)?)?;
     apply_saved::check_scope(&saved, &desired, file)?;
     let clients = ctx.connect(&desired).await?;

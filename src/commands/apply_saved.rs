@@ -101,6 +101,37 @@ pub fn check_scope(saved: &SavedPlan, desired: &Desired, file: &Path) -> Result<
     Ok(())
 }
 
+/// A replacement asked for by `--replace` destroys what could have been kept (a table's items, an
+/// API's endpoint): a plan file cannot ask for one by itself, since anyone who can edit the file
+/// could add it. The apply must repeat exactly the file's `--replace` addresses.
+pub fn check_replace(
+    saved: &SavedPlan,
+    given: &[crate::model::ResourceAddress],
+    file: &Path,
+) -> Result<(), Error> {
+    let wanted: std::collections::BTreeSet<_> = saved.replace.iter().collect();
+    let given: std::collections::BTreeSet<_> = given.iter().collect();
+    if wanted == given {
+        return Ok(());
+    }
+    let list = |set: &std::collections::BTreeSet<&crate::model::ResourceAddress>| {
+        if set.is_empty() {
+            "none".to_string()
+        } else {
+            set.iter()
+                .map(|a| format!("--replace {a}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    };
+    Err(Error::Refused(format!(
+        "{} was planned with {}, but this apply gives {}: a replacement by request destroys what could be kept, so the apply must repeat the plan's --replace exactly; nothing was changed",
+        file.display(),
+        list(&wanted),
+        list(&given)
+    )))
+}
+
 /// The selection the plan was made with, to recompute it the same way.
 pub fn selection(saved: &SavedPlan) -> Selection {
     Selection {

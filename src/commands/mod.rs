@@ -120,12 +120,12 @@ async fn dispatch(ctx: &common::Context, command: Command) -> Result<Outcome, Er
             select,
             exec,
         } => {
-            if !select.targets.is_empty() || !select.replace.is_empty() {
+            if !select.targets.is_empty() {
                 return Err(Error::Refused(
-                    "--target and --replace shape a plan; give them to `dtr plan --out`, not to the apply of a saved plan".into(),
+                    "--target shapes a plan; give it to `dtr plan --out`, not to the apply of a saved plan".into(),
                 ));
             }
-            apply::run_saved(ctx, &file, env.as_deref(), &lock, &exec).await
+            apply::run_saved(ctx, &file, env.as_deref(), &select.replace, &lock, &exec).await
         }
         Command::Apply {
             plan: None,
