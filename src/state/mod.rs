@@ -1,8 +1,10 @@
 //! What this environment owns (the state object in S3) and who may change it (the lock in DynamoDB).
 
 pub mod bootstrap;
+pub mod guard;
 pub mod lock;
 pub mod store;
 
-pub use lock::{DynamoLock, LockError, LockGuard, LockInfo};
+pub use guard::LockGuard;
+pub use lock::{DynamoLock, LockError, LockInfo};
 pub use store::{ResourceState, State, StateError, StateStore};
