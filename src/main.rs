@@ -6,7 +6,19 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     // SIGPIPE stays ignored (Rust's default): see `dtr::stdout` for why and how pipes still end.
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // clap exits 2 on a usage error, which CI reads as "changes present" after
+            // `plan --detailed-exitcode`: a usage error is an error (1); help and version are not.
+            return if e.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     // AWS SDK futures are deep; unoptimised builds overflow tokio's default 2 MiB worker stacks.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
