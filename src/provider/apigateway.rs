@@ -273,27 +273,43 @@ pub async fn update_api(
             .await
             .map_err(|e| aws_error("DeleteCorsConfiguration", &what, e))?;
     }
-    let arn = api_arn(region, id);
-    let changes = tags::changes(&desired.tags, &current.tags);
-    let removed = changes.removed;
-    if !removed.is_empty() {
+    converge_tags(
+        client,
+        &api_arn(region, id),
+        &desired.tags,
+        &current.tags,
+        &what,
+    )
+    .await
+}
+
+/// Bring a resource's tags (an API's, a stage's) from `current` to `desired`: untag what went away,
+/// tag what is new or changed.
+async fn converge_tags(
+    client: &Client,
+    arn: &str,
+    desired: &BTreeMap<String, String>,
+    current: &BTreeMap<String, String>,
+    what: &str,
+) -> Result<(), AwsError> {
+    let changes = tags::changes(desired, current);
+    if !changes.removed.is_empty() {
         client
             .untag_resource()
-            .resource_arn(&arn)
-            .set_tag_keys(Some(removed))
+            .resource_arn(arn)
+            .set_tag_keys(Some(changes.removed))
             .send()
             .await
-            .map_err(|e| aws_error("UntagResource", &what, e))?;
+            .map_err(|e| aws_error("UntagResource", what, e))?;
     }
-    let changed = changes.set;
-    if !changed.is_empty() {
+    if !changes.set.is_empty() {
         client
             .tag_resource()
-            .resource_arn(&arn)
-            .set_tags(Some(changed.into_iter().collect()))
+            .resource_arn(arn)
+            .set_tags(Some(changes.set.into_iter().collect()))
             .send()
             .await
-            .map_err(|e| aws_error("TagResource", &what, e))?;
+            .map_err(|e| aws_error("TagResource", what, e))?;
     }
     Ok(())
 }
@@ -518,10 +534,18 @@ pub async fn read_stage(client: &Client, id: &str) -> Result<Option<ApiStageSpec
     }))
 }
 
+/// A stage's ARN, which its tags hang on.
+pub fn stage_arn(region: &str, api_id: &str, stage: &str) -> String {
+    format!("arn:aws:apigateway:{region}::/apis/{api_id}/stages/{stage}")
+}
+
+/// Create the stage (`current` is `None`) or bring it to `spec`: `UpdateStage` only when a setting
+/// other than the tags differs, the tags through the tagging calls (`UpdateStage` takes none).
 pub async fn put_stage(
     client: &Client,
+    region: &str,
     spec: &ApiStageSpec,
-    exists: bool,
+    current: Option<&ApiStageSpec>,
 ) -> Result<String, AwsError> {
     let what = format!("stage {} of api {}", spec.name, spec.api_id);
     let logs = spec.access_log_group_arn.as_ref().map(|arn| {
@@ -530,27 +554,38 @@ pub async fn put_stage(
             .set_format(spec.access_log_format.clone())
             .build()
     });
-    if exists {
-        client
-            .update_stage()
-            .api_id(&spec.api_id)
-            .stage_name(&spec.name)
-            .auto_deploy(spec.auto_deploy)
-            .set_access_log_settings(logs)
-            .send()
-            .await
-            .map_err(|e| aws_error("UpdateStage", &what, e))?;
-    } else {
-        client
-            .create_stage()
-            .api_id(&spec.api_id)
-            .stage_name(&spec.name)
-            .auto_deploy(spec.auto_deploy)
-            .set_access_log_settings(logs)
-            .set_tags(Some(spec.tags.clone().into_iter().collect()))
-            .send()
-            .await
-            .map_err(|e| aws_error("CreateStage", &what, e))?;
+    match current {
+        Some(current) => {
+            let untagged = |s: &ApiStageSpec| ApiStageSpec {
+                tags: BTreeMap::new(),
+                ..s.clone()
+            };
+            if untagged(spec) != untagged(current) {
+                client
+                    .update_stage()
+                    .api_id(&spec.api_id)
+                    .stage_name(&spec.name)
+                    .auto_deploy(spec.auto_deploy)
+                    .set_access_log_settings(logs)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("UpdateStage", &what, e))?;
+            }
+            let arn = stage_arn(region, &spec.api_id, &spec.name);
+            converge_tags(client, &arn, &spec.tags, &current.tags, &what).await?;
+        }
+        None => {
+            client
+                .create_stage()
+                .api_id(&spec.api_id)
+                .stage_name(&spec.name)
+                .auto_deploy(spec.auto_deploy)
+                .set_access_log_settings(logs)
+                .set_tags(Some(spec.tags.clone().into_iter().collect()))
+                .send()
+                .await
+                .map_err(|e| aws_error("CreateStage", &what, e))?;
+        }
     }
     Ok(format!("{}/{}", spec.api_id, spec.name))
 }

@@ -608,7 +608,9 @@ pub async fn create(
             reread(clients, kind, &id).await
         }
         ResourceKind::ApiStage => {
-            let id = apigateway::put_stage(&clients.apigateway, &typed(props)?, false).await?;
+            let id =
+                apigateway::put_stage(&clients.apigateway, &clients.region, &typed(props)?, None)
+                    .await?;
             reread(clients, kind, &id).await
         }
     }
@@ -711,7 +713,14 @@ pub async fn update(
             reread(clients, kind, &id).await
         }
         ResourceKind::ApiStage => {
-            let id = apigateway::put_stage(&clients.apigateway, &typed(props)?, true).await?;
+            let current: ApiStageSpec = typed(&observed.properties)?;
+            let id = apigateway::put_stage(
+                &clients.apigateway,
+                &clients.region,
+                &typed(props)?,
+                Some(&current),
+            )
+            .await?;
             reread(clients, kind, &id).await
         }
     }

@@ -27,6 +27,11 @@ request that carries it with 403 Access Denied when the bucket belongs to anothe
 (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html), so the launcher
 does too, from the account moto records as the bucket's owner.
 
+And stage tags: moto routes API Gateway v2 TagResource/UntagResource only for an API's or a VPC link's ARN,
+so tagging a stage (`arn:aws:apigateway:<region>::/apis/<id>/stages/<name>`), which AWS supports
+(https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/tags-resource-arn.html), answers 404.
+The launcher applies those two calls to the stage moto keeps (whose tags GetStage reports).
+
 And one serialisation: moto's threaded server does not apply a DynamoDB conditional write atomically (two
 concurrent `attribute_not_exists` puts can both succeed), so DynamoDB requests reach moto one at a time.
 """
@@ -308,6 +313,33 @@ def wrong_bucket_owner(environ) -> bool:
     return owner is not None and owner[1] != expected
 
 
+def stage_tagging(environ):
+    """TagResource / UntagResource on a stage's ARN, done on moto's stage; None if not such a call."""
+    import re
+    from urllib.parse import parse_qs, unquote
+    path = unquote(environ.get("PATH_INFO", ""))
+    m = re.fullmatch(r"/v2/tags/arn:aws:apigateway:([a-z0-9-]+)::/apis/([^/]+)/stages/([^/]+)", path)
+    method = environ.get("REQUEST_METHOD")
+    if m is None or method not in ("POST", "DELETE"):
+        return None
+    from moto.apigatewayv2.models import apigatewayv2_backends
+    from moto.core import DEFAULT_ACCOUNT_ID
+    region, api_id, stage_name = m.groups()
+    account = os.environ.get("MOTO_ACCOUNT_ID", DEFAULT_ACCOUNT_ID)
+    api = apigatewayv2_backends[account][region].apis.get(api_id)
+    stage = api.stages.get(stage_name) if api is not None else None
+    if stage is None:
+        return ("404 Not Found", b'{"message": "Stage not found"}')
+    if method == "POST":
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        stage.tags.update(body.get("tags", {}))
+        return ("201 Created", b"{}")
+    for key in parse_qs(environ.get("QUERY_STRING", "")).get("tagKeys", []):
+        stage.tags.pop(key, None)
+    return ("204 No Content", b"")
+
+
 def serve(args) -> None:
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
@@ -364,6 +396,12 @@ def serve(args) -> None:
                     ("x-amzn-RequestId", request_id), ("x-amz-request-id", request_id),
                     ("x-amzn-ErrorType", rule.get("code", "InternalError"))])
                 return [body]
+        tagged = stage_tagging(environ)
+        if tagged is not None:
+            status, body = tagged
+            start_response(status, [("Content-Type", "application/json"),
+                                    ("Content-Length", str(len(body)))])
+            return [body]
         if wrong_bucket_owner(environ):
             body = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
                     b'<Message>Access Denied</Message></Error>')
