@@ -30,6 +30,12 @@ pub enum PlanError {
         physical_id: String,
         tags: String,
     },
+    /// An in-place change AWS would refuse (and a replacement would not be wanted for).
+    #[error("{address}: {why}")]
+    Unsupported {
+        address: ResourceAddress,
+        why: String,
+    },
     #[error("{address}: {error}")]
     Invalid {
         address: ResourceAddress,
@@ -114,6 +120,15 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
                 }
             }
         };
+        if let (Action::Update, Some(before)) = (action, &compared.observed) {
+            if let Some(why) = resources::update_refusal(address.kind, &compared.desired, before) {
+                errors.push(PlanError::Unsupported {
+                    address: address.clone(),
+                    why,
+                });
+                continue;
+            }
+        }
         let outputs = match (action, &live) {
             (Action::NoOp | Action::Update, Some(o)) => Some(o.outputs.clone()),
             _ => None,

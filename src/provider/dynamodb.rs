@@ -243,6 +243,22 @@ pub fn normalize_observed(observed: &mut TableSpec, desired: &TableSpec) {
 }
 
 /// The attributes whose change DynamoDB cannot apply in place.
+/// Renaming the TTL attribute takes two `UpdateTimeToLive` calls (disable the old, enable the new),
+/// and DynamoDB accepts one per table per hour ("Time to live has been modified multiple times within
+/// a fixed interval"): an apply would disable TTL, then fail, leaving it off. So it is planned as the
+/// two steps it is, one apply each, an hour apart.
+/// <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTimeToLive.html>
+pub fn update_refusal(desired: &TableSpec, observed: &TableSpec) -> Option<String> {
+    match (&observed.ttl_attribute, &desired.ttl_attribute) {
+        (Some(old), Some(new)) if old != new => Some(format!(
+            "renaming the TTL attribute of table {} from `{old}` to `{new}` takes two UpdateTimeToLive calls, and DynamoDB allows one per table per hour. \
+             Do it in two applies: remove `ttl_attribute` and apply (TTL is disabled on `{old}`), then, an hour later, set `ttl_attribute: {new}` and apply",
+            desired.name
+        )),
+        _ => None,
+    }
+}
+
 pub fn replacement_reasons(desired: &TableSpec, observed: &TableSpec) -> Vec<String> {
     let mut reasons = Vec::new();
     if desired.name != observed.name {
@@ -742,6 +758,22 @@ mod tests {
         let mut c = spec();
         c.attributes[0].attribute_type = AttributeType::N;
         assert_eq!(replacement_reasons(&c, &a), vec!["attributes"]);
+    }
+
+    #[test]
+    fn renaming_the_ttl_attribute_is_refused_but_enabling_or_disabling_it_is_not() {
+        let with = |ttl: Option<&str>| TableSpec {
+            ttl_attribute: ttl.map(str::to_string),
+            ..spec()
+        };
+        let why = update_refusal(&with(Some("b")), &with(Some("a"))).expect("a rename");
+        assert!(
+            why.contains("from `a` to `b`") && why.contains("two applies"),
+            "{why}"
+        );
+        assert_eq!(update_refusal(&with(None), &with(Some("a"))), None);
+        assert_eq!(update_refusal(&with(Some("b")), &with(None)), None);
+        assert_eq!(update_refusal(&with(Some("a")), &with(Some("a"))), None);
     }
 
     #[test]

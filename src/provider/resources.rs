@@ -381,6 +381,18 @@ fn api_moved(want: &str, have: &str) -> Vec<String> {
     }
 }
 
+/// Pure: why an in-place update from `observed` to `desired` (both as [`compare`] returns them) is one
+/// AWS would refuse, if it is. Such a change is not planned: the message says how to make it.
+pub fn update_refusal(kind: ResourceKind, desired: &Value, observed: &Value) -> Option<String> {
+    match kind {
+        ResourceKind::DynamodbTable => dynamodb::update_refusal(
+            &typed::<TableSpec>(desired).ok()?,
+            &typed::<TableSpec>(observed).ok()?,
+        ),
+        _ => None,
+    }
+}
+
 /// Pure: canonicalise the desired properties, normalise the observed ones against them, and say which
 /// differences force a replacement.
 pub fn compare(
