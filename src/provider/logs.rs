@@ -71,9 +71,7 @@ pub fn replacement_reasons(desired: &LogGroupSpec, observed: &LogGroupSpec) -> V
     if desired.name != observed.name {
         reasons.push("name".to_string());
     }
-    if desired.kms_key_arn != observed.kms_key_arn {
-        reasons.push("kms_key_arn".to_string());
-    }
+    // A key is associated and disassociated in place (AssociateKmsKey), keeping the group's logs.
     reasons
 }
 
@@ -126,6 +124,26 @@ pub async fn update(
                     .await
                     .map_err(|e| aws_error("DeleteRetentionPolicy", what(name), e))?;
             }
+        }
+    }
+    if desired.kms_key_arn != current.spec.kms_key_arn {
+        match &desired.kms_key_arn {
+            // Associating replaces a key already there: new events are encrypted with it.
+            Some(key) => client
+                .associate_kms_key()
+                .log_group_name(name)
+                .kms_key_id(key)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| aws_error("AssociateKmsKey", what(name), e))?,
+            None => client
+                .disassociate_kms_key()
+                .log_group_name(name)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| aws_error("DisassociateKmsKey", what(name), e))?,
         }
     }
     let changes = tags::changes(&desired.tags, &current.spec.tags);

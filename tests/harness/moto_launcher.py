@@ -32,6 +32,11 @@ so tagging a stage (`arn:aws:apigateway:<region>::/apis/<id>/stages/<name>`), wh
 (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/tags-resource-arn.html), answers 404.
 The launcher applies those two calls to the stage moto keeps (whose tags GetStage reports).
 
+And log group keys: moto 5.2.5 has no handler for CloudWatch Logs `AssociateKmsKey` / `DisassociateKmsKey`,
+which AWS applies to a log group in place
+(https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_AssociateKmsKey.html); the
+launcher sets or clears the key on the log group moto keeps (which DescribeLogGroups reports).
+
 And one serialisation: moto's threaded server does not apply a DynamoDB conditional write atomically (two
 concurrent `attribute_not_exists` puts can both succeed), so DynamoDB requests reach moto one at a time.
 """
@@ -340,6 +345,27 @@ def stage_tagging(environ):
     return ("204 No Content", b"")
 
 
+def log_group_key(environ):
+    """Logs AssociateKmsKey / DisassociateKmsKey on moto's log group; None if not such a call."""
+    import re
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target not in ("Logs_20140328.AssociateKmsKey", "Logs_20140328.DisassociateKmsKey"):
+        return None
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.logs.models import logs_backends
+    scope = re.search(r"Credential=[^/]+/[0-9]+/([a-z0-9-]+)/logs/", environ.get("HTTP_AUTHORIZATION", ""))
+    region = scope.group(1) if scope else "us-east-1"
+    account = os.environ.get("MOTO_ACCOUNT_ID", DEFAULT_ACCOUNT_ID)
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+    group = logs_backends[account][region].groups.get(body.get("logGroupName", ""))
+    if group is None:
+        return ("400 Bad Request", json.dumps({
+            "__type": "ResourceNotFoundException", "message": "The specified log group does not exist."}).encode())
+    group.kms_key_id = body.get("kmsKeyId") if target == "Logs_20140328.AssociateKmsKey" else None
+    return ("200 OK", b"{}")
+
+
 def serve(args) -> None:
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
@@ -396,7 +422,7 @@ def serve(args) -> None:
                     ("x-amzn-RequestId", request_id), ("x-amz-request-id", request_id),
                     ("x-amzn-ErrorType", rule.get("code", "InternalError"))])
                 return [body]
-        tagged = stage_tagging(environ)
+        tagged = stage_tagging(environ) or log_group_key(environ)
         if tagged is not None:
             status, body = tagged
             start_response(status, [("Content-Type", "application/json"),
