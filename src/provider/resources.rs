@@ -667,11 +667,11 @@ pub async fn update(
         ResourceKind::LambdaFunction => {
             let spec: FunctionSpec = typed(props)?;
             let package = planned_package(&spec)?;
-            let Some(live) = lambda::read(&clients.lambda, &spec.name).await? else {
-                return Err(ResourceError::Refused(format!(
-                    "function {} disappeared",
-                    spec.name
-                )));
+            // The executor read it just now: no second read.
+            let live = lambda::ObservedFunction {
+                spec: typed(&observed.properties)?,
+                arn: observed.outputs.get("arn").cloned().unwrap_or_default(),
+                reports_logging: !observed.unreported.contains(&"logging"),
             };
             lambda::update(&clients.lambda, &spec, &live, &package).await?;
             reread(clients, kind, &spec.name).await
