@@ -145,13 +145,22 @@ async fn another_environments_backend_is_never_planned_or_imported() {
     )
     .expect_code(1);
     assert!(r.stderr.contains("never manages"), "{}", r.stderr);
+    // Even a state that claims it (an edited state object, or an import from before the guard) does
+    // not get it deleted.
+    let c = moto.clients().await;
+    own_in_state(
+        &c,
+        "s3_bucket.artifacts_bucket",
+        "dtr-state-123456789012-other",
+    )
+    .await;
     let r = dtr_run(
         &moto,
         &project,
         &["destroy", "--env", "dev", "--auto-approve"],
-    );
-    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
-    let c = moto.clients().await;
+    )
+    .expect_code(1);
+    assert!(r.stderr.contains("never manages"), "{}", r.stderr);
     c.s3.head_bucket()
         .bucket("dtr-state-123456789012-other")
         .send()
@@ -189,7 +198,66 @@ async fn a_region_override_that_contradicts_the_environment_is_refused() {
         &moto,
         &project,
         &["plan", "--env", "dev", "--region", "us-east-1"],
-    );
+    )
+    .expect_code(0);
+}
+
+/// Write dev's state object owning `physical_id` at `address`, as an edited state or an import made
+/// before the guard would.
+async fn own_in_state(c: &dtr::provider::aws::Clients, address: &str, physical_id: &str) {
+    let state = serde_json::json!({
+        "format_version": 1, "lineage": "l", "serial": 1,
+        "stack": "dynamic-tool-runtime", "environment": "dev",
+        "resources": {address: {"physical_id": physical_id}}
+    });
+    c.s3.put_object()
+        .bucket(STATE_BUCKET)
+        .key("dynamic-tool-runtime/dev.json")
+        .body(serde_json::to_vec(&state).unwrap().into())
+        .send()
+        .await
+        .unwrap();
+}
+
+/// A backend bootstrapped before backends were tagged is still known by its name: not imported, not
+/// destroyed, even when the state claims it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_own_backend_is_refused_by_name_even_untagged() {
+    let moto = Moto::start();
+    let project = Project::copy();
+    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let c = moto.clients().await;
+    c.s3.delete_bucket_tagging()
+        .bucket(STATE_BUCKET)
+        .send()
+        .await
+        .unwrap();
+    let r = dtr_run(
+        &moto,
+        &project,
+        &[
+            "import",
+            "--env",
+            "dev",
+            "s3_bucket.artifacts_bucket",
+            STATE_BUCKET,
+        ],
+    )
+    .expect_code(1);
+    assert!(r.stderr.contains("own backend"), "{}", r.stderr);
+    own_in_state(&c, "s3_bucket.artifacts_bucket", STATE_BUCKET).await;
+    let r = dtr_run(
+        &moto,
+        &project,
+        &["destroy", "--env", "dev", "--auto-approve"],
+    )
+    .expect_code(1);
+    assert!(r.stderr.contains("own backend"), "{}", r.stderr);
+    c.s3.head_bucket()
+        .bucket(STATE_BUCKET)
+        .send()
+        .await
+        .expect("the state bucket stays");
 }
 
 /// `backend.region` puts the state bucket and the lock table there, whatever region resources use.

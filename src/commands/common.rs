@@ -205,23 +205,39 @@ pub async fn observe(
     }
     for (address, live) in &observed {
         if let Some(live) = live {
-            refuse_backend(address, live)?;
+            refuse_backend(&desired.backend, address, live)?;
         }
     }
     Ok(observed)
 }
 
-/// A live resource tagged as a dtr backend (a state bucket, a lock table: this environment's or
-/// another's) is never planned for, imported or deleted, whatever address names it.
-pub fn refuse_backend(address: &ResourceAddress, live: &Observed) -> Result<(), Error> {
-    match live.tags().get(crate::model::TAG_BACKEND) {
-        Some(role) => Err(Error::Refused(format!(
-            "{address} is {} ({role}, tagged {}={role} by `dtr bootstrap`): dtr never manages, imports or deletes its own backend under any address; nothing was changed. Point {address} at another name",
-            live.physical_id,
+/// A live resource that is a dtr backend is never planned for, imported or deleted, whatever address
+/// names it: this environment's state bucket or lock table (by name, even if it was bootstrapped
+/// before backends were tagged), or any backend `dtr bootstrap` tagged `dtr:backend` (another
+/// environment's too).
+pub fn refuse_backend(
+    backend: &crate::model::Backend,
+    address: &ResourceAddress,
+    live: &Observed,
+) -> Result<(), Error> {
+    use crate::model::ResourceKind;
+    let own = match address.kind {
+        ResourceKind::S3Bucket => live.physical_id == backend.state_bucket,
+        ResourceKind::DynamodbTable => live.physical_id == backend.lock_table,
+        _ => false,
+    };
+    let role = match live.tags().get(crate::model::TAG_BACKEND) {
+        Some(role) => format!(
+            "{role}, tagged {}={role} by `dtr bootstrap`",
             crate::model::TAG_BACKEND
-        ))),
-        None => Ok(()),
-    }
+        ),
+        None if own => "this environment's own backend".to_string(),
+        None => return Ok(()),
+    };
+    Err(Error::Refused(format!(
+        "{address} is {} ({role}): dtr never manages, imports or deletes its own backend under any address; nothing was changed. Point {address} at another name",
+        live.physical_id
+    )))
 }
 
 async fn read_all(

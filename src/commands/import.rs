@@ -38,7 +38,7 @@ pub async fn run(
             .await
             .map_err(|e| Error::Plan(format!("reading {address} ({physical_id}): {e}")))?
             .ok_or_else(|| Error::Refused(format!("no {} with id {physical_id} exists", address.kind)))?;
-        super::common::refuse_backend(address, &live)?;
+        super::common::refuse_backend(&desired.backend, address, &live)?;
         state.resources.insert(
             address.clone(),
             ResourceState {

@@ -29,7 +29,7 @@ pub enum BootstrapError {
     Aws(#[from] AwsError),
     #[error(transparent)]
     Table(#[from] TableError),
-    #[error("the state bucket {bucket} exists but is not owned by account {account} (S3 answered 403 to a request naming that account as its owner); nothing was changed. Choose another backend.state_bucket")]
+    #[error("the state bucket {bucket} exists but is not owned by account {account}, or these credentials may not use it (S3 answered 403 to a request naming that account as its owner); nothing was changed. Choose another backend.state_bucket, or check the credentials' S3 permissions on it")]
     ForeignBucket { bucket: String, account: String },
     #[error("lock table {table} exists with key schema {found}; dtr needs a string hash key named {LOCK_KEY_ATTRIBUTE} and nothing else")]
     WrongLockTable { table: String, found: String },
