@@ -57,6 +57,21 @@ fn signal(child: &Child, signal: i32) {
     }
 }
 
+/// The rest of the child's stderr and its exit status, failing the test rather than hanging it: the
+/// stream is read on a thread while the exit is awaited with a deadline (a dtr that never exits is
+/// killed, which ends the stream).
+fn finish(child: &mut Child, rest: impl Read + Send + 'static, seen: &mut String) -> ExitStatus {
+    let reader = std::thread::spawn(move || {
+        let mut rest = rest;
+        let mut text = String::new();
+        let _ = rest.read_to_string(&mut text);
+        text
+    });
+    let status = wait(child, seen);
+    seen.push_str(&reader.join().unwrap_or_default());
+    status
+}
+
 /// Wait for the child, failing the test rather than hanging it.
 fn wait(child: &mut Child, seen: &str) -> ExitStatus {
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -102,10 +117,7 @@ async fn signal_mid_apply(sig: i32, code: i32, says: &str) {
         line.clear();
     }
     signal(&child, sig);
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
-    seen.push_str(&rest);
-    let status = wait(&mut child, &seen);
+    let status = finish(&mut child, stderr, &mut seen);
     assert_eq!(status.code(), Some(code), "{status:?}\n{seen}");
     assert!(seen.contains(says), "{seen}");
     assert!(seen.contains("skipped:"), "{seen}");
@@ -226,13 +238,8 @@ async fn sigterm_during_reads(args: &[&str]) {
     assert_eq!(locks_held(&moto).await, 1, "the reads run under the lock");
     signal(&child, libc::SIGTERM);
     let mut seen = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut seen)
-        .unwrap();
-    let status = wait(&mut child, &seen);
+    let stderr = child.stderr.take().unwrap();
+    let status = finish(&mut child, stderr, &mut seen);
     moto.inject_faults(json!([]));
     assert_eq!(status.code(), Some(143), "{status:?}\n{seen}");
     assert!(seen.contains("while reading live AWS"), "{seen}");
@@ -263,13 +270,8 @@ async fn a_closed_stdout_at_the_outputs_releases_the_lock_then_ends_by_sigpipe()
     }
     drop(stdout);
     let mut seen = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut seen)
-        .unwrap();
-    let status = wait(&mut child, &seen);
+    let stderr = child.stderr.take().unwrap();
+    let status = finish(&mut child, stderr, &mut seen);
     assert_eq!(status.signal(), Some(libc::SIGPIPE), "{status:?}\n{seen}");
     assert!(!seen.contains("panicked"), "{seen}");
     assert!(seen.contains("Complete apply: 33 added"), "{seen}");
@@ -324,8 +326,7 @@ async fn sigterm_while_waiting_for_the_lock_ends_the_wait() {
     }
     let asked = Instant::now();
     signal(&child, libc::SIGTERM);
-    stderr.read_to_string(&mut seen).unwrap();
-    let status = wait(&mut child, &seen);
+    let status = finish(&mut child, stderr, &mut seen);
     assert!(asked.elapsed() < Duration::from_secs(10), "{seen}");
     assert_eq!(status.code(), Some(143), "{status:?}\n{seen}");
     assert!(seen.contains("while waiting for the lock"), "{seen}");
