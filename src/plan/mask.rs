@@ -2,7 +2,7 @@
 //! concern: the plan (and the file `plan --out` saves) keeps the real values it applies.
 
 use super::{Plan, ResourceChange};
-use crate::model::{sensitive, Desired};
+use crate::model::sensitive;
 
 impl Plan {
     /// A copy fit to show: what lies at or under each change's sensitive paths, on both sides of
@@ -14,20 +14,6 @@ impl Plan {
             change.mask();
         }
         plan
-    }
-
-    /// Mark each change with the sensitive paths the configuration gives its resource (besides the
-    /// ones it carries): a plan read back from a file cannot unmask what the configuration masks.
-    pub fn mark_sensitive(&mut self, desired: &Desired) {
-        for change in &mut self.changes {
-            if let Some(resource) = desired.resource(&change.address) {
-                change
-                    .sensitive
-                    .extend(resource.sensitive_paths.iter().cloned());
-                change.sensitive.sort();
-                change.sensitive.dedup();
-            }
-        }
     }
 }
 
@@ -42,6 +28,20 @@ impl ResourceChange {
             for side in [&mut attr.before, &mut attr.after].into_iter().flatten() {
                 sensitive::mask_at(side, path, sensitive);
             }
+            // A key removed from a map that holds a sensitive value may have held one itself (a
+            // variable renamed): its old value is masked.
+            let sibling = path
+                .rsplit_once('.')
+                .is_some_and(|(map, _)| sensitive.iter().any(|s| sensitive::is_under(s, map)));
+            if sibling && attr.after.is_none() {
+                if let Some(before) = &mut attr.before {
+                    *before = serde_json::Value::String(sensitive::MASK.to_string());
+                }
+            }
+        }
+        // A resource named from a sensitive value is shown by that name nowhere.
+        if sensitive::exports_sensitive(sensitive, "name") && self.physical_id.is_some() {
+            self.physical_id = Some(sensitive::MASK.to_string());
         }
         if let Some(desired) = &mut self.desired {
             sensitive::mask_at(desired, "", sensitive);
@@ -180,43 +180,39 @@ mod tests {
     }
 
     #[test]
-    fn the_plan_itself_keeps_the_real_values_and_a_file_cannot_unmask() {
+    fn a_renamed_sensitive_variable_hides_its_old_value_and_a_sensitive_name_its_id() {
+        let mut change = rotation().changes[0].clone();
+        change.sensitive = vec!["environment.API_TOKEN".into()];
+        change.attributes = vec![
+            AttributeChange {
+                path: "environment.API_KEY".into(),
+                before: Some(json!("old-secret")),
+                after: None,
+                after_unknown: false,
+                forces_replacement: false,
+            },
+            attr("environment.API_TOKEN", json!("x"), json!("old-secret")),
+            attr("memory_mb", json!(128), json!(256)),
+        ];
+        change.physical_id = Some("fn-name".into());
+        let mut masked = change.clone();
+        masked.mask();
+        let text = serde_json::to_string(&masked).unwrap();
+        assert!(!text.contains("old-secret"), "{text}");
+        assert!(text.contains("256"), "nothing else is masked: {text}");
+        assert_eq!(masked.physical_id.as_deref(), Some("fn-name"));
+
+        change.sensitive = vec!["name".into()];
+        change.mask();
+        assert_eq!(change.physical_id.as_deref(), Some(sensitive::MASK));
+    }
+
+    #[test]
+    fn the_plan_itself_keeps_the_real_values() {
         let plan = rotation();
         let text = serde_json::to_string(&plan).unwrap();
         assert!(text.contains("new-key") && text.contains("\"sensitive\""));
-        let mut back: Plan = serde_json::from_str(&text).unwrap();
+        let back: Plan = serde_json::from_str(&text).unwrap();
         assert_eq!(back, plan, "a saved plan round-trips");
-
-        back.changes[0].sensitive.clear();
-        let desired = crate::model::Desired {
-            stack: "s".into(),
-            environment: "dev".into(),
-            region: "us-east-1".into(),
-            account_id: None,
-            backend: crate::model::Backend {
-                state_bucket: "b".into(),
-                lock_table: "l".into(),
-                state_key: "k".into(),
-                region: "us-east-1".into(),
-            },
-            resources: vec![crate::model::DesiredResource {
-                address: "lambda_function.authorizer".parse().unwrap(),
-                properties: json!({}),
-                depends_on: vec![],
-                location: crate::model::SourceLocation {
-                    file: "stack.yaml".into(),
-                    line: 1,
-                    column: 1,
-                },
-                sensitive_paths: vec!["environment.API_KEY".into()],
-                acknowledged: vec![],
-            }],
-            outputs: Default::default(),
-            sources: vec![],
-            sensitive_outputs: Default::default(),
-        };
-        back.mark_sensitive(&desired);
-        assert_eq!(back.changes[0].sensitive, vec!["environment.API_KEY"]);
-        assert!(!json::render(&back).contains("new-key"));
     }
 }
