@@ -53,13 +53,23 @@ async fn a_saved_plan_applies_exactly_once() {
     assert_eq!(saved["plan"]["format_version"], 1);
     let file = project.path("plan.json");
     // No --auto-approve and no terminal: a saved plan is its own approval.
-    let first = dtr_run(&moto, &project, &["apply", file.to_str().unwrap()]).expect_code(0);
+    let first = dtr_run(
+        &moto,
+        &project,
+        &["apply", file.to_str().unwrap(), "--env", "dev"],
+    )
+    .expect_code(0);
     assert!(
         first.stderr.contains("Complete apply: 33 added"),
         "{}",
         first.stderr
     );
-    let second = dtr_run(&moto, &project, &["apply", file.to_str().unwrap()]).expect_code(1);
+    let second = dtr_run(
+        &moto,
+        &project,
+        &["apply", file.to_str().unwrap(), "--env", "dev"],
+    )
+    .expect_code(1);
     assert!(
         second.stderr.contains("is stale and was not applied"),
         "{}",
@@ -90,7 +100,12 @@ async fn a_plan_is_refused_when_its_configuration_or_a_planned_resource_moved() 
         "error_alarm_threshold: 5",
         "error_alarm_threshold: 6",
     );
-    let r = dtr_run(&moto, &project, &["apply", file.to_str().unwrap()]).expect_code(1);
+    let r = dtr_run(
+        &moto,
+        &project,
+        &["apply", file.to_str().unwrap(), "--env", "dev"],
+    )
+    .expect_code(1);
     assert!(
         r.stderr.contains("the configuration changed"),
         "{}",
@@ -110,7 +125,12 @@ async fn a_plan_is_refused_when_its_configuration_or_a_planned_resource_moved() 
         .send()
         .await
         .unwrap();
-    let r = dtr_run(&moto, &project, &["apply", file.to_str().unwrap()]).expect_code(1);
+    let r = dtr_run(
+        &moto,
+        &project,
+        &["apply", file.to_str().unwrap(), "--env", "dev"],
+    )
+    .expect_code(1);
     assert!(
         r.stderr.contains("log_group.authorizer_logs changed live"),
         "{}",
@@ -259,7 +279,12 @@ async fn a_targeted_saved_plan_applies_its_targets_only() {
         path.to_str().unwrap(),
     ];
     dtr_run(&moto, &project, &args).expect_code(0);
-    let r = dtr_run(&moto, &project, &["apply", path.to_str().unwrap()]).expect_code(0);
+    let r = dtr_run(
+        &moto,
+        &project,
+        &["apply", path.to_str().unwrap(), "--env", "dev"],
+    )
+    .expect_code(0);
     assert!(r.stderr.contains("Complete apply: 1 added"), "{}", r.stderr);
     let c = moto.clients().await;
     let groups = c.logs.describe_log_groups().send().await.unwrap();

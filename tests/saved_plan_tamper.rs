@@ -52,7 +52,11 @@ fn write(project: &Project, file: &str, saved: &Value) {
 
 fn apply_file(moto: &Moto, project: &Project, file: &str) -> common::Run {
     let path = project.path(file);
-    dtr_run(moto, project, &["apply", path.to_str().unwrap()])
+    dtr_run(
+        moto,
+        project,
+        &["apply", path.to_str().unwrap(), "--env", "dev"],
+    )
 }
 
 fn change<'a>(saved: &'a mut Value, address: &str) -> &'a mut Value {
@@ -251,6 +255,10 @@ async fn a_plan_for_another_environment_is_refused_when_edited_to_look_like_dev(
         "{}",
         r.stderr
     );
+    // Without a terminal the command line must name the environment: a swapped artifact cannot.
+    let path = project.path("staging.json");
+    let r = dtr_run(&moto, &project, &["apply", path.to_str().unwrap()]).expect_code(1);
+    assert!(r.stderr.contains("--env <name>"), "{}", r.stderr);
     // Named on the command line, the environment decides, not the file.
     let path = project.path("staging.json");
     let r = dtr_run(

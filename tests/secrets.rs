@@ -117,7 +117,12 @@ async fn rotating_a_sensitive_value_shows_neither_the_old_nor_the_new_value() {
         project.read("rotate.plan").contains(NEW_HASH),
         "the saved plan holds the value it applies"
     );
-    let applied = dtr_run(&moto, &project, &["apply", file.to_str().unwrap()]).expect_code(0);
+    let applied = dtr_run(
+        &moto,
+        &project,
+        &["apply", file.to_str().unwrap(), "--env", "dev"],
+    )
+    .expect_code(0);
     assert_hidden(
         "apply",
         &(applied.stdout + &applied.stderr),

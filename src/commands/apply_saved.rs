@@ -8,6 +8,7 @@ use super::Error;
 use crate::model::Desired;
 use crate::plan::saved::{self, SavedPlan, SavedPlanVersion, SAVED_PLAN_VERSION};
 use crate::plan::select::Selection;
+use std::io::IsTerminal;
 use std::path::{Component, Path, PathBuf};
 
 /// Read a plan file: its version first, then the whole, then its digest.
@@ -38,9 +39,9 @@ pub fn read(file: &Path) -> Result<SavedPlan, Error> {
     Ok(saved)
 }
 
-/// Which environment to load: `--env` when given (the command line is trusted, the file is not), and
-/// then the file must name the same environment file; else the one the file names, which must be a
-/// relative path inside the project.
+/// Which environment to load: `--env` (the command line is trusted, the file is not), and then the
+/// file must name the same environment file. Only at a terminal may `--env` be left out: then the one
+/// the file names, which must be a relative path inside the project.
 pub fn environment(saved: &SavedPlan, env: Option<&str>, file: &Path) -> Result<String, Error> {
     let named = &saved.environment_file;
     match env {
@@ -56,6 +57,13 @@ pub fn environment(saved: &SavedPlan, env: Option<&str>, file: &Path) -> Result<
             }
             Ok(env.to_string())
         }
+        // In a pipeline the command line, not an artifact anyone with artifact access can swap,
+        // says where a plan applies.
+        None if !std::io::stdin().is_terminal() => Err(Error::Refused(format!(
+            "name the environment the plan {} is for: `dtr apply {} --env <name>` (without a terminal, the command line must say where a plan applies, not the plan file); nothing was changed",
+            file.display(),
+            file.display()
+        ))),
         None => {
             saved::environment_file_in_project(named).map_err(|why| {
                 Error::Refused(format!(
