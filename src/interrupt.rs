@@ -4,12 +4,14 @@
 //! none start), releases the lock, and exits 130, 143, or by SIGPIPE (141).
 //!
 //! Outside the lock (between [`arm`] and [`disarm`]) there is nothing to clean up, so a signal ends
-//! dtr at once, as it would without a handler. A second signal while the lock is held exits at once,
-//! leaving the lock to expire with its lease.
+//! dtr at once, as it would without a handler. A second signal while the lock is held exits at once
+//! (a CI runner follows SIGINT with SIGTERM seconds later), releasing the lock on the way; what was
+//! in flight is then unrecorded, and found again by the next plan as after a crash.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 use tokio::sync::watch;
 
 /// Why the command is stopping.
@@ -86,7 +88,7 @@ fn listen(kind: tokio::signal::unix::SignalKind, reason: Reason) {
         Ok(mut signals) => {
             tokio::spawn(async move {
                 while signals.recv().await.is_some() {
-                    on_signal(reason);
+                    on_signal(reason).await;
                 }
             });
         }
@@ -95,21 +97,51 @@ fn listen(kind: tokio::signal::unix::SignalKind, reason: Reason) {
     }
 }
 
-fn on_signal(reason: Reason) {
+async fn on_signal(reason: Reason) {
     if !ARMED.load(Ordering::SeqCst) {
         end_by(reason);
     }
     if SIGNALS.fetch_add(1, Ordering::SeqCst) > 0 {
-        crate::errln!(
-            "{reason} again: exiting now; the state lock stays held until its lease ends"
-        );
+        // Exit now, but not with the lock held (a CI runner sends SIGINT, then SIGTERM seconds
+        // later): one conditional delete on our lock id, a few seconds at most. What was in flight
+        // is not recorded; the next plan finds it again by name, tags or parent, as after a crash.
+        let release = RELEASE.lock().ok().and_then(|mut r| r.take());
+        let released = match release {
+            Some(release) => tokio::time::timeout(Duration::from_secs(5), release())
+                .await
+                .unwrap_or(false),
+            None => false,
+        };
+        if released {
+            crate::errln!(
+                "{reason} again: exiting now; the state lock was released, and what was in flight is not recorded (the next plan finds it again)"
+            );
+        } else {
+            crate::errln!(
+                "{reason} again: exiting now; the state lock stays held until its lease ends"
+            );
+        }
         std::process::exit(reason.exit_code().into());
     }
     record(reason);
     crate::errln!(
         "{reason}: stopping. Actions in flight finish and are recorded, no new ones start, then the \
-         state lock is released (signal again to exit at once, leaving the lock to expire with its lease)"
+         state lock is released (signal again to exit at once)"
     );
+}
+
+/// Releases the held lock; true if it did.
+pub type Release = Box<dyn Fn() -> BoxFuture<bool> + Send + Sync>;
+pub type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
+
+/// How to release the lock if a second signal ends dtr at once.
+static RELEASE: Mutex<Option<Release>> = Mutex::new(None);
+
+/// The lock is held: a second signal releases it this way before exiting.
+pub fn release_on_exit(release: Release) {
+    if let Ok(mut r) = RELEASE.lock() {
+        *r = Some(release);
+    }
 }
 
 /// The state lock is about to be taken: from now on a signal stops the command instead of ending dtr.
@@ -120,6 +152,9 @@ pub fn arm() {
 /// The state lock is released: a signal ends dtr at once again.
 pub fn disarm() {
     ARMED.store(false, Ordering::SeqCst);
+    if let Ok(mut r) = RELEASE.lock() {
+        *r = None;
+    }
 }
 
 /// Why the command must stop, if it must.

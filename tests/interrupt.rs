@@ -341,3 +341,34 @@ async fn sigterm_while_waiting_for_the_lock_ends_the_wait() {
     assert_eq!(held.items().len(), 1, "{seen}");
     assert_eq!(held.items()[0]["Id"].as_s().unwrap(), "other-run");
 }
+
+/// A second signal while an action hangs (a CI runner's SIGINT, then SIGTERM): dtr exits at once and
+/// still releases the lock, so the next pipeline does not wait out a lease.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_signal_exits_at_once_and_still_releases_the_lock() {
+    let moto = Moto::start();
+    let project = Project::copy();
+    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    moto.inject_faults(json!([{"match": "DynamoDB_20120810.CreateTable", "hang": true}]));
+    let mut child = dtr(&moto, &project)
+        .args(["apply", "--env", "dev", "--auto-approve"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while moto.fault_rules()[0]["hits"].as_u64().unwrap_or(0) == 0 {
+        assert!(Instant::now() < deadline, "dtr never created the table");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    signal(&child, libc::SIGINT);
+    std::thread::sleep(Duration::from_millis(500));
+    signal(&child, libc::SIGTERM);
+    let mut seen = String::new();
+    let stderr = child.stderr.take().unwrap();
+    let status = finish(&mut child, stderr, &mut seen);
+    moto.inject_faults(json!([]));
+    assert_eq!(status.code(), Some(143), "{status:?}\n{seen}");
+    assert!(seen.contains("the state lock was released"), "{seen}");
+    assert_eq!(locks_held(&moto).await, 0, "the lock item is gone\n{seen}");
+}

@@ -134,7 +134,9 @@ impl Context {
             ));
         }
         printer.info(&format!("state lock acquired (id {})", acquired.info.id));
-        Ok(LockGuard::start(locker, acquired.info))
+        let guard = LockGuard::start(locker, acquired.info);
+        crate::interrupt::release_on_exit(guard.releaser());
+        Ok(guard)
     }
 }
 

@@ -104,6 +104,15 @@ impl LockGuard {
         self.verify().await
     }
 
+    /// A way to release this lock from elsewhere (a second signal's exit), once.
+    pub fn releaser(&self) -> crate::interrupt::Release {
+        let (lock, id) = (self.lock.clone(), self.info.id.clone());
+        Box::new(move || {
+            let (lock, id) = (lock.clone(), id.clone());
+            Box::pin(async move { lock.unlock(&id).await.is_ok() })
+        })
+    }
+
     pub async fn release(self) -> Result<(), LockError> {
         self.renewer.abort();
         self.lock.unlock(&self.info.id).await
