@@ -186,28 +186,47 @@ impl StateStore {
             Some(etag) => s3p::Replacing::Version(etag),
             None => s3p::Replacing::Nothing,
         };
-        let written = s3p::put_object(
-            &self.client,
-            &self.bucket,
-            &self.key,
-            body.clone(),
-            replacing,
-        )
-        .await;
-        let etag = match written {
-            Ok(etag) => etag,
-            Err(e) if e.class == crate::provider::ErrorClass::Conflict => {
-                match s3p::get_object(&self.client, &self.bucket, &self.key).await? {
-                    Some((stored, etag)) if stored == body => etag,
-                    _ => {
-                        return Err(StateError::Fenced {
-                            bucket: self.bucket.clone(),
-                            key: self.key.clone(),
-                        })
-                    }
+        // S3 answers 409 ConditionalRequestConflict while another conditional write to the key is
+        // in progress, and asks for a retry: the retry then meets the condition's real answer.
+        let mut attempt = 0;
+        let written = loop {
+            let written = s3p::put_object(
+                &self.client,
+                &self.bucket,
+                &self.key,
+                body.clone(),
+                replacing,
+            )
+            .await;
+            match written {
+                Err(e)
+                    if e.code.as_deref() == Some("ConditionalRequestConflict") && attempt < 3 =>
+                {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
                 }
+                other => break other,
             }
+        };
+        let answered = match written {
+            Ok(etag) => etag,
+            // The condition failed: another run wrote, or this write landed and its answer was lost
+            // (the SDK's retry then met its own write).
+            Err(e) if e.class == crate::provider::ErrorClass::Conflict => None,
             Err(e) => return Err(e.into()),
+        };
+        let etag = match answered {
+            Some(etag) => Some(etag),
+            // What is stored says whether this write landed, and gives its ETag.
+            None => match s3p::get_object(&self.client, &self.bucket, &self.key).await? {
+                Some((stored, etag)) if stored == body => etag,
+                _ => {
+                    return Err(StateError::Fenced {
+                        bucket: self.bucket.clone(),
+                        key: self.key.clone(),
+                    })
+                }
+            },
         };
         state.serial = serial;
         state.etag = etag;
