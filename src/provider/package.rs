@@ -23,6 +23,12 @@ pub enum PackageError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("`{path}` (in {dir}) has {bytes} bytes, more than Lambda's 250 MB limit for a whole unzipped package")]
+    TooLarge {
+        path: String,
+        dir: PathBuf,
+        bytes: u64,
+    },
     #[error("{0} holds no files to package")]
     Empty(PathBuf),
     #[error("cannot write the zip: {0}")]
@@ -276,11 +282,34 @@ impl Walk {
         if !meta.is_file() || identity(&meta) != entry.identity {
             return Err(changed());
         }
+        // Lambda takes at most 250 MB unzipped: a larger (or sparse, or growing) file is refused, not
+        // read into memory.
+        if meta.len() > UNZIPPED_LIMIT {
+            return Err(PackageError::TooLarge {
+                path: entry.name.clone(),
+                dir: self.shown.clone(),
+                bytes: meta.len(),
+            });
+        }
         let mut data = Vec::with_capacity(meta.len() as usize);
-        file.read_to_end(&mut data).map_err(self.io(&entry.open))?;
+        (&mut file)
+            .take(UNZIPPED_LIMIT + 1)
+            .read_to_end(&mut data)
+            .map_err(self.io(&entry.open))?;
+        if data.len() as u64 > UNZIPPED_LIMIT {
+            return Err(PackageError::TooLarge {
+                path: entry.name.clone(),
+                dir: self.shown.clone(),
+                bytes: data.len() as u64,
+            });
+        }
         Ok(data)
     }
 }
+
+/// Lambda's limit on a function's unzipped deployment package (and so on any file in it).
+/// <https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html>
+const UNZIPPED_LIMIT: u64 = 250 * 1024 * 1024;
 
 /// Package the directory `dir`, reading nothing outside it.
 pub fn build(dir: &Path) -> Result<Package, PackageError> {

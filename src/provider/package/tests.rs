@@ -207,3 +207,16 @@ fn the_direct_upload_warning_starts_above_50_mb() {
         "{warning}"
     );
 }
+
+#[test]
+fn a_file_past_lambdas_unzipped_limit_is_refused_without_being_read() {
+    let dir = source();
+    // Sparse: 300 MB long, no blocks on disk; reading it would allocate all of it.
+    let file = std::fs::File::create(dir.path().join("huge.bin")).unwrap();
+    file.set_len(300 * 1024 * 1024).unwrap();
+    match build(dir.path()) {
+        Err(PackageError::TooLarge { path, .. }) => assert_eq!(path, "huge.bin"),
+        Err(other) => panic!("{other}"),
+        Ok(_) => panic!("a 300 MB file was packaged"),
+    }
+}
