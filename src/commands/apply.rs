@@ -2,7 +2,7 @@
 //! the plan until the end, the confirmation prompt included, so the plan confirmed is the plan applied.
 
 use super::apply_saved;
-use super::common::{release, Context};
+use super::common::Context;
 use super::output::{print_outputs, resolve_outputs};
 use super::plan::{make_plan, print_plan};
 use super::{Error, Outcome};
@@ -122,11 +122,10 @@ pub async fn run(
         desired.resources.clear();
     }
     let clients = ctx.connect(&desired).await?;
-    interrupt::arm();
-    let guard = ctx.lock(&clients, &desired, verb, lock).await?;
-    let result = locked(ctx, &clients, &desired, &guard, selection, exec, mode).await;
-    release(&ctx.printer, guard).await;
-    result
+    ctx.with_lock(&clients, &desired, verb, lock, async |guard| {
+        locked(ctx, &clients, &desired, guard, selection, exec, mode).await
+    })
+    .await
 }
 
 async fn locked(
@@ -181,9 +180,7 @@ pub async fn run_saved(
     let desired = ctx.load(&apply_saved::environment(&saved, env, file)?)?;
     apply_saved::check_scope(&saved, &desired, file)?;
     let clients = ctx.connect(&desired).await?;
-    interrupt::arm();
-    let guard = ctx.lock(&clients, &desired, "apply", lock).await?;
-    let result = async {
+    ctx.with_lock(&clients, &desired, "apply", lock, async |guard| {
         let selection = apply_saved::selection(&saved);
         let now = make_plan(ctx, &clients, &desired, &selection, exec.parallelism).await?;
         apply_saved::verify(&saved, &now, file)?;
@@ -195,17 +192,15 @@ pub async fn run_saved(
             ctx,
             &clients,
             &desired,
-            &guard,
+            guard,
             exec,
             Mode::Apply,
             &now.plan,
             now.state,
         )
         .await
-    }
-    .await;
-    release(&ctx.printer, guard).await;
-    result
+    })
+    .await
 }
 
 /// Carry out a plan, report what happened, print the outputs.

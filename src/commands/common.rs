@@ -138,6 +138,29 @@ impl Context {
         crate::interrupt::release_on_exit(guard.releaser());
         Ok(guard)
     }
+
+    /// Take the lock, run `work` holding it, release it whatever `work` returned. From just before
+    /// the lock is taken until it is released, a signal stops the command instead of ending dtr.
+    pub async fn with_lock<T>(
+        &self,
+        clients: &Clients,
+        desired: &Desired,
+        operation: &str,
+        args: &LockArgs,
+        work: impl AsyncFnOnce(&LockGuard) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        crate::interrupt::arm();
+        let guard = match self.lock(clients, desired, operation, args).await {
+            Ok(guard) => guard,
+            Err(e) => {
+                crate::interrupt::disarm();
+                return Err(e);
+            }
+        };
+        let result = work(&guard).await;
+        release(&self.printer, guard).await;
+        result
+    }
 }
 
 /// Read live every resource the configuration declares or the state owns, up to `parallelism` reads

@@ -1,7 +1,7 @@
 //! `dtr import`: adopt an existing resource (one Terraform created, say) into this environment's state,
 //! so the next plan shows only the real differences between it and the configuration.
 
-use super::common::{release, Context};
+use super::common::Context;
 use super::{Error, Outcome};
 use crate::cli::LockArgs;
 use crate::model::ResourceAddress;
@@ -23,9 +23,7 @@ pub async fn run(
         )));
     };
     let clients = ctx.connect(&desired).await?;
-    crate::interrupt::arm();
-    let guard = ctx.lock(&clients, &desired, "import", lock).await?;
-    let result = async {
+    ctx.with_lock(&clients, &desired, "import", lock, async |_| {
         let store = ctx.store(&clients, &desired);
         let mut state = store.load(&desired.stack, &desired.environment).await?;
         if let Some(owned) = state.resources.get(address) {
@@ -52,8 +50,6 @@ pub async fn run(
         store.save(&mut state).await?;
         crate::outln!("Imported {address} ({}). Run `dtr plan --env {env}` to see how it differs from the configuration.", live.physical_id);
         Ok(Outcome::Done)
-    }
-    .await;
-    release(&ctx.printer, guard).await;
-    result
+    })
+    .await
 }

@@ -1,6 +1,6 @@
 //! `dtr plan`: read live AWS, diff, print.
 
-use super::common::{observe, release, Context};
+use super::common::{observe, Context};
 use super::{Error, Outcome};
 use crate::cli::LockArgs;
 use crate::cli::PlanFormat;
@@ -141,25 +141,23 @@ pub async fn run(ctx: &Context, env: &str, options: &Options<'_>) -> Result<Outc
     let lock = options.lock;
     let desired = ctx.load(env)?;
     let clients = ctx.connect(&desired).await?;
-    let guard = match lock.lock {
-        true => {
-            crate::interrupt::arm();
-            Some(ctx.lock(&clients, &desired, "plan", lock).await?)
-        }
-        false => None,
+    let planned = async || {
+        make_plan(
+            ctx,
+            &clients,
+            &desired,
+            options.selection,
+            options.parallelism,
+        )
+        .await
     };
-    let result = make_plan(
-        ctx,
-        &clients,
-        &desired,
-        options.selection,
-        options.parallelism,
-    )
-    .await;
-    if let Some(guard) = guard {
-        release(&ctx.printer, guard).await;
-    }
-    let planned = result?;
+    let planned = match lock.lock {
+        true => {
+            ctx.with_lock(&clients, &desired, "plan", lock, async |_| planned().await)
+                .await?
+        }
+        false => planned().await?,
+    };
     if let Some(path) = options.out {
         save(
             path,
