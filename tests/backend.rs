@@ -4,7 +4,6 @@ mod common;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use common::{dtr, dtr_run, run, Moto, Project};
-use std::io::Write;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -409,33 +408,11 @@ async fn two_concurrent_applies_exactly_one_proceeds() {
     let project = Project::copy();
     dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
 
-    // `script` gives A a terminal, so A asks for confirmation while holding the lock.
-    let a_cmd = dtr(&moto, &project);
-    let mut a = std::process::Command::new("script")
-        .args([
-            "-qec",
-            &format!("{} apply --env dev", env!("CARGO_BIN_EXE_dtr")),
-            "/dev/null",
-        ])
-        .current_dir(project.dir.path())
-        .envs(
-            a_cmd
-                .get_envs()
-                .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))),
-        )
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("script(1) from util-linux");
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while lock_item(&moto).await.is_none() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "apply A never took the lock"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // On a terminal of its own, A asks for confirmation while holding the lock.
+    let mut a_cmd = dtr(&moto, &project);
+    a_cmd.args(["apply", "--env", "dev"]);
+    let mut a = common::pty::AtPrompt::start(a_cmd);
+    a.wait_for("Only 'yes' is accepted");
     let holder = lock_item(&moto).await.unwrap();
     let b = dtr_run(
         &moto,
@@ -455,9 +432,9 @@ async fn two_concurrent_applies_exactly_one_proceeds() {
         b.stderr
     );
 
-    a.stdin.take().unwrap().write_all(b"no\n").unwrap();
-    let a = run_child(a);
-    assert_ne!(a.code, 0, "A was not confirmed: {}{}", a.stdout, a.stderr);
+    a.type_line("no");
+    let (code, said) = a.finish();
+    assert_eq!(code, Some(1), "A was not confirmed: {said}");
     assert!(lock_item(&moto).await.is_none(), "A released the lock");
     let c = moto.clients().await;
     assert!(

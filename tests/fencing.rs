@@ -4,11 +4,9 @@
 
 mod common;
 
+use common::pty::AtPrompt;
 use common::{dtr, dtr_run, Moto, Project};
 use dtr::state::{StateError, StateStore};
-use std::io::Write;
-use std::process::Stdio;
-use std::time::Duration;
 
 const STATE_BUCKET: &str = "dtr-state-123456789012-dev";
 const LOCK_TABLE: &str = "dtr-locks";
@@ -68,36 +66,14 @@ async fn a_holder_whose_lock_was_forced_away_changes_nothing_after_its_prompt() 
         "log_retention_days: 30",
     );
 
-    // `script` gives A a terminal, so A plans and asks for confirmation while holding the lock.
-    let a_cmd = dtr(&moto, &a_project);
-    let mut a = std::process::Command::new("script")
-        .args([
-            "-qec",
-            &format!("{} apply --env dev", env!("CARGO_BIN_EXE_dtr")),
-            "/dev/null",
-        ])
-        .current_dir(a_project.dir.path())
-        .envs(
-            a_cmd
-                .get_envs()
-                .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))),
-        )
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("script(1) from util-linux");
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    let a_lock = loop {
-        if let Some(id) = lock_id(&moto).await {
-            break id;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "apply A never took the lock"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    // On a terminal of its own, A plans and asks for confirmation while holding the lock.
+    let mut a_cmd = dtr(&moto, &a_project);
+    a_cmd.args(["apply", "--env", "dev"]);
+    let mut a = AtPrompt::start(a_cmd);
+    a.wait_for("Only 'yes' is accepted");
+    let a_lock = lock_id(&moto)
+        .await
+        .expect("A holds the lock at its prompt");
 
     let forced = dtr_run(
         &moto,
@@ -122,10 +98,9 @@ async fn a_holder_whose_lock_was_forced_away_changes_nothing_after_its_prompt() 
         "{after_b:?}"
     );
 
-    a.stdin.take().unwrap().write_all(b"yes\n").unwrap();
-    let a = common::Run::of(a.wait_with_output().expect("wait for A"));
-    assert_eq!(a.code, 1, "A must refuse: {}{}", a.stdout, a.stderr);
-    let said = format!("{}{}", a.stdout, a.stderr);
+    a.type_line("yes");
+    let (code, said) = a.finish();
+    assert_eq!(code, Some(1), "A must refuse: {said}");
     assert!(
         said.contains(&a_lock) && said.contains("does not match"),
         "{said}"

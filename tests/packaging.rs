@@ -210,7 +210,6 @@ fn write(path: &Path, data: &[u8]) {
 /// showed, so the function's action is refused and Lambda keeps the code it had.
 #[test]
 fn source_edited_after_the_plan_is_not_uploaded() {
-    use std::io::{Read, Write};
     let moto = Moto::start();
     let project = Project::copy();
     dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
@@ -243,54 +242,15 @@ fn source_edited_after_the_plan_is_not_uploaded() {
     let original = project.read(&handler);
     project.write(&handler, &format!("{original}\n# planned edit\n"));
 
-    // `script` gives the apply a terminal, so it shows the plan and waits for an answer.
-    let cmd = dtr(&moto, &project);
-    let mut child = std::process::Command::new("script")
-        .args([
-            "-qec",
-            &format!("{} apply --env dev", env!("CARGO_BIN_EXE_dtr")),
-            "/dev/null",
-        ])
-        .current_dir(project.dir.path())
-        .envs(
-            cmd.get_envs()
-                .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))),
-        )
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("script(1) from util-linux");
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let reader = {
-        let (seen, mut out) = (seen.clone(), child.stdout.take().unwrap());
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = out.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                seen.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        })
-    };
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while !seen.lock().unwrap().contains("Only 'yes' is accepted") {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no prompt: {}",
-            seen.lock().unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    // On a terminal of its own, the apply shows the plan and waits for an answer.
+    let mut cmd = dtr(&moto, &project);
+    cmd.args(["apply", "--env", "dev"]);
+    let mut apply = common::pty::AtPrompt::start(cmd);
+    apply.wait_for("Only 'yes' is accepted");
     project.write(&handler, &format!("{original}\n# an edit nobody planned\n"));
-    child.stdin.take().unwrap().write_all(b"yes\n").unwrap();
-    let status = child.wait().unwrap();
-    reader.join().unwrap();
-    let said = seen.lock().unwrap().clone();
-    assert_eq!(status.code(), Some(1), "{said}");
+    apply.type_line("yes");
+    let (code, said) = apply.finish();
+    assert_eq!(code, Some(1), "{said}");
     assert!(said.contains("changed since the plan"), "{said}");
     assert_eq!(live_code(), before, "nothing was uploaded: {said}");
 }

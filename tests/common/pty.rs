@@ -94,3 +94,77 @@ pub fn record(mut master: File) -> (Arc<Mutex<Vec<u8>>>, std::thread::JoinHandle
     });
     (shown, reader)
 }
+
+/// `dtr` on a terminal of its own, as a person at its confirmation prompt runs it: stdin, stdout and
+/// stderr are the terminal, everything it shows is recorded, and a line can be typed in.
+pub struct AtPrompt {
+    child: Child,
+    keys: File,
+    shown: Arc<Mutex<Vec<u8>>>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+impl AtPrompt {
+    pub fn start(cmd: Command) -> AtPrompt {
+        let (child, master) = Pty::open(50, 200).spawn(
+            cmd,
+            Streams {
+                stdout: true,
+                stderr: true,
+            },
+        );
+        let keys = master.try_clone().expect("dup the terminal");
+        let (shown, reader) = record(master);
+        AtPrompt {
+            child,
+            keys,
+            shown,
+            reader,
+        }
+    }
+
+    /// Everything shown so far.
+    pub fn shown(&self) -> String {
+        String::from_utf8_lossy(&self.shown.lock().unwrap()).into_owned()
+    }
+
+    /// Wait until `text` is on the terminal; fail the test after a minute.
+    pub fn wait_for(&self, text: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !self.shown().contains(text) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never showed {text:?}:\n{}",
+                self.shown()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Type `line` and Enter.
+    pub fn type_line(&mut self, line: &str) {
+        use std::io::Write;
+        self.keys
+            .write_all(format!("{line}\n").as_bytes())
+            .expect("type into the terminal");
+    }
+
+    /// Wait for dtr to exit (failing the test after two minutes): its exit code and all it showed.
+    pub fn finish(mut self) -> (Option<i32>, String) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait for dtr") {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("dtr did not exit:\n{}", self.shown());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        drop(self.keys);
+        let _ = self.reader.join();
+        let shown = String::from_utf8_lossy(&self.shown.lock().unwrap()).into_owned();
+        (status.code(), shown)
+    }
+}
