@@ -46,14 +46,7 @@ async fn retentions(moto: &Moto) -> Vec<i32> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_holder_whose_lock_was_forced_away_changes_nothing_after_its_prompt() {
     let moto = Moto::start();
-    let a_project = Project::copy();
-    dtr_run(&moto, &a_project, &["bootstrap", "--env", "dev"]).expect_code(0);
-    dtr_run(
-        &moto,
-        &a_project,
-        &["apply", "--env", "dev", "--auto-approve"],
-    )
-    .expect_code(0);
+    let a_project = common::deployed(&moto);
     let b_project = Project::copy();
     a_project.edit(
         "environments/dev.yaml",

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{dtr_run, Moto, Project};
+use common::{dtr_run, Moto};
 
 const GROUP: &str = "/aws/lambda/dtr-dev-tool-manager";
 const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/0b4c8f1e-5d2a-4c8e-9f00-1234567890ab";
@@ -30,14 +30,7 @@ async fn group(moto: &Moto) -> (Option<String>, usize) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_log_group_key_changes_in_place_and_the_logs_stay() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
-    dtr_run(
-        &moto,
-        &project,
-        &["apply", "--env", "dev", "--auto-approve"],
-    )
-    .expect_code(0);
+    let project = common::deployed(&moto);
     let c = moto.clients().await;
     c.logs
         .create_log_stream()

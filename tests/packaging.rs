@@ -211,14 +211,7 @@ fn write(path: &Path, data: &[u8]) {
 #[test]
 fn source_edited_after_the_plan_is_not_uploaded() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
-    dtr_run(
-        &moto,
-        &project,
-        &["apply", "--env", "dev", "--auto-approve"],
-    )
-    .expect_code(0);
+    let project = common::deployed(&moto);
     let live_code = || {
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(async {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{dtr_run, Moto, Project};
+use common::{dtr_run, Moto};
 
 async fn ttl(moto: &Moto) -> (String, String) {
     let c = moto.clients().await;
@@ -25,14 +25,7 @@ async fn ttl(moto: &Moto) -> (String, String) {
 #[tokio::test(flavor = "multi_thread")]
 async fn renaming_the_ttl_attribute_is_planned_as_two_steps() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
-    dtr_run(
-        &moto,
-        &project,
-        &["apply", "--env", "dev", "--auto-approve"],
-    )
-    .expect_code(0);
+    let project = common::deployed(&moto);
     assert_eq!(ttl(&moto).await, ("ENABLED".into(), "expires_at".into()));
 
     project.edit(

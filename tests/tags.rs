@@ -3,19 +3,12 @@
 
 mod common;
 
-use common::{dtr_run, Moto, Project};
+use common::{dtr_run, Moto};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_tag_change_converges_on_every_resource() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
-    dtr_run(
-        &moto,
-        &project,
-        &["apply", "--env", "dev", "--auto-approve"],
-    )
-    .expect_code(0);
+    let project = common::deployed(&moto);
     project.edit(
         "environments/dev.yaml",
         "    team: agents\n    environment: dev\n    cost-center: rnd-sandbox",

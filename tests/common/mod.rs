@@ -231,6 +231,14 @@ pub fn dtr_run(moto: &Moto, project: &Project, args: &[&str]) -> Run {
     run(dtr(moto, project).args(args))
 }
 
+/// A private copy of the project with dev bootstrapped and applied on `moto`.
+pub fn deployed(moto: &Moto) -> Project {
+    let project = Project::copy();
+    dtr_run(moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    dtr_run(moto, &project, &["apply", "--env", "dev", "--auto-approve"]).expect_code(0);
+    project
+}
+
 impl Moto {
     /// Replace the harness's fault rules (see tests/harness/moto_launcher.py): each a JSON object with
     /// `match`, and `status`/`code`/`format`, `latency_ms`, `times`.
