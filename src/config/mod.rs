@@ -182,7 +182,7 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
         let field = yaml::join(&["resources", &decl.name, "properties"]);
         if let Some((resource, properties, _)) = built.get_mut(&decl.name) {
             resource.sensitive_paths = flows.get(&decl.name).cloned().unwrap_or_default();
-            security::report(decl, resource, properties, &field, &mut c);
+            security::report(resource, properties, &field, &mut c);
         }
     }
 

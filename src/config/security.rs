@@ -7,7 +7,6 @@
 //! ```
 
 use super::diagnostics::Collector;
-use super::stack::ResourceDecl;
 use super::yaml;
 use crate::model::sensitive::is_under;
 use crate::model::{DesiredResource, ResourceKind};
@@ -147,19 +146,15 @@ pub fn check(kind: ResourceKind, props: &Value, sensitive: &[String]) -> Vec<Fin
 
 /// The security findings on a resource that it does not acknowledge, as diagnostics.
 pub fn report(
-    decl: &ResourceDecl,
     resource: &DesiredResource,
     properties: &Node,
     field: &str,
     c: &mut Collector,
 ) {
-    let findings = check(decl.kind, &resource.properties, &resource.sensitive_paths);
+    let kind = resource.address.kind;
+    let findings = check(kind, &resource.properties, &resource.sensitive_paths);
     for finding in findings {
-        if decl
-            .acknowledged
-            .iter()
-            .any(|(check, _)| check == finding.check)
-        {
+        if resource.acknowledged.iter().any(|a| a == finding.check) {
             continue;
         }
         let at = *yaml::locate(properties, &finding.path).span();
