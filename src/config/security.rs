@@ -145,12 +145,7 @@ pub fn check(kind: ResourceKind, props: &Value, sensitive: &[String]) -> Vec<Fin
 }
 
 /// The security findings on a resource that it does not acknowledge, as diagnostics.
-pub fn report(
-    resource: &DesiredResource,
-    properties: &Node,
-    field: &str,
-    c: &mut Collector,
-) {
+pub fn report(resource: &DesiredResource, properties: &Node, field: &str, c: &mut Collector) {
     let kind = resource.address.kind;
     let findings = check(kind, &resource.properties, &resource.sensitive_paths);
     for finding in findings {

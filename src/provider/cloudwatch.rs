@@ -1,7 +1,7 @@
 //! `metric_alarm` and `dashboard`: CloudWatch. PutMetricAlarm and PutDashboard are upserts, so create
 //! and update are one call each (plus tags for alarms).
 
-use super::{aws_error, AwsError, ErrorClass};
+use super::{aws_error, ignore_not_found, AwsError, ErrorClass};
 use crate::model::monitoring::{AlarmSpec, DashboardSpec};
 use aws_sdk_cloudwatch::types as cw;
 use aws_sdk_cloudwatch::Client;
@@ -224,20 +224,10 @@ pub async fn put_dashboard(client: &Client, spec: &DashboardSpec) -> Result<(), 
 }
 
 pub async fn delete_dashboard(client: &Client, name: &str) -> Result<(), AwsError> {
-    match client
+    let r = client
         .delete_dashboards()
         .dashboard_names(name)
         .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = aws_error("DeleteDashboards", format!("dashboard {name}"), e);
-            if e.class == ErrorClass::NotFound {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        }
-    }
+        .await;
+    ignore_not_found(r.map_err(|e| aws_error("DeleteDashboards", format!("dashboard {name}"), e)))
 }

@@ -1,7 +1,7 @@
 //! `iam_role`: read a live role (trust policy, inline policies, attachments, tags), create, update,
 //! delete. Policy documents come back URL-encoded and are compared by meaning (model::policy).
 
-use super::{aws_error, build_error, AwsError, ErrorClass};
+use super::{aws_error, build_error, ignore_not_found, AwsError, ErrorClass};
 use crate::model::policy;
 use crate::model::role::RoleSpec;
 use crate::model::tags;
@@ -369,17 +369,8 @@ pub async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
     for arn in &live.spec.managed_policy_arns {
         detach(client, name, arn).await?;
     }
-    match client.delete_role().role_name(name).send().await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = aws_error("DeleteRole", what(name), e);
-            if e.class == ErrorClass::NotFound {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        }
-    }
+    let r = client.delete_role().role_name(name).send().await;
+    ignore_not_found(r.map_err(|e| aws_error("DeleteRole", what(name), e)))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! `LastUpdateStatus` before the next (Terraform provider issues #29828, #5154), delete.
 
 use super::package::Package;
-use super::{aws_error, AwsError, ErrorClass};
+use super::{aws_error, ignore_not_found, AwsError, ErrorClass};
 use crate::exec::retry::{retry_while, Backoff, Poll, WaitError, Waiter};
 use crate::model::function::{Architecture, FunctionSpec, LogFormat};
 use crate::model::tags;
@@ -321,15 +321,6 @@ pub async fn update(
 }
 
 pub async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
-    match client.delete_function().function_name(name).send().await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = aws_error("DeleteFunction", what(name), e);
-            if e.class == ErrorClass::NotFound {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        }
-    }
+    let r = client.delete_function().function_name(name).send().await;
+    ignore_not_found(r.map_err(|e| aws_error("DeleteFunction", what(name), e)))
 }

@@ -1,7 +1,7 @@
 //! `lambda_permission`: one statement of a function's resource policy. Read through GetPolicy; any
 //! change replaces it (RemovePermission, AddPermission).
 
-use super::{aws_error, AwsError, ErrorClass};
+use super::{aws_error, ignore_not_found, AwsError, ErrorClass};
 use crate::model::monitoring::PermissionSpec;
 use aws_sdk_lambda::Client;
 use serde_json::Value;
@@ -129,25 +129,17 @@ pub async fn create(client: &Client, spec: &PermissionSpec) -> Result<(), AwsErr
 
 pub async fn delete(client: &Client, id: &str) -> Result<(), AwsError> {
     let (function, sid) = split(id);
-    match client
+    let r = client
         .remove_permission()
         .function_name(function)
         .statement_id(sid)
         .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = aws_error(
-                "RemovePermission",
-                format!("function {function} permission {sid}"),
-                e,
-            );
-            if e.class == ErrorClass::NotFound {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        }
-    }
+        .await;
+    ignore_not_found(r.map_err(|e| {
+        aws_error(
+            "RemovePermission",
+            format!("function {function} permission {sid}"),
+            e,
+        )
+    }))
 }

@@ -1,6 +1,6 @@
 //! `log_group`: read (2 calls), create, update retention and tags, delete.
 
-use super::{aws_error, AwsError, ErrorClass};
+use super::{aws_error, ignore_not_found, AwsError};
 use crate::model::log_group::LogGroupSpec;
 use crate::model::tags;
 use aws_sdk_cloudwatchlogs::Client;
@@ -171,15 +171,6 @@ pub async fn update(
 }
 
 pub async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
-    match client.delete_log_group().log_group_name(name).send().await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = aws_error("DeleteLogGroup", what(name), e);
-            if e.class == ErrorClass::NotFound {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        }
-    }
+    let r = client.delete_log_group().log_group_name(name).send().await;
+    ignore_not_found(r.map_err(|e| aws_error("DeleteLogGroup", what(name), e)))
 }

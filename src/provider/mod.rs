@@ -181,6 +181,11 @@ pub fn build_error(what: &str, e: impl fmt::Display) -> AwsError {
     }
 }
 
+/// A delete whose target is already gone did what it was asked: `Ok` for NotFound too.
+pub fn ignore_not_found<T>(result: Result<T, AwsError>) -> Result<(), AwsError> {
+    found(result).map(drop)
+}
+
 /// `Some` for what was found, `None` for NotFound, the error otherwise.
 pub fn found<T>(result: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
     match result {
@@ -205,6 +210,26 @@ fn error_chain(err: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn failed(class: ErrorClass) -> Result<(), AwsError> {
+        Err(AwsError {
+            operation: "DeleteThing".into(),
+            resource: "thing t".into(),
+            class,
+            code: None,
+            message: String::new(),
+            request_id: None,
+        })
+    }
+
+    #[test]
+    fn a_delete_of_what_is_gone_succeeds_and_nothing_else_is_swallowed() {
+        assert!(ignore_not_found(failed(ErrorClass::NotFound)).is_ok());
+        assert!(ignore_not_found(Ok::<u8, AwsError>(1)).is_ok());
+        for class in [ErrorClass::Conflict, ErrorClass::Throttled, ErrorClass::Fatal] {
+            assert!(ignore_not_found(failed(class)).is_err());
+        }
+    }
 
     #[test]
     fn classifies_the_codes_that_matter() {

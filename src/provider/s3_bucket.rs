@@ -3,7 +3,7 @@
 //! public-access block, ownership controls, policy, lifecycle, tagging.
 
 use super::s3 as s3p;
-use super::{aws_error, build_error, found, AwsError, ErrorClass};
+use super::{aws_error, build_error, found, ignore_not_found, AwsError};
 use crate::model::bucket::{BucketEncryption, BucketSpec, BucketSse, LifecycleRule, Transition};
 use crate::model::policy;
 use aws_sdk_s3::types as s3;
@@ -446,15 +446,8 @@ pub async fn delete(client: &Client, name: &str, force_destroy: bool) -> Result<
             .await
             .map_err(|e| aws_error("DeleteObjects", format!("bucket {name}"), e))?;
     }
-    match client.delete_bucket().bucket(name).send().await {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let e = aws_error("DeleteBucket", format!("bucket {name}"), e);
-            if e.class == ErrorClass::NotFound {
-                Ok(())
-            } else {
-                Err(e.into())
-            }
-        }
-    }
+    let r = client.delete_bucket().bucket(name).send().await;
+    Ok(ignore_not_found(r.map_err(|e| {
+        aws_error("DeleteBucket", format!("bucket {name}"), e)
+    }))?)
 }
