@@ -2,7 +2,7 @@
 //! addressed `<api id>/<child id>` (a stage by name). The API's id is chosen by AWS, so an API created
 //! but never recorded is found again by its `dtr:*` tags.
 
-use super::{aws_error, AwsError, ErrorClass};
+use super::{aws_error, AwsError};
 use crate::model::api::{
     ApiAuthorizerSpec, ApiIntegrationSpec, ApiRouteSpec, ApiStageSpec, Cors, HttpApiSpec,
 };
@@ -12,11 +12,7 @@ use aws_sdk_apigatewayv2::Client;
 use std::collections::BTreeMap;
 
 fn not_found<T>(e: AwsError) -> Result<Option<T>, AwsError> {
-    if e.class == ErrorClass::NotFound {
-        Ok(None)
-    } else {
-        Err(e)
-    }
+    super::found(Err(e))
 }
 
 fn split(id: &str) -> (&str, &str) {

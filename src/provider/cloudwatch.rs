@@ -1,7 +1,7 @@
 //! `metric_alarm` and `dashboard`: CloudWatch. PutMetricAlarm and PutDashboard are upserts, so create
 //! and update are one call each (plus tags for alarms).
 
-use super::{aws_error, ignore_not_found, AwsError, ErrorClass};
+use super::{aws_error, found, ignore_not_found, AwsError, ErrorClass};
 use crate::model::monitoring::{AlarmSpec, DashboardSpec};
 use aws_sdk_cloudwatch::types as cw;
 use aws_sdk_cloudwatch::Client;
@@ -184,16 +184,11 @@ pub async fn read_dashboard(
     client: &Client,
     name: &str,
 ) -> Result<Option<DashboardSpec>, AwsError> {
-    let out = match client.get_dashboard().dashboard_name(name).send().await {
-        Ok(out) => out,
-        Err(e) => {
-            let e = aws_error("GetDashboard", format!("dashboard {name}"), e);
-            return if e.class == ErrorClass::NotFound {
-                Ok(None)
-            } else {
-                Err(e)
-            };
-        }
+    let r = client.get_dashboard().dashboard_name(name).send().await;
+    let Some(out) =
+        found(r.map_err(|e| aws_error("GetDashboard", format!("dashboard {name}"), e)))?
+    else {
+        return Ok(None);
     };
     let body =
         serde_json::from_str(out.dashboard_body.as_deref().unwrap_or("{}")).map_err(|e| {

@@ -1,6 +1,6 @@
 //! `dynamodb_table`: read a live table into a [`TableSpec`], create, update in place, delete.
 
-use super::{aws_error, build_error, AwsError, ErrorClass};
+use super::{aws_error, build_error, found, ignore_not_found, AwsError};
 use crate::exec::retry::{Poll, WaitError, Waiter};
 use crate::model::table::{
     AttributeDefinition, AttributeType, BillingMode, GlobalSecondaryIndex, Projection,
@@ -39,16 +39,11 @@ pub enum TableError {
 /// Read everything dtr manages about a table: 4 calls (DescribeTable, DescribeTimeToLive,
 /// DescribeContinuousBackups, ListTagsOfResource). `None` when it does not exist.
 pub async fn read(client: &Client, name: &str) -> Result<Option<ObservedTable>, AwsError> {
-    let described = match client.describe_table().table_name(name).send().await {
-        Ok(out) => out,
-        Err(e) => {
-            let e = aws_error("DescribeTable", format!("table {name}"), e);
-            return if e.class == ErrorClass::NotFound {
-                Ok(None)
-            } else {
-                Err(e)
-            };
-        }
+    let r = client.describe_table().table_name(name).send().await;
+    let Some(described) =
+        found(r.map_err(|e| aws_error("DescribeTable", format!("table {name}"), e)))?
+    else {
+        return Ok(None);
     };
     let Some(table) = described.table else {
         return Ok(None);
@@ -703,31 +698,21 @@ pub async fn delete(client: &Client, name: &str) -> Result<(), TableError> {
             ));
         }
     }
-    match client.delete_table().table_name(name).send().await {
-        Ok(_) => {}
-        Err(e) => {
-            let e = aws_error("DeleteTable", format!("table {name}"), e);
-            if e.class != ErrorClass::NotFound {
-                return Err(e.into());
-            }
-        }
-    }
+    let r = client.delete_table().table_name(name).send().await;
+    ignore_not_found(r.map_err(|e| aws_error("DeleteTable", format!("table {name}"), e)))?;
     Waiter::TABLE
         .wait(&format!("table {name} to be deleted"), || async {
-            match client.describe_table().table_name(name).send().await {
-                Ok(out) => Ok(Poll::Pending(format!(
-                    "status {:?}",
-                    out.table.and_then(|t| t.table_status)
-                ))),
-                Err(e) => {
-                    let e = aws_error("DescribeTable", format!("table {name}"), e);
-                    if e.class == ErrorClass::NotFound {
-                        Ok(Poll::Ready(()))
-                    } else {
-                        Err(e)
-                    }
-                }
-            }
+            let r = client.describe_table().table_name(name).send().await;
+            Ok(
+                match found(r.map_err(|e| aws_error("DescribeTable", format!("table {name}"), e)))?
+                {
+                    Some(out) => Poll::Pending(format!(
+                        "status {:?}",
+                        out.table.and_then(|t| t.table_status)
+                    )),
+                    None => Poll::Ready(()),
+                },
+            )
         })
         .await?;
     Ok(())

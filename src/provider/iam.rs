@@ -1,7 +1,7 @@
 //! `iam_role`: read a live role (trust policy, inline policies, attachments, tags), create, update,
 //! delete. Policy documents come back URL-encoded and are compared by meaning (model::policy).
 
-use super::{aws_error, build_error, ignore_not_found, AwsError, ErrorClass};
+use super::{aws_error, build_error, found, ignore_not_found, AwsError, ErrorClass};
 use crate::model::policy;
 use crate::model::role::RoleSpec;
 use crate::model::tags;
@@ -46,19 +46,11 @@ pub fn parse_document(text: &str) -> Result<Value, AwsError> {
 }
 
 pub async fn read(client: &Client, name: &str) -> Result<Option<ObservedRole>, AwsError> {
-    let role = match client.get_role().role_name(name).send().await {
-        Ok(out) => match out.role {
-            Some(role) => role,
-            None => return Ok(None),
-        },
-        Err(e) => {
-            let e = aws_error("GetRole", what(name), e);
-            return if e.class == ErrorClass::NotFound {
-                Ok(None)
-            } else {
-                Err(e)
-            };
-        }
+    let r = client.get_role().role_name(name).send().await;
+    let Some(role) =
+        found(r.map_err(|e| aws_error("GetRole", what(name), e)))?.and_then(|o| o.role)
+    else {
+        return Ok(None);
     };
     let (inline, attached, tags) = tokio::join!(
         read_inline_policies(client, name),

@@ -3,7 +3,7 @@
 //! `LastUpdateStatus` before the next (Terraform provider issues #29828, #5154), delete.
 
 use super::package::Package;
-use super::{aws_error, ignore_not_found, AwsError, ErrorClass};
+use super::{aws_error, found, ignore_not_found, AwsError, ErrorClass};
 use crate::exec::retry::{retry_while, Backoff, Poll, WaitError, Waiter};
 use crate::model::function::{Architecture, FunctionSpec, LogFormat};
 use crate::model::tags;
@@ -75,16 +75,9 @@ where
 }
 
 pub async fn read(client: &Client, name: &str) -> Result<Option<ObservedFunction>, AwsError> {
-    let out = match client.get_function().function_name(name).send().await {
-        Ok(out) => out,
-        Err(e) => {
-            let e = aws_error("GetFunction", what(name), e);
-            return if e.class == ErrorClass::NotFound {
-                Ok(None)
-            } else {
-                Err(e)
-            };
-        }
+    let r = client.get_function().function_name(name).send().await;
+    let Some(out) = found(r.map_err(|e| aws_error("GetFunction", what(name), e)))? else {
+        return Ok(None);
     };
     let Some(c) = out.configuration else {
         return Ok(None);

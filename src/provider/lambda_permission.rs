@@ -1,7 +1,7 @@
 //! `lambda_permission`: one statement of a function's resource policy. Read through GetPolicy; any
 //! change replaces it (RemovePermission, AddPermission).
 
-use super::{aws_error, ignore_not_found, AwsError, ErrorClass};
+use super::{aws_error, found, ignore_not_found, AwsError};
 use crate::model::monitoring::PermissionSpec;
 use aws_sdk_lambda::Client;
 use serde_json::Value;
@@ -31,16 +31,11 @@ fn principal(statement: &Value) -> String {
 
 pub async fn read(client: &Client, id: &str) -> Result<Option<PermissionSpec>, AwsError> {
     let (function, sid) = split(id);
-    let out = match client.get_policy().function_name(function).send().await {
-        Ok(out) => out,
-        Err(e) => {
-            let e = aws_error("GetPolicy", format!("function {function}"), e);
-            return if e.class == ErrorClass::NotFound {
-                Ok(None)
-            } else {
-                Err(e)
-            };
-        }
+    let r = client.get_policy().function_name(function).send().await;
+    let Some(out) =
+        found(r.map_err(|e| aws_error("GetPolicy", format!("function {function}"), e)))?
+    else {
+        return Ok(None);
     };
     let policy: Value =
         serde_json::from_str(out.policy.as_deref().unwrap_or("{}")).unwrap_or(Value::Null);

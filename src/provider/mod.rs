@@ -226,7 +226,11 @@ mod tests {
     fn a_delete_of_what_is_gone_succeeds_and_nothing_else_is_swallowed() {
         assert!(ignore_not_found(failed(ErrorClass::NotFound)).is_ok());
         assert!(ignore_not_found(Ok::<u8, AwsError>(1)).is_ok());
-        for class in [ErrorClass::Conflict, ErrorClass::Throttled, ErrorClass::Fatal] {
+        for class in [
+            ErrorClass::Conflict,
+            ErrorClass::Throttled,
+            ErrorClass::Fatal,
+        ] {
             assert!(ignore_not_found(failed(class)).is_err());
         }
     }
