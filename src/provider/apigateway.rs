@@ -6,7 +6,6 @@ use super::{aws_error, AwsError};
 use crate::model::api::{
     ApiAuthorizerSpec, ApiIntegrationSpec, ApiRouteSpec, ApiStageSpec, Cors, HttpApiSpec,
 };
-use crate::model::tags;
 use aws_sdk_apigatewayv2::types as gw;
 use aws_sdk_apigatewayv2::Client;
 use std::collections::BTreeMap;
@@ -279,8 +278,7 @@ pub async fn update_api(
     .await
 }
 
-/// Bring a resource's tags (an API's, a stage's) from `current` to `desired`: untag what went away,
-/// tag what is new or changed.
+/// Bring a resource's tags (an API's, a stage's) from `current` to `desired`.
 async fn converge_tags(
     client: &Client,
     arn: &str,
@@ -288,26 +286,29 @@ async fn converge_tags(
     current: &BTreeMap<String, String>,
     what: &str,
 ) -> Result<(), AwsError> {
-    let changes = tags::changes(desired, current);
-    if !changes.removed.is_empty() {
-        client
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(changes.removed))
-            .send()
-            .await
-            .map_err(|e| aws_error("UntagResource", what, e))?;
-    }
-    if !changes.set.is_empty() {
-        client
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(changes.set.into_iter().collect()))
-            .send()
-            .await
-            .map_err(|e| aws_error("TagResource", what, e))?;
-    }
-    Ok(())
+    super::converge_tags(
+        desired,
+        current,
+        async |removed| {
+            let r = client
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await;
+            r.map(drop).map_err(|e| aws_error("UntagResource", what, e))
+        },
+        async |set| {
+            let r = client
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(set.into_iter().collect()))
+                .send()
+                .await;
+            r.map(drop).map_err(|e| aws_error("TagResource", what, e))
+        },
+    )
+    .await
 }
 
 pub async fn delete_api(client: &Client, id: &str) -> Result<(), AwsError> {

@@ -1,7 +1,7 @@
 //! `metric_alarm` and `dashboard`: CloudWatch. PutMetricAlarm and PutDashboard are upserts, so create
 //! and update are one call each (plus tags for alarms).
 
-use super::{aws_error, found, ignore_not_found, AwsError, ErrorClass};
+use super::{aws_error, converge_tags, found, ignore_not_found, AwsError, ErrorClass};
 use crate::model::monitoring::{AlarmSpec, DashboardSpec};
 use aws_sdk_cloudwatch::types as cw;
 use aws_sdk_cloudwatch::Client;
@@ -142,32 +142,35 @@ pub async fn put_alarm(
     let Some((_, arn)) = read_alarm(client, name).await? else {
         return Ok(());
     };
-    let changes = crate::model::tags::changes(&spec.tags, current_tags);
-    let removed = changes.removed;
-    if !removed.is_empty() {
-        client
-            .untag_resource()
-            .resource_arn(&arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| aws_error("UntagResource", format!("alarm {name}"), e))?;
-    }
-    let changed: Vec<cw::Tag> = changes
-        .set
-        .iter()
-        .map(|(k, v)| cw::Tag::builder().key(k).value(v).build())
-        .collect();
-    if !changed.is_empty() {
-        client
-            .tag_resource()
-            .resource_arn(&arn)
-            .set_tags(Some(changed))
-            .send()
-            .await
-            .map_err(|e| aws_error("TagResource", format!("alarm {name}"), e))?;
-    }
-    Ok(())
+    converge_tags(
+        &spec.tags,
+        current_tags,
+        async |removed| {
+            let r = client
+                .untag_resource()
+                .resource_arn(&arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await;
+            r.map(drop)
+                .map_err(|e| aws_error("UntagResource", format!("alarm {name}"), e))
+        },
+        async |set| {
+            let set = set
+                .iter()
+                .map(|(k, v)| cw::Tag::builder().key(k).value(v).build())
+                .collect();
+            let r = client
+                .tag_resource()
+                .resource_arn(&arn)
+                .set_tags(Some(set))
+                .send()
+                .await;
+            r.map(drop)
+                .map_err(|e| aws_error("TagResource", format!("alarm {name}"), e))
+        },
+    )
+    .await
 }
 
 pub async fn delete_alarm(client: &Client, name: &str) -> Result<(), AwsError> {

@@ -1,6 +1,6 @@
 //! `dynamodb_table`: read a live table into a [`TableSpec`], create, update in place, delete.
 
-use super::{aws_error, build_error, found, ignore_not_found, AwsError};
+use super::{aws_error, build_error, converge_tags, found, ignore_not_found, AwsError};
 use crate::exec::retry::{Poll, WaitError, Waiter};
 use crate::model::table::{
     AttributeDefinition, AttributeType, BillingMode, GlobalSecondaryIndex, Projection,
@@ -663,29 +663,29 @@ async fn update_tags(
     want: &BTreeMap<String, String>,
     have: &BTreeMap<String, String>,
 ) -> Result<(), AwsError> {
-    let crate::model::tags::TagChanges {
-        removed,
-        set: changed,
-    } = crate::model::tags::changes(want, have);
-    if !removed.is_empty() {
-        client
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| aws_error("UntagResource", arn, e))?;
-    }
-    if !changed.is_empty() {
-        client
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(tags(&changed)?))
-            .send()
-            .await
-            .map_err(|e| aws_error("TagResource", arn, e))?;
-    }
-    Ok(())
+    converge_tags(
+        want,
+        have,
+        async |removed| {
+            let r = client
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await;
+            r.map(drop).map_err(|e| aws_error("UntagResource", arn, e))
+        },
+        async |set| {
+            let r = client
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(tags(&set)?))
+                .send()
+                .await;
+            r.map(drop).map_err(|e| aws_error("TagResource", arn, e))
+        },
+    )
+    .await
 }
 
 /// Delete a table and wait until it is gone. Refuses while deletion protection is on.

@@ -1,10 +1,9 @@
 //! `iam_role`: read a live role (trust policy, inline policies, attachments, tags), create, update,
 //! delete. Policy documents come back URL-encoded and are compared by meaning (model::policy).
 
-use super::{aws_error, build_error, found, ignore_not_found, AwsError, ErrorClass};
+use super::{aws_error, build_error, converge_tags, found, ignore_not_found, AwsError, ErrorClass};
 use crate::model::policy;
 use crate::model::role::RoleSpec;
-use crate::model::tags;
 use aws_sdk_iam::types as iam;
 use aws_sdk_iam::Client;
 use serde_json::Value;
@@ -303,28 +302,30 @@ pub async fn update(
     {
         detach(client, name, arn).await?;
     }
-    let changes = tags::changes(&desired.tags, &current.tags);
-    let removed = changes.removed;
-    if !removed.is_empty() {
-        client
-            .untag_role()
-            .role_name(name)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| aws_error("UntagRole", what(name), e))?;
-    }
-    let changed = changes.set;
-    if !changed.is_empty() {
-        client
-            .tag_role()
-            .role_name(name)
-            .set_tags(Some(tags(&changed)?))
-            .send()
-            .await
-            .map_err(|e| aws_error("TagRole", what(name), e))?;
-    }
-    Ok(())
+    converge_tags(
+        &desired.tags,
+        &current.tags,
+        async |removed| {
+            let r = client
+                .untag_role()
+                .role_name(name)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await;
+            r.map(drop)
+                .map_err(|e| aws_error("UntagRole", what(name), e))
+        },
+        async |set| {
+            let r = client
+                .tag_role()
+                .role_name(name)
+                .set_tags(Some(tags(&set)?))
+                .send()
+                .await;
+            r.map(drop).map_err(|e| aws_error("TagRole", what(name), e))
+        },
+    )
+    .await
 }
 
 async fn detach(client: &Client, name: &str, arn: &str) -> Result<(), AwsError> {

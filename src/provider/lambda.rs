@@ -3,10 +3,9 @@
 //! `LastUpdateStatus` before the next (Terraform provider issues #29828, #5154), delete.
 
 use super::package::Package;
-use super::{aws_error, found, ignore_not_found, AwsError, ErrorClass};
+use super::{aws_error, converge_tags, found, ignore_not_found, AwsError, ErrorClass};
 use crate::exec::retry::{retry_while, Backoff, Poll, WaitError, Waiter};
 use crate::model::function::{Architecture, FunctionSpec, LogFormat};
-use crate::model::tags;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types as lambda;
 use aws_sdk_lambda::Client;
@@ -289,27 +288,31 @@ pub async fn update(
         .await?;
         wait_ready(client, name).await?;
     }
-    let changes = tags::changes(&desired.tags, &now.tags);
-    let removed = changes.removed;
-    if !removed.is_empty() {
-        client
-            .untag_resource()
-            .resource(&current.arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| aws_error("UntagResource", what(name), e))?;
-    }
-    let changed = changes.set;
-    if !changed.is_empty() {
-        client
-            .tag_resource()
-            .resource(&current.arn)
-            .set_tags(Some(changed.into_iter().collect()))
-            .send()
-            .await
-            .map_err(|e| aws_error("TagResource", what(name), e))?;
-    }
+    converge_tags(
+        &desired.tags,
+        &now.tags,
+        async |removed| {
+            let r = client
+                .untag_resource()
+                .resource(&current.arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await;
+            r.map(drop)
+                .map_err(|e| aws_error("UntagResource", what(name), e))
+        },
+        async |set| {
+            let r = client
+                .tag_resource()
+                .resource(&current.arn)
+                .set_tags(Some(set.into_iter().collect()))
+                .send()
+                .await;
+            r.map(drop)
+                .map_err(|e| aws_error("TagResource", what(name), e))
+        },
+    )
+    .await?;
     Ok(())
 }
 

@@ -1,8 +1,7 @@
 //! `log_group`: read (2 calls), create, update retention and tags, delete.
 
-use super::{aws_error, ignore_not_found, AwsError};
+use super::{aws_error, converge_tags, ignore_not_found, AwsError};
 use crate::model::log_group::LogGroupSpec;
-use crate::model::tags;
 use aws_sdk_cloudwatchlogs::Client;
 use std::collections::BTreeMap;
 
@@ -146,28 +145,31 @@ pub async fn update(
                 .map_err(|e| aws_error("DisassociateKmsKey", what(name), e))?,
         }
     }
-    let changes = tags::changes(&desired.tags, &current.spec.tags);
-    let removed = changes.removed;
-    if !removed.is_empty() {
-        client
-            .untag_resource()
-            .resource_arn(&current.arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| aws_error("UntagResource", what(name), e))?;
-    }
-    let changed = changes.set;
-    if !changed.is_empty() {
-        client
-            .tag_resource()
-            .resource_arn(&current.arn)
-            .set_tags(Some(changed.into_iter().collect()))
-            .send()
-            .await
-            .map_err(|e| aws_error("TagResource", what(name), e))?;
-    }
-    Ok(())
+    converge_tags(
+        &desired.tags,
+        &current.spec.tags,
+        async |removed| {
+            let r = client
+                .untag_resource()
+                .resource_arn(&current.arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await;
+            r.map(drop)
+                .map_err(|e| aws_error("UntagResource", what(name), e))
+        },
+        async |set| {
+            let r = client
+                .tag_resource()
+                .resource_arn(&current.arn)
+                .set_tags(Some(set.into_iter().collect()))
+                .send()
+                .await;
+            r.map(drop)
+                .map_err(|e| aws_error("TagResource", what(name), e))
+        },
+    )
+    .await
 }
 
 pub async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {

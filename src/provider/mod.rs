@@ -181,6 +181,24 @@ pub fn build_error(what: &str, e: impl fmt::Display) -> AwsError {
     }
 }
 
+/// Bring a resource's tags from `have` to `want` with its service's own two calls: `untag` the keys
+/// that went away, `tag` what is new or changed; a call with nothing to do is not made.
+pub async fn converge_tags(
+    want: &std::collections::BTreeMap<String, String>,
+    have: &std::collections::BTreeMap<String, String>,
+    untag: impl AsyncFnOnce(Vec<String>) -> Result<(), AwsError>,
+    tag: impl AsyncFnOnce(std::collections::BTreeMap<String, String>) -> Result<(), AwsError>,
+) -> Result<(), AwsError> {
+    let changes = crate::model::tags::changes(want, have);
+    if !changes.removed.is_empty() {
+        untag(changes.removed).await?;
+    }
+    if !changes.set.is_empty() {
+        tag(changes.set).await?;
+    }
+    Ok(())
+}
+
 /// A delete whose target is already gone did what it was asked: `Ok` for NotFound too.
 pub fn ignore_not_found<T>(result: Result<T, AwsError>) -> Result<(), AwsError> {
     found(result).map(drop)
