@@ -191,9 +191,8 @@ async fn ctrl_c_at_the_prompt_releases_the_lock() {
         "the prompt waits with the lock held"
     );
     terminal.write_all(b"\x03").unwrap();
-    stderr.read_to_end(&mut seen).unwrap();
-    let seen = String::from_utf8_lossy(&seen).into_owned();
-    let status = wait(&mut child, &seen);
+    let mut seen = String::from_utf8_lossy(&seen).into_owned();
+    let status = finish(&mut child, stderr, &mut seen);
     assert_eq!(status.code(), Some(130), "{status:?}\n{seen}");
     assert!(seen.contains("at the confirmation prompt"), "{seen}");
     assert!(seen.contains("state lock released"), "{seen}");

@@ -171,14 +171,7 @@ async fn role(c: &dtr::provider::aws::Clients, name: &str) -> (String, String) {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_edited_role_policy_is_refused_even_with_its_digest_recomputed() {
     let moto = Moto::start();
-    let project = Project::copy();
-    ready(&moto, &project, "dev");
-    dtr_run(
-        &moto,
-        &project,
-        &["apply", "--env", "dev", "--auto-approve"],
-    )
-    .expect_code(0);
+    let project = common::deployed(&moto);
     let c = moto.clients().await;
     let before = role(&c, "dtr-dev-authorizer").await;
 
@@ -287,14 +280,7 @@ async fn a_plan_for_another_environment_is_refused_when_edited_to_look_like_dev(
 #[tokio::test(flavor = "multi_thread")]
 async fn a_plan_file_cannot_ask_for_a_replacement_by_itself() {
     let moto = Moto::start();
-    let project = Project::copy();
-    ready(&moto, &project, "dev");
-    dtr_run(
-        &moto,
-        &project,
-        &["apply", "--env", "dev", "--auto-approve"],
-    )
-    .expect_code(0);
+    let project = common::deployed(&moto);
     let c = moto.clients().await;
     let table = c
         .dynamodb
