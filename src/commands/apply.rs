@@ -117,10 +117,12 @@ pub async fn run(
             "{verb} asks for confirmation and standard input is not a terminal; pass --auto-approve to {verb} without asking"
         )));
     }
-    let mut desired = ctx.load(env)?;
-    if mode == Mode::Destroy {
-        desired.resources.clear();
-    }
+    // Destroy plans against an empty configuration: it deletes what the state owns, so it needs
+    // the environment's backend, not a stack that still validates.
+    let desired = match mode {
+        Mode::Apply => ctx.load(env)?,
+        Mode::Destroy => ctx.load_environment(env)?,
+    };
     let clients = ctx.connect(&desired).await?;
     ctx.with_lock(&clients, &desired, verb, lock, async |guard| {
         locked(ctx, &clients, &desired, guard, selection, exec, mode).await

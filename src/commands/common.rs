@@ -49,6 +49,11 @@ impl Context {
         crate::config::load(env, &self.root).map_err(Error::Config)
     }
 
+    /// The environment file alone, for `destroy` (see [`crate::config::load_environment`]).
+    pub fn load_environment(&self, env: &str) -> Result<Desired, Error> {
+        crate::config::load_environment(env, &self.root).map_err(Error::Config)
+    }
+
     /// Connect, and refuse to go on if `--region` contradicts the environment's region or the
     /// environment pins an account and the credentials are another's. The backend clients go to the
     /// backend's region and name the account as the state bucket's expected owner.

@@ -45,6 +45,32 @@ fn shown(path: &Path, root: &Path) -> PathBuf {
         .unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// Only the environment file (stack name, region, account, backend), with no resources: what
+/// `destroy` needs, which deletes what the state owns whatever the stack says now. A stack that no
+/// longer validates (a runtime Lambda has since blocked, a source that cannot be packaged, a file
+/// gone) must not keep an environment from being destroyed. No AWS calls.
+pub fn load_environment(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
+    let env_path = environment_path(env, root);
+    let mut c = Collector::default();
+    c.sources.files.push(shown(&env_path, root));
+    let parsed =
+        yaml::read(&env_path, 0, &mut c).and_then(|node| environment::parse(&node, &mut c));
+    match parsed {
+        Some(env) if c.found.is_empty() => Ok(Desired {
+            stack: env.stack.0,
+            environment: env.name,
+            region: env.region,
+            account_id: env.account_id,
+            backend: env.backend,
+            resources: Vec::new(),
+            outputs: BTreeMap::new(),
+            sources: vec![env_path],
+            sensitive_outputs: BTreeSet::new(),
+        }),
+        _ => Err(Diagnostics(c.found)),
+    }
+}
+
 /// Load and fully validate an environment and the stack it names. No AWS calls.
 pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
     let env_path = environment_path(env, root);
