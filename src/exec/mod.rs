@@ -6,6 +6,7 @@
 
 mod action;
 mod guard;
+mod queue;
 pub mod retry;
 mod writer;
 
@@ -18,7 +19,8 @@ use crate::provider::resources::{self, ResourceError};
 use crate::provider::stats;
 use crate::state::{ResourceState, State, StateStore};
 use action::{Done, Work};
-use std::collections::{BTreeMap, BTreeSet};
+use queue::{DependencyQueue, Standing};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use writer::StateWriter;
 
@@ -99,37 +101,6 @@ pub struct Executor<'a> {
     pub parallelism: usize,
 }
 
-/// The changes that do something, and for each the indices of the ones it must wait for.
-fn dependencies(changes: &[&ResourceChange]) -> Vec<BTreeSet<usize>> {
-    let index: BTreeMap<&ResourceAddress, usize> = changes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (&c.address, i))
-        .collect();
-    changes
-        .iter()
-        .map(|c| {
-            if c.action == Action::Delete {
-                // Deletes run in reverse: after the deletes of everything that depends on this one.
-                changes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, other)| {
-                        other.action == Action::Delete && other.depends_on.contains(&c.address)
-                    })
-                    .map(|(j, _)| j)
-                    .collect()
-            } else {
-                c.depends_on
-                    .iter()
-                    .filter_map(|d| index.get(d).copied())
-                    .filter(|j| changes[*j].action != Action::Delete)
-                    .collect()
-            }
-        })
-        .collect()
-}
-
 impl Executor<'_> {
     pub async fn apply(&self, plan: &Plan, state: &mut State) -> Result<ApplyReport, ExecError> {
         let changes: Vec<&ResourceChange> = plan
@@ -137,7 +108,7 @@ impl Executor<'_> {
             .iter()
             .filter(|c| c.action != Action::NoOp || c.record_in_state)
             .collect();
-        let waits_for = dependencies(&changes);
+        let mut queue = DependencyQueue::new(&changes);
         self.reporter.planned(changes.len());
         let mut report = ApplyReport::default();
         let mut known: BTreeMap<String, Option<BTreeMap<String, String>>> = plan
@@ -150,9 +121,6 @@ impl Executor<'_> {
                 )
             })
             .collect();
-        let mut finished: BTreeSet<usize> = BTreeSet::new();
-        let mut broken: BTreeMap<usize, String> = BTreeMap::new();
-        let mut started: BTreeSet<usize> = BTreeSet::new();
         let mut running = tokio::task::JoinSet::new();
         let mut tasks: BTreeMap<tokio::task::Id, usize> = BTreeMap::new();
         let mut writer = StateWriter::start(self.store.clone(), state);
@@ -165,22 +133,19 @@ impl Executor<'_> {
             let mut confirmed = false;
             // Start (or skip) everything whose dependencies are settled.
             for (i, change) in changes.iter().enumerate() {
-                if started.contains(&i) || broken.contains_key(&i) {
-                    continue;
-                }
-                if let Some(dep) = waits_for[i].iter().find(|d| broken.contains_key(d)) {
-                    let why = format!(
-                        "it depends on {}, which did not complete",
-                        changes[*dep].address
-                    );
-                    broken.insert(i, why.clone());
-                    report.skipped.push((change.address.clone(), why));
-                    continue;
-                }
-                if !waits_for[i].iter().all(|d| finished.contains(d))
-                    || running.len() >= self.parallelism.max(1)
-                {
-                    continue;
+                match queue.standing(i) {
+                    Standing::Settled | Standing::Waiting => continue,
+                    Standing::Blocked(dep) => {
+                        let why = format!(
+                            "it depends on {}, which did not complete",
+                            changes[dep].address
+                        );
+                        queue.give_up(i);
+                        report.skipped.push((change.address.clone(), why));
+                        continue;
+                    }
+                    Standing::Ready if running.len() >= self.parallelism.max(1) => continue,
+                    Standing::Ready => {}
                 }
                 let mut stop = match writer.failed() {
                     true => Some("the state could not be saved, so nothing more is started".into()),
@@ -191,14 +156,14 @@ impl Executor<'_> {
                     confirmed = stop.is_none();
                 }
                 if let Some(why) = stop {
-                    broken.insert(i, why.clone());
+                    queue.give_up(i);
                     report.skipped.push((change.address.clone(), why));
                     continue;
                 }
                 let work = match self.work(change, &known, state) {
                     Ok(work) => work,
                     Err(error) => {
-                        broken.insert(i, error.to_string());
+                        queue.give_up(i);
                         report.failed.push(Failure {
                             address: change.address.clone(),
                             action: change.action,
@@ -209,12 +174,12 @@ impl Executor<'_> {
                 };
                 if change.action == Action::Create && change.address.kind.tagged_after_create() {
                     if let Err(why) = write_intent(state, change, &work, &mut writer).await {
-                        broken.insert(i, why.clone());
+                        queue.give_up(i);
                         report.skipped.push((change.address.clone(), why));
                         continue;
                     }
                 }
-                started.insert(i);
+                queue.start(i);
                 self.reporter.started(&change.address, change.action);
                 let clients = self.clients.clone();
                 let handle = running.spawn(async move {
@@ -239,7 +204,13 @@ impl Executor<'_> {
             };
             let change = changes[i];
             // The costliest chain of calls ending here: this action's, after its dependencies' chains.
-            chain[i] = calls + waits_for[i].iter().map(|d| chain[*d]).max().unwrap_or(0);
+            chain[i] = calls
+                + queue
+                    .waits_for(i)
+                    .iter()
+                    .map(|d| chain[*d])
+                    .max()
+                    .unwrap_or(0);
             let error = match result {
                 Ok(Done::Exists(observed)) => {
                     record(state, change, &observed);
@@ -278,13 +249,13 @@ impl Executor<'_> {
             );
             match error {
                 None => {
-                    finished.insert(i);
+                    queue.finish(i);
                     report
                         .completed
                         .push((change.address.clone(), change.action));
                 }
                 Some(error) => {
-                    broken.insert(i, error.to_string());
+                    queue.give_up(i);
                     report.failed.push(Failure {
                         address: change.address.clone(),
                         action: change.action,
@@ -401,45 +372,4 @@ fn record(state: &mut State, change: &ResourceChange, observed: &resources::Obse
             pending: false,
         },
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn change(name: &str, action: Action, deps: &[&str]) -> ResourceChange {
-        ResourceChange {
-            address: format!("log_group.{name}").parse().unwrap(),
-            action,
-            reason: None,
-            physical_id: None,
-            record_in_state: false,
-            attributes: vec![],
-            desired: None,
-            depends_on: deps
-                .iter()
-                .map(|d| format!("log_group.{d}").parse().unwrap())
-                .collect(),
-            outputs: Default::default(),
-            sensitive: vec![],
-        }
-    }
-
-    #[test]
-    fn creates_wait_for_their_dependencies_and_deletes_for_their_dependants() {
-        let a = change("a", Action::Create, &[]);
-        let b = change("b", Action::Create, &["a"]);
-        let x = change("x", Action::Delete, &[]);
-        let y = change("y", Action::Delete, &["x"]);
-        let deps = dependencies(&[&a, &b, &x, &y]);
-        assert_eq!(
-            deps,
-            vec![
-                BTreeSet::new(),
-                BTreeSet::from([0]),
-                BTreeSet::from([3]),
-                BTreeSet::new()
-            ]
-        );
-    }
 }
