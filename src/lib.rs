@@ -14,5 +14,6 @@ pub mod interrupt;
 pub mod model;
 pub mod plan;
 pub mod provider;
+pub mod retry;
 pub mod state;
 pub mod stdout;

@@ -87,7 +87,7 @@ async fn create(
     kind: ResourceKind,
     props: &Value,
 ) -> Result<Observed, ResourceError> {
-    let backoff = super::retry::Backoff::DEFAULT;
+    let backoff = crate::retry::Backoff::DEFAULT;
     let mut attempt = 0;
     loop {
         let error = match resources::create(clients, kind, props).await {

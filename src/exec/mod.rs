@@ -7,7 +7,6 @@
 mod action;
 mod guard;
 mod queue;
-pub mod retry;
 mod writer;
 
 use crate::model::reference::value_has_resource_reference;

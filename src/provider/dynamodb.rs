@@ -1,11 +1,12 @@
 //! `dynamodb_table`: read a live table into a [`TableSpec`], create, update in place, delete.
 
+use super::WaitError;
 use super::{aws_error, build_error, converge_tags, found, ignore_not_found, AwsError};
-use crate::exec::retry::{Poll, WaitError, Waiter};
 use crate::model::table::{
     AttributeDefinition, AttributeType, BillingMode, GlobalSecondaryIndex, Projection,
     ServerSideEncryption, SseKind, TableSpec,
 };
+use crate::retry::{Poll, Waiter};
 use aws_sdk_dynamodb::types::{self as ddb, KeyType, TableStatus};
 use aws_sdk_dynamodb::Client;
 use std::collections::BTreeMap;

@@ -3,9 +3,10 @@
 //! `LastUpdateStatus` before the next (Terraform provider issues #29828, #5154), delete.
 
 use super::package::Package;
+use super::WaitError;
 use super::{aws_error, converge_tags, found, ignore_not_found, AwsError, ErrorClass};
-use crate::exec::retry::{retry_while, Backoff, Poll, WaitError, Waiter};
 use crate::model::function::{Architecture, FunctionSpec, LogFormat};
+use crate::retry::{retry_while, Backoff, Poll, Waiter};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types as lambda;
 use aws_sdk_lambda::Client;

@@ -199,6 +199,9 @@ pub async fn converge_tags(
     Ok(())
 }
 
+/// A wait for an AWS resource's state that timed out or whose look failed.
+pub type WaitError = crate::retry::WaitError<AwsError>;
+
 /// A delete whose target is already gone did what it was asked: `Ok` for NotFound too.
 pub fn ignore_not_found<T>(result: Result<T, AwsError>) -> Result<(), AwsError> {
     found(result).map(drop)

@@ -3,10 +3,10 @@
 
 use super::aws::Clients;
 use super::dynamodb::{self, ObservedTable, TableError};
+use super::WaitError;
 use super::{
     apigateway, cloudwatch, iam, lambda, lambda_permission, logs, package, s3_bucket, AwsError,
 };
-use crate::exec::retry::WaitError;
 use crate::model::api::{
     ApiAuthorizerSpec, ApiIntegrationSpec, ApiRouteSpec, ApiStageSpec, HttpApiSpec,
 };
@@ -81,7 +81,7 @@ impl ResourceError {
     /// The AWS error behind this failure, for codes and request ids in summaries.
     pub fn aws(&self) -> Option<&AwsError> {
         match self {
-            ResourceError::Aws(e) | ResourceError::Wait(WaitError::Aws(e)) => Some(e),
+            ResourceError::Aws(e) | ResourceError::Wait(WaitError::Failed(e)) => Some(e),
             _ => None,
         }
     }

@@ -211,7 +211,7 @@ impl DynamoLock {
         waiting: &(dyn Fn(&LockInfo) + Sync),
     ) -> Result<Acquired, LockError> {
         let start = std::time::Instant::now();
-        let backoff = crate::exec::retry::Backoff {
+        let backoff = crate::retry::Backoff {
             initial: Duration::from_millis(250),
             max: Duration::from_secs(5),
             multiplier: 1.5,

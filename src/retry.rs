@@ -1,10 +1,10 @@
-//! Backoff and waiting as values, decided here and nowhere else.
+//! Backoff and waiting as values, decided here and nowhere else: a neutral module that provider, state
+//! and exec all use, generic over the error a look or a call fails with.
 //!
 //! Throttling, 5xx and connection errors are retried by the SDK's own standard retry (exponential
 //! backoff with full jitter, 8 attempts, configured in `provider::aws`); what is left here is waiting for AWS to reach a state (a table ACTIVE, a table gone)
 //! and retrying errors that only time cures.
 
-use crate::provider::AwsError;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -46,8 +46,9 @@ pub enum Poll<T> {
     Pending(String),
 }
 
+/// A wait that ended without its state: it timed out, or a look at it failed with `E`.
 #[derive(Debug, thiserror::Error)]
-pub enum WaitError {
+pub enum WaitError<E: std::error::Error + 'static> {
     #[error("timed out after {waited:?} waiting for {what} (last seen: {last})")]
     Timeout {
         what: String,
@@ -55,7 +56,7 @@ pub enum WaitError {
         last: String,
     },
     #[error(transparent)]
-    Aws(#[from] AwsError),
+    Failed(#[from] E),
 }
 
 impl Waiter {
@@ -69,10 +70,11 @@ impl Waiter {
         timeout: Duration::from_secs(30 * 60),
     };
 
-    pub async fn wait<T, F, Fut>(&self, what: &str, mut poll: F) -> Result<T, WaitError>
+    pub async fn wait<T, E, F, Fut>(&self, what: &str, mut poll: F) -> Result<T, WaitError<E>>
     where
+        E: std::error::Error + 'static,
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<Poll<T>, AwsError>>,
+        Fut: Future<Output = Result<Poll<T>, E>>,
     {
         let start = Instant::now();
         let mut attempt = 0;
@@ -96,15 +98,15 @@ impl Waiter {
 }
 
 /// Retry `call` while it fails with an error `retryable` accepts, until `timeout` has passed.
-pub async fn retry_while<T, F, Fut>(
-    retryable: fn(&AwsError) -> bool,
+pub async fn retry_while<T, E, F, Fut>(
+    retryable: fn(&E) -> bool,
     backoff: Backoff,
     timeout: Duration,
     mut call: F,
-) -> Result<T, AwsError>
+) -> Result<T, E>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, AwsError>>,
+    Fut: Future<Output = Result<T, E>>,
 {
     let start = Instant::now();
     let mut attempt = 0;
@@ -144,7 +146,7 @@ mod tests {
         };
         let err = w
             .wait("table ACTIVE", || async {
-                Ok::<Poll<()>, AwsError>(Poll::Pending("CREATING".into()))
+                Ok::<Poll<()>, std::io::Error>(Poll::Pending("CREATING".into()))
             })
             .await
             .unwrap_err();
