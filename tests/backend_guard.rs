@@ -210,13 +210,7 @@ async fn own_in_state(c: &dtr::provider::aws::Clients, address: &str, physical_i
         "stack": "dynamic-tool-runtime", "environment": "dev",
         "resources": {address: {"physical_id": physical_id}}
     });
-    c.s3.put_object()
-        .bucket(STATE_BUCKET)
-        .key("dynamic-tool-runtime/dev.json")
-        .body(serde_json::to_vec(&state).unwrap().into())
-        .send()
-        .await
-        .unwrap();
+    common::put_dev_state(c, serde_json::to_vec(&state).unwrap()).await;
 }
 
 /// A backend bootstrapped before backends were tagged is still known by its name: not imported, not

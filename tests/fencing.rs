@@ -160,13 +160,7 @@ async fn a_state_serial_at_its_maximum_is_refused_before_any_change() {
         "stack": "dynamic-tool-runtime", "environment": "dev", "resources": {}
     });
     let c = moto.clients().await;
-    c.s3.put_object()
-        .bucket(STATE_BUCKET)
-        .key("dynamic-tool-runtime/dev.json")
-        .body(serde_json::to_vec(&state).unwrap().into())
-        .send()
-        .await
-        .unwrap();
+    common::put_dev_state(&c, serde_json::to_vec(&state).unwrap()).await;
     let r = dtr_run(
         &moto,
         &project,

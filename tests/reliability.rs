@@ -213,13 +213,7 @@ async fn corrupt_or_newer_state_is_refused_and_never_overwritten() {
             "has format version 99",
         ),
     ] {
-        c.s3.put_object()
-            .bucket(STATE_BUCKET)
-            .key(STATE_KEY)
-            .body(body.to_vec().into())
-            .send()
-            .await
-            .unwrap();
+        common::put_dev_state(&c, body.to_vec()).await;
         let r = dtr_run(
             &moto,
             &project,

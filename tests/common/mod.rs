@@ -231,6 +231,17 @@ pub fn dtr_run(moto: &Moto, project: &Project, args: &[&str]) -> Run {
     run(dtr(moto, project).args(args))
 }
 
+/// Write dev's state object as `body`: a state edited, corrupted or left by another version of dtr.
+pub async fn put_dev_state(c: &Clients, body: Vec<u8>) {
+    c.s3.put_object()
+        .bucket("dtr-state-123456789012-dev")
+        .key("dynamic-tool-runtime/dev.json")
+        .body(body.into())
+        .send()
+        .await
+        .expect("write the dev state object");
+}
+
 /// A private copy of the project with dev bootstrapped and applied on `moto`.
 pub fn deployed(moto: &Moto) -> Project {
     let project = Project::copy();
