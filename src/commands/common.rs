@@ -7,9 +7,9 @@ use crate::cli::{GlobalArgs, LockArgs};
 use crate::model::{Desired, DesiredResource as Resource, ResourceAddress};
 use crate::plan::diff::resolve;
 use crate::provider::aws::{AwsOptions, Clients};
-use crate::provider::resources::{self, Observed};
 use crate::provider::stats;
 use crate::provider::ErrorClass;
+use crate::provider::{registry, Observed};
 use crate::state::lock::{DynamoLock, LockInfo, Locker};
 use crate::state::{LockError, LockGuard, State, StateStore};
 use futures_util::stream::{self, StreamExt};
@@ -206,7 +206,9 @@ pub async fn observe(
             .collect();
         let settled = |r: &Resource| {
             state.resources.contains_key(&r.address)
-                || resources::physical_id(r.address.kind, &r.properties).is_some()
+                || registry::of(r.address.kind)
+                    .physical_id(&r.properties)
+                    .is_some()
                 || r.depends_on.iter().all(|d| observed.contains_key(d))
         };
         let (mut ready, rest): (Vec<&Resource>, Vec<&Resource>) =
@@ -223,7 +225,7 @@ pub async fn observe(
             let properties = resolve(&resource.properties, &known);
             let id = match owned {
                 Some(owned) => Some(owned.physical_id.clone()),
-                None => resources::physical_id(resource.address.kind, &properties),
+                None => registry::of(resource.address.kind).physical_id(&properties),
             };
             Lookup {
                 address: &resource.address,
@@ -304,7 +306,8 @@ impl Lookup<'_> {
     async fn run(&self, clients: &Clients) -> Result<Option<Observed>, Error> {
         match (&self.id, &self.properties) {
             (Some(id), _) => read(clients, self.address, id).await,
-            (None, Some(properties)) => resources::discover(clients, self.address.kind, properties)
+            (None, Some(properties)) => registry::of(self.address.kind)
+                .discover(clients, properties)
                 .await
                 .map_err(|e| Error::Plan(format!("looking for {}: {e}", self.address))),
             (None, None) => Ok(None),
@@ -317,7 +320,8 @@ async fn read(
     address: &ResourceAddress,
     id: &str,
 ) -> Result<Option<Observed>, Error> {
-    resources::read(clients, address.kind, id)
+    registry::of(address.kind)
+        .read(clients, id)
         .await
         .map_err(|e| Error::Plan(format!("reading {address} ({id}): {e}")))
 }

@@ -5,7 +5,7 @@ use super::common::Context;
 use super::{Error, Outcome};
 use crate::cli::LockArgs;
 use crate::model::ResourceAddress;
-use crate::provider::resources;
+use crate::provider::{kind, registry};
 use crate::state::ResourceState;
 
 pub async fn run(
@@ -32,7 +32,7 @@ pub async fn run(
                 owned.physical_id
             )));
         }
-        let live = resources::read(&clients, address.kind, physical_id)
+        let live = registry::of(address.kind).read(&clients, physical_id)
             .await
             .map_err(|e| Error::Plan(format!("reading {address} ({physical_id}): {e}")))?
             .ok_or_else(|| Error::Refused(format!("no {} with id {physical_id} exists", address.kind)))?;
@@ -42,7 +42,7 @@ pub async fn run(
             ResourceState {
                 physical_id: live.physical_id.clone(),
                 outputs: live.outputs.clone(),
-                force_destroy: resources::force_destroy(&resource.properties),
+                force_destroy: kind::force_destroy(&resource.properties),
                 depends_on: resource.depends_on.clone(),
                 pending: false,
             },

@@ -7,6 +7,7 @@ mod environment;
 mod resolve;
 mod security;
 mod sensitive;
+mod spec;
 mod stack;
 mod yaml;
 
@@ -14,15 +15,8 @@ pub use applied::security_findings;
 pub use diagnostics::{Diagnostic, Diagnostics};
 
 use crate::model::{
-    api::{ApiAuthorizerSpec, ApiIntegrationSpec, ApiRouteSpec, ApiStageSpec, HttpApiSpec},
-    bucket::BucketSpec,
-    function::FunctionSpec,
-    log_group::LogGroupSpec,
-    monitoring::{AlarmSpec, DashboardSpec, PermissionSpec},
-    role::RoleSpec,
-    table::TableSpec,
-    Desired, DesiredResource, ResourceAddress, ResourceKind, ResourceSpec, SourceLocation,
-    TAG_ADDRESS, TAG_ENV, TAG_STACK,
+    Desired, DesiredResource, ResourceAddress, ResourceKind, SourceLocation, TAG_ADDRESS, TAG_ENV,
+    TAG_STACK,
 };
 use diagnostics::Collector;
 use marked_yaml::Node;
@@ -163,11 +157,11 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
             (TAG_ADDRESS, &address.to_string()),
         ]
         .map(|(k, v)| (k.to_string(), v.to_string()));
-        let dirs = StackDir {
+        let dirs = spec::StackDir {
             real: stack_path.parent().unwrap_or(root).to_path_buf(),
             shown: shown(stack_path.parent().unwrap_or(root), root),
         };
-        let Some(value) = build_spec(decl.kind, &properties, &field, &tags, &dirs, &mut c) else {
+        let Some(value) = spec::build(decl.kind, &properties, &field, &tags, &dirs, &mut c) else {
             continue;
         };
         if let Some(part) = backend_part(decl.kind, &value, &env.backend) {
@@ -281,182 +275,6 @@ fn location(node: &Node, c: &Collector) -> SourceLocation {
         file: c.sources.files.get(source).cloned().unwrap_or_default(),
         line,
         column,
-    }
-}
-
-/// Deserialise and validate the kind's spec; merge the engine's tags; JSON for the model.
-fn build_spec(
-    kind: ResourceKind,
-    node: &Node,
-    field: &str,
-    tags: &[(String, String); 3],
-    stack_dir: &StackDir,
-    c: &mut Collector,
-) -> Option<serde_json::Value> {
-    match kind {
-        ResourceKind::LambdaFunction => {
-            let mut value = typed::<FunctionSpec>(node, field, tags, c)?;
-            package_function(&mut value, node, field, stack_dir, c)?;
-            Some(value)
-        }
-        ResourceKind::DynamodbTable => typed::<TableSpec>(node, field, tags, c),
-        ResourceKind::S3Bucket => typed::<BucketSpec>(node, field, tags, c),
-        ResourceKind::IamRole => {
-            let mut value = typed::<RoleSpec>(node, field, tags, c)?;
-            retype(&mut value, node, &["assume_role_policy"]);
-            let names: Vec<String> = value["inline_policies"]
-                .as_object()
-                .map(|m| m.keys().cloned().collect())
-                .unwrap_or_default();
-            for name in names {
-                retype(&mut value, node, &["inline_policies", &name]);
-            }
-            Some(value)
-        }
-        ResourceKind::LogGroup => typed::<LogGroupSpec>(node, field, tags, c),
-        ResourceKind::LambdaPermission => typed::<PermissionSpec>(node, field, tags, c),
-        ResourceKind::MetricAlarm => typed::<AlarmSpec>(node, field, tags, c),
-        ResourceKind::Dashboard => {
-            let mut value = typed::<DashboardSpec>(node, field, tags, c)?;
-            retype(&mut value, node, &["body"]);
-            Some(value)
-        }
-        ResourceKind::HttpApi => typed::<HttpApiSpec>(node, field, tags, c),
-        ResourceKind::ApiAuthorizer => typed::<ApiAuthorizerSpec>(node, field, tags, c),
-        ResourceKind::ApiIntegration => typed::<ApiIntegrationSpec>(node, field, tags, c),
-        ResourceKind::ApiRoute => typed::<ApiRouteSpec>(node, field, tags, c),
-        ResourceKind::ApiStage => typed::<ApiStageSpec>(node, field, tags, c),
-    }
-}
-
-/// Replace the free-form value at `path` with its YAML-typed JSON (numbers and booleans kept as such).
-fn retype(value: &mut serde_json::Value, node: &Node, path: &[&str]) {
-    let path: Vec<String> = path.iter().map(|p| p.to_string()).collect();
-    let source = yaml::locate(node, &path);
-    let Some(target) = path.iter().try_fold(&mut *value, |v, key| v.get_mut(key)) else {
-        return;
-    };
-    *target = yaml::to_json(source);
-}
-
-/// The stack's directory as read, and as shown (relative to the project root, which is the working
-/// directory when commands run).
-struct StackDir {
-    real: PathBuf,
-    shown: PathBuf,
-}
-
-/// Resolve a function's `source` against the stack's directory and record its package hash, so the
-/// plan can tell whether the code changed.
-fn package_function(
-    value: &mut serde_json::Value,
-    node: &Node,
-    field: &str,
-    stack_dir: &StackDir,
-    c: &mut Collector,
-) -> Option<()> {
-    let source = value
-        .get("source")
-        .and_then(|s| s.as_str())
-        .unwrap_or_default()
-        .to_string();
-    match crate::provider::package::build_source(&stack_dir.real, &source) {
-        Ok(package) => {
-            let shown = stack_dir.shown.join(&source);
-            value["source"] = serde_json::Value::String(shown.to_string_lossy().into_owned());
-            value["code_sha256"] = serde_json::Value::String(package.sha256);
-            Some(())
-        }
-        Err(e) => {
-            let at = *yaml::locate(node, &["source".to_string()]).span();
-            c.at(
-                &at,
-                yaml::join(&[field, "source"]),
-                format!("cannot package the function: {e}"),
-            );
-            None
-        }
-    }
-}
-
-/// Where the key of the tag at `path` (`["tags", key]`) is written.
-fn tag_key_span(node: &Node, path: &[String]) -> Option<marked_yaml::Span> {
-    let [tags, key] = path else { return None };
-    let map = yaml::locate(node, std::slice::from_ref(tags)).as_mapping()?;
-    map.keys().find(|k| k.as_str() == key).map(|k| *k.span())
-}
-
-fn typed<S: ResourceSpec>(
-    node: &Node,
-    field: &str,
-    tags: &[(String, String); 3],
-    c: &mut Collector,
-) -> Option<serde_json::Value> {
-    let mut spec: S = match marked_yaml::from_node(node) {
-        Ok(spec) => spec,
-        Err(e) => {
-            let path = e
-                .path()
-                .filter(|p| !p.is_empty() && *p != ".")
-                .map(str::to_string);
-            let at = match (e.start_mark(), &path) {
-                (Some(m), _) => marked_yaml::Span::new_start(m),
-                (None, Some(p)) => {
-                    *yaml::locate(node, &p.split('.').map(str::to_string).collect::<Vec<_>>())
-                        .span()
-                }
-                (None, None) => *node.span(),
-            };
-            let full = yaml::join(&[field, path.as_deref().unwrap_or("")]);
-            c.at(&at, full, e.into_inner().to_string());
-            return None;
-        }
-    };
-    for problem in spec.validate() {
-        let at = *yaml::locate(node, &problem.path).span();
-        let path: Vec<&str> = problem.path.iter().map(String::as_str).collect();
-        c.at(&at, yaml::join(&[field, &path.join(".")]), problem.message);
-    }
-    if let Some(map) = spec.tags_mut() {
-        let reserved: Vec<String> = map
-            .keys()
-            .filter(|k| k.starts_with("dtr:"))
-            .cloned()
-            .collect();
-        for key in reserved {
-            let at = *yaml::locate(node, &["tags".to_string(), key.clone()]).span();
-            c.at(
-                &at,
-                yaml::join(&[field, "tags", &key]),
-                "tag keys starting with `dtr:` are reserved for dtr's own tags",
-            );
-        }
-        map.extend(tags.iter().cloned());
-        for problem in crate::model::tags::validate(map, &S::TAG_RULES, tags.len()) {
-            let at = tag_key_span(node, &problem.path)
-                .unwrap_or_else(|| *yaml::locate(node, &problem.path).span());
-            // A tag from the environment's parameters is reported once, where it is written.
-            let from_elsewhere =
-                at.start().map(|m| m.source()) != node.span().start().map(|m| m.source());
-            let path = problem.path.join(".");
-            let field = if from_elsewhere {
-                path
-            } else {
-                yaml::join(&[field, &path])
-            };
-            c.at(&at, field, problem.message);
-        }
-    }
-    match serde_json::to_value(&spec) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            c.at(
-                node.span(),
-                field,
-                format!("cannot represent the properties: {e}"),
-            );
-            None
-        }
     }
 }
 

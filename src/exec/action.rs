@@ -4,8 +4,8 @@
 use crate::model::{ResourceAddress, ResourceKind};
 use crate::plan::Action;
 use crate::provider::aws::Clients;
-use crate::provider::resources::{self, Observed, ResourceError};
 use crate::provider::ErrorClass;
+use crate::provider::{registry, Observed, ResourceError};
 use serde_json::Value;
 
 /// Everything one action needs, owned.
@@ -37,43 +37,41 @@ pub async fn run(clients: Clients, work: Work) -> Result<Done, ResourceError> {
     match work.action {
         Action::NoOp => Ok(Done::Exists(Observed {
             physical_id: id,
-            properties: work.props,
+            spec: work.props,
             outputs: work.outputs,
             unreported: Vec::new(),
         })),
         Action::Create => Ok(Done::Exists(create(&clients, kind, &work.props).await?)),
         Action::Update => {
-            let live = resources::read(&clients, kind, &id).await?.ok_or_else(|| {
-                ResourceError::Refused(format!("{id} disappeared since the plan was made"))
-            })?;
+            let live = registry::of(kind)
+                .read(&clients, &id)
+                .await?
+                .ok_or_else(|| {
+                    ResourceError::Refused(format!("{id} disappeared since the plan was made"))
+                })?;
             Ok(Done::Exists(
-                resources::update(&clients, kind, &work.props, &live).await?,
+                registry::of(kind)
+                    .update(&clients, &work.props, &live)
+                    .await?,
             ))
         }
         Action::Replace => {
-            resources::delete(&clients, kind, &id, work.force_destroy).await?;
+            registry::of(kind)
+                .delete(&clients, &id, work.force_destroy)
+                .await?;
             match create(&clients, kind, &work.props).await {
                 Ok(observed) => Ok(Done::Exists(observed)),
                 Err(e) => Ok(Done::GoneThenFailed(e)),
             }
         }
         Action::Delete => {
-            resources::delete(&clients, kind, &id, work.force_destroy).await?;
+            registry::of(kind)
+                .delete(&clients, &id, work.force_destroy)
+                .await?;
             Ok(Done::Gone)
         }
     }
 }
-
-/// Answers to a create that may mean it happened after all: the answer was lost (a dropped connection,
-/// a 5xx) or a retry of a create that did happen found its own work.
-const ALREADY_EXISTS: &[&str] = &[
-    "EntityAlreadyExists",
-    "ResourceAlreadyExistsException",
-    "ResourceConflictException",
-    "ResourceInUseException",
-    "BucketAlreadyOwnedByYou",
-    "ConflictException",
-];
 
 const CREATE_ATTEMPTS: u32 = 6;
 
@@ -90,24 +88,23 @@ async fn create(
     let backoff = crate::retry::Backoff::DEFAULT;
     let mut attempt = 0;
     loop {
-        let error = match resources::create(clients, kind, props).await {
+        let error = match registry::of(kind).create(clients, props).await {
             Ok(observed) => return Ok(observed),
             Err(e) => e,
         };
         let Some(aws) = error.aws() else {
             return Err(error);
         };
-        let exists = aws
-            .code
-            .as_deref()
-            .is_some_and(|c| ALREADY_EXISTS.contains(&c));
+        // What exists may be this create's own work, done before its answer was lost; on a create,
+        // a conflict (a stage or a table by that name, in use) says the same.
+        let exists = matches!(aws.class, ErrorClass::AlreadyExists | ErrorClass::Conflict);
         let lost = matches!(aws.class, ErrorClass::Transient | ErrorClass::Throttled);
         if !(exists || lost) {
             return Err(error);
         }
         if let Some(found) = find(clients, kind, props).await? {
             if ours(kind, props, &found) {
-                return resources::update(clients, kind, props, &found).await;
+                return registry::of(kind).update(clients, props, &found).await;
             }
         }
         attempt += 1;
@@ -124,9 +121,9 @@ async fn find(
     kind: ResourceKind,
     props: &Value,
 ) -> Result<Option<Observed>, ResourceError> {
-    match resources::physical_id(kind, props) {
-        Some(id) => resources::read(clients, kind, &id).await,
-        None => resources::discover(clients, kind, props).await,
+    match registry::of(kind).physical_id(props) {
+        Some(id) => registry::of(kind).read(clients, &id).await,
+        None => registry::of(kind).discover(clients, props).await,
     }
 }
 
@@ -134,7 +131,7 @@ async fn find(
 /// gave it, or it has no tags to carry (found inside our parent, or a bucket whose name our creation
 /// intent claimed before it was made, or a dashboard written whole by one idempotent call).
 fn ours(kind: ResourceKind, props: &Value, found: &Observed) -> bool {
-    if !kind.taggable() || kind.contained() || kind.tagged_after_create() {
+    if !kind.taggable() || kind.contained() || registry::of(kind).tagged_after_create() {
         return true;
     }
     let wanted: std::collections::BTreeMap<String, String> = props
@@ -156,7 +153,7 @@ mod tests {
     fn found(tags: Value) -> Observed {
         Observed {
             physical_id: "x".into(),
-            properties: json!({ "name": "x", "tags": tags }),
+            spec: json!({ "name": "x", "tags": tags }),
             outputs: Default::default(),
             unreported: Vec::new(),
         }

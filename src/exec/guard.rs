@@ -3,7 +3,7 @@
 //! planner from deleting what this environment does not own.
 
 use crate::plan::{Action, ResourceChange};
-use crate::provider::resources::ResourceError;
+use crate::provider::ResourceError;
 use crate::state::State;
 
 /// A Delete, or the delete half of a Replace, whose physical id is not the state's record for its

@@ -14,8 +14,9 @@ use crate::model::ResourceAddress;
 use crate::plan::diff::resolve;
 use crate::plan::{Action, Plan, ResourceChange};
 use crate::provider::aws::Clients;
-use crate::provider::resources::{self, ResourceError};
+use crate::provider::kind;
 use crate::provider::stats;
+use crate::provider::{registry, Observed, ResourceError};
 use crate::state::{ResourceState, State, StateStore};
 use action::{Done, Work};
 use queue::{DependencyQueue, Standing};
@@ -171,7 +172,9 @@ impl Executor<'_> {
                         continue;
                     }
                 };
-                if change.action == Action::Create && change.address.kind.tagged_after_create() {
+                if change.action == Action::Create
+                    && registry::of(change.address.kind).tagged_after_create()
+                {
                     if let Err(why) = write_intent(state, change, &work, &mut writer).await {
                         queue.give_up(i);
                         report.skipped.push((change.address.clone(), why));
@@ -309,7 +312,7 @@ impl Executor<'_> {
             address: change.address.clone(),
             action: change.action,
             physical_id: change.physical_id.clone(),
-            force_destroy: owned_force || resources::force_destroy(&props),
+            force_destroy: owned_force || kind::force_destroy(&props),
             props,
             outputs: change.outputs.clone(),
         })
@@ -317,14 +320,14 @@ impl Executor<'_> {
 }
 
 /// Record that `change` is about to create its resource, and wait until that is stored: see
-/// [`crate::model::ResourceKind::tagged_after_create`].
+/// [`crate::provider::ResourceType::TAGGED_AFTER_CREATE`].
 async fn write_intent(
     state: &mut State,
     change: &ResourceChange,
     work: &Work,
     writer: &mut StateWriter,
 ) -> Result<(), String> {
-    let Some(physical_id) = resources::physical_id(change.address.kind, &work.props) else {
+    let Some(physical_id) = registry::of(change.address.kind).physical_id(&work.props) else {
         return Ok(());
     };
     state.resources.insert(
@@ -357,16 +360,13 @@ fn forget(
 }
 
 /// Put what an action left in AWS into the in-memory state.
-fn record(state: &mut State, change: &ResourceChange, observed: &resources::Observed) {
+fn record(state: &mut State, change: &ResourceChange, observed: &Observed) {
     state.resources.insert(
         change.address.clone(),
         ResourceState {
             physical_id: observed.physical_id.clone(),
             outputs: observed.outputs.clone(),
-            force_destroy: change
-                .desired
-                .as_ref()
-                .is_some_and(resources::force_destroy),
+            force_destroy: change.desired.as_ref().is_some_and(kind::force_destroy),
             depends_on: change.depends_on.clone(),
             pending: false,
         },

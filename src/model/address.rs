@@ -3,117 +3,62 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The kinds of resource a stack may declare (the `type:` of a resource).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ResourceKind {
-    DynamodbTable,
-    S3Bucket,
-    IamRole,
-    LogGroup,
-    LambdaFunction,
-    LambdaPermission,
-    MetricAlarm,
-    Dashboard,
-    HttpApi,
-    ApiAuthorizer,
-    ApiIntegration,
-    ApiRoute,
-    ApiStage,
-}
+use super::kinds::for_each_kind;
+use super::ResourceSpec;
 
-impl ResourceKind {
-    pub const ALL: &'static [ResourceKind] = &[
-        ResourceKind::DynamodbTable,
-        ResourceKind::S3Bucket,
-        ResourceKind::IamRole,
-        ResourceKind::LogGroup,
-        ResourceKind::LambdaFunction,
-        ResourceKind::LambdaPermission,
-        ResourceKind::MetricAlarm,
-        ResourceKind::Dashboard,
-        ResourceKind::HttpApi,
-        ResourceKind::ApiAuthorizer,
-        ResourceKind::ApiIntegration,
-        ResourceKind::ApiRoute,
-        ResourceKind::ApiStage,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResourceKind::DynamodbTable => "dynamodb_table",
-            ResourceKind::S3Bucket => "s3_bucket",
-            ResourceKind::IamRole => "iam_role",
-            ResourceKind::LogGroup => "log_group",
-            ResourceKind::LambdaFunction => "lambda_function",
-            ResourceKind::LambdaPermission => "lambda_permission",
-            ResourceKind::MetricAlarm => "metric_alarm",
-            ResourceKind::Dashboard => "dashboard",
-            ResourceKind::HttpApi => "http_api",
-            ResourceKind::ApiAuthorizer => "api_authorizer",
-            ResourceKind::ApiIntegration => "api_integration",
-            ResourceKind::ApiRoute => "api_route",
-            ResourceKind::ApiStage => "api_stage",
+macro_rules! define_kinds {
+    ($($variant:ident $name:literal $spec:ty),* $(,)?) => {
+        /// The kinds of resource a stack may declare (the `type:` of a resource), listed once in
+        /// [`super::kinds`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum ResourceKind {
+            $(#[serde(rename = $name)] $variant,)*
         }
-    }
 
-    pub fn parse(s: &str) -> Option<ResourceKind> {
-        Self::ALL.iter().copied().find(|k| k.as_str() == s)
-    }
+        impl ResourceKind {
+            pub const ALL: &'static [ResourceKind] = &[$(ResourceKind::$variant,)*];
 
-    /// The attributes `${resource.<name>.<attr>}` may read from a resource of this kind.
-    pub fn exported_attributes(self) -> &'static [&'static str] {
-        match self {
-            ResourceKind::DynamodbTable
-            | ResourceKind::S3Bucket
-            | ResourceKind::IamRole
-            | ResourceKind::LogGroup
-            | ResourceKind::LambdaFunction
-            | ResourceKind::MetricAlarm => &["name", "arn"],
-            ResourceKind::LambdaPermission => &["id"],
-            ResourceKind::Dashboard | ResourceKind::ApiStage => &["name"],
-            ResourceKind::HttpApi => &["id", "endpoint", "execution_arn"],
-            ResourceKind::ApiAuthorizer | ResourceKind::ApiIntegration | ResourceKind::ApiRoute => {
-                &["id"]
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ResourceKind::$variant => $name,)*
+                }
+            }
+
+            /// The attributes `${resource.<name>.<attr>}` may read from a resource of this kind.
+            pub fn exported_attributes(self) -> &'static [&'static str] {
+                match self {
+                    $(ResourceKind::$variant => <$spec as ResourceSpec>::EXPORTS,)*
+                }
+            }
+
+            /// The property naming the resource this one lives inside (an API's children, a
+            /// function's permissions), which is found again only by looking inside that parent.
+            pub fn parent_property(self) -> Option<&'static str> {
+                match self {
+                    $(ResourceKind::$variant => <$spec as ResourceSpec>::PARENT,)*
+                }
+            }
+
+            /// Whether the service takes tags (and so dtr's `dtr:*` ownership tags).
+            pub fn taggable(self) -> bool {
+                match self {
+                    $(ResourceKind::$variant => <$spec as ResourceSpec>::TAGS.is_some(),)*
+                }
             }
         }
-    }
+    };
+}
+for_each_kind!(define_kinds);
 
-    /// Whether the service takes tags (and so dtr's `dtr:*` ownership tags).
-    /// The property naming the resource this one lives inside (an API's children, a function's
-    /// permissions), which is found again only by looking inside that parent.
-    pub fn parent_property(self) -> Option<&'static str> {
-        match self {
-            ResourceKind::LambdaPermission => Some("function_name"),
-            ResourceKind::ApiAuthorizer
-            | ResourceKind::ApiIntegration
-            | ResourceKind::ApiRoute
-            | ResourceKind::ApiStage => Some("api_id"),
-            _ => None,
-        }
+impl ResourceKind {
+    pub fn parse(s: &str) -> Option<ResourceKind> {
+        Self::ALL.iter().copied().find(|k| k.as_str() == s)
     }
 
     /// Lives inside another resource (see [`ResourceKind::parent_property`]): what dtr finds inside a
     /// parent it owns is its own.
     pub fn contained(self) -> bool {
         self.parent_property().is_some()
-    }
-
-    /// Created by one call and tagged by another (S3), so for a moment it exists without the tags
-    /// that mark it as dtr's: its creation is written to the state as an intent first.
-    pub fn tagged_after_create(self) -> bool {
-        matches!(self, ResourceKind::S3Bucket)
-    }
-
-    pub fn taggable(self) -> bool {
-        !matches!(
-            self,
-            ResourceKind::LambdaPermission
-                | ResourceKind::Dashboard
-                | ResourceKind::ApiAuthorizer
-                | ResourceKind::ApiIntegration
-                | ResourceKind::ApiRoute
-        )
     }
 }
 

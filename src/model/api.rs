@@ -107,8 +107,11 @@ const METHODS: &[&str] = &[
     "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
 ];
 
-impl HttpApiSpec {
-    pub fn validate(&self) -> Vec<FieldError> {
+impl super::ResourceSpec for HttpApiSpec {
+    const EXPORTS: &'static [&'static str] = &["id", "endpoint", "execution_arn"];
+    const TAGS: Option<super::TagsOf<Self>> = Some(|s| &mut s.tags);
+
+    fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if self.name.is_empty() || self.name.len() > 128 {
             errors.push(FieldError::new(&["name"], "must be 1-128 characters"));
@@ -134,8 +137,11 @@ impl HttpApiSpec {
     }
 }
 
-impl ApiRouteSpec {
-    pub fn validate(&self) -> Vec<FieldError> {
+impl super::ResourceSpec for ApiRouteSpec {
+    const EXPORTS: &'static [&'static str] = &["id"];
+    const PARENT: Option<&'static str> = Some("api_id");
+
+    fn validate(&self) -> Vec<FieldError> {
         let ok = self.route_key == "$default"
             || self
                 .route_key
@@ -152,8 +158,11 @@ impl ApiRouteSpec {
     }
 }
 
-impl ApiAuthorizerSpec {
-    pub fn validate(&self) -> Vec<FieldError> {
+impl super::ResourceSpec for ApiAuthorizerSpec {
+    const EXPORTS: &'static [&'static str] = &["id"];
+    const PARENT: Option<&'static str> = Some("api_id");
+
+    fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if !(0..=3600).contains(&self.result_ttl_seconds) {
             errors.push(FieldError::new(&["result_ttl_seconds"], "must be 0-3600"));
@@ -168,8 +177,11 @@ impl ApiAuthorizerSpec {
     }
 }
 
-impl ApiIntegrationSpec {
-    pub fn validate(&self) -> Vec<FieldError> {
+impl super::ResourceSpec for ApiIntegrationSpec {
+    const EXPORTS: &'static [&'static str] = &["id"];
+    const PARENT: Option<&'static str> = Some("api_id");
+
+    fn validate(&self) -> Vec<FieldError> {
         if (50..=30000).contains(&self.timeout_ms) {
             Vec::new()
         } else {
@@ -178,8 +190,12 @@ impl ApiIntegrationSpec {
     }
 }
 
-impl ApiStageSpec {
-    pub fn validate(&self) -> Vec<FieldError> {
+impl super::ResourceSpec for ApiStageSpec {
+    const EXPORTS: &'static [&'static str] = &["name"];
+    const PARENT: Option<&'static str> = Some("api_id");
+    const TAGS: Option<super::TagsOf<Self>> = Some(|s| &mut s.tags);
+
+    fn validate(&self) -> Vec<FieldError> {
         if self.access_log_format.is_some() != self.access_log_group_arn.is_some() {
             vec![FieldError::new(
                 &["access_log_format"],

@@ -122,8 +122,11 @@ pub fn bucket_name_problem(name: &str) -> Option<&'static str> {
     }
 }
 
-impl BucketSpec {
-    pub fn validate(&self) -> Vec<FieldError> {
+impl super::ResourceSpec for BucketSpec {
+    const EXPORTS: &'static [&'static str] = &["name", "arn"];
+    const TAGS: Option<super::TagsOf<Self>> = Some(|s| &mut s.tags);
+
+    fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if !super::reference::has_resource_reference(&self.name) {
             if let Some(problem) = bucket_name_problem(&self.name) {
@@ -209,6 +212,7 @@ impl BucketSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ResourceSpec;
 
     #[test]
     fn bucket_names_follow_s3_rules() {

@@ -86,8 +86,15 @@ impl Architecture {
     }
 }
 
-impl FunctionSpec {
-    pub fn validate(&self) -> Vec<FieldError> {
+impl super::ResourceSpec for FunctionSpec {
+    const EXPORTS: &'static [&'static str] = &["name", "arn"];
+    const TAGS: Option<super::TagsOf<Self>> = Some(|s| &mut s.tags);
+
+    fn code_source(&self) -> Option<&str> {
+        Some(&self.source)
+    }
+
+    fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         let name_ok = (1..=64).contains(&self.name.len())
             && self

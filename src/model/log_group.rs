@@ -23,8 +23,11 @@ pub const RETENTION_DAYS: &[i32] = &[
     3288, 3653,
 ];
 
-impl LogGroupSpec {
-    pub fn validate(&self) -> Vec<FieldError> {
+impl super::ResourceSpec for LogGroupSpec {
+    const EXPORTS: &'static [&'static str] = &["name", "arn"];
+    const TAGS: Option<super::TagsOf<Self>> = Some(|s| &mut s.tags);
+
+    fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         let name_ok = (1..=512).contains(&self.name.len())
             && self
@@ -57,6 +60,7 @@ impl LogGroupSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ResourceSpec;
 
     #[test]
     fn retention_must_be_one_cloudwatch_accepts() {

@@ -4,6 +4,7 @@ pub mod address;
 pub mod api;
 pub mod bucket;
 pub mod function;
+pub mod kinds;
 pub mod log_group;
 pub mod monitoring;
 pub mod policy;
@@ -116,131 +117,32 @@ impl FieldError {
     }
 }
 
-/// What every resource kind's spec offers the configuration loader.
+/// Where a spec keeps its tags.
+pub type TagsOf<S> = fn(&mut S) -> &mut BTreeMap<String, String>;
+
+/// What every resource kind's spec declares: the facts the configuration loader and the planner need
+/// about a kind without asking AWS. Implemented once, in the kind's own spec file; the kind is listed
+/// once, in [`kinds`], and everything else is derived from these.
 pub trait ResourceSpec: serde::Serialize + serde::de::DeserializeOwned {
-    /// The kind's own rules (naming, consistency between fields); every problem, not just the first.
-    fn validate(&self) -> Vec<FieldError>;
-    /// The spec's tags, where the service supports tags; the engine adds its `dtr:*` tags here.
-    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>>;
+    /// The attributes `${resource.<name>.<attr>}` may read from a resource of this kind.
+    const EXPORTS: &'static [&'static str];
+    /// The property naming the resource this one lives inside (an API's children, a function's
+    /// permissions), which is found again only by looking inside that parent.
+    const PARENT: Option<&'static str> = None;
+    /// Where the spec keeps its tags, if the service takes tags (and so dtr's `dtr:*` ownership
+    /// tags, which the engine adds there).
+    const TAGS: Option<TagsOf<Self>> = None;
     /// The service's rules for those tags.
     const TAG_RULES: tags::TagRules = tags::TagRules::GENERAL;
-}
-
-impl ResourceSpec for table::TableSpec {
-    const TAG_RULES: tags::TagRules = tags::TagRules::DYNAMODB;
-    fn validate(&self) -> Vec<FieldError> {
-        table::TableSpec::validate(self)
+    /// The kind's own rules (naming, consistency between fields); every problem, not just the first.
+    fn validate(&self) -> Vec<FieldError>;
+    /// Paths of free-form JSON documents among its properties (policies, a dashboard body), which
+    /// keep the types they were written with in YAML.
+    fn documents(&self) -> Vec<Vec<String>> {
+        Vec::new()
     }
-    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
-        Some(&mut self.tags)
-    }
-}
-
-impl ResourceSpec for bucket::BucketSpec {
-    fn validate(&self) -> Vec<FieldError> {
-        bucket::BucketSpec::validate(self)
-    }
-    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
-        Some(&mut self.tags)
-    }
-}
-
-impl ResourceSpec for role::RoleSpec {
-    const TAG_RULES: tags::TagRules = tags::TagRules::IAM;
-    fn validate(&self) -> Vec<FieldError> {
-        role::RoleSpec::validate(self)
-    }
-    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
-        Some(&mut self.tags)
-    }
-}
-
-impl ResourceSpec for log_group::LogGroupSpec {
-    fn validate(&self) -> Vec<FieldError> {
-        log_group::LogGroupSpec::validate(self)
-    }
-    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
-        Some(&mut self.tags)
-    }
-}
-
-impl ResourceSpec for function::FunctionSpec {
-    fn validate(&self) -> Vec<FieldError> {
-        function::FunctionSpec::validate(self)
-    }
-    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
-        Some(&mut self.tags)
-    }
-}
-
-impl ResourceSpec for monitoring::PermissionSpec {
-    fn validate(&self) -> Vec<FieldError> {
-        monitoring::PermissionSpec::validate(self)
-    }
-    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
+    /// The directory its code is packaged from (a function's `source`), relative to the stack.
+    fn code_source(&self) -> Option<&str> {
         None
-    }
-}
-
-impl ResourceSpec for monitoring::AlarmSpec {
-    fn validate(&self) -> Vec<FieldError> {
-        monitoring::AlarmSpec::validate(self)
-    }
-    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
-        Some(&mut self.tags)
-    }
-}
-
-impl ResourceSpec for monitoring::DashboardSpec {
-    fn validate(&self) -> Vec<FieldError> {
-        monitoring::DashboardSpec::validate(self)
-    }
-    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
-        None
-    }
-}
-
-impl ResourceSpec for api::HttpApiSpec {
-    fn validate(&self) -> Vec<FieldError> {
-        api::HttpApiSpec::validate(self)
-    }
-    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
-        Some(&mut self.tags)
-    }
-}
-
-impl ResourceSpec for api::ApiAuthorizerSpec {
-    fn validate(&self) -> Vec<FieldError> {
-        api::ApiAuthorizerSpec::validate(self)
-    }
-    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
-        None
-    }
-}
-
-impl ResourceSpec for api::ApiIntegrationSpec {
-    fn validate(&self) -> Vec<FieldError> {
-        api::ApiIntegrationSpec::validate(self)
-    }
-    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
-        None
-    }
-}
-
-impl ResourceSpec for api::ApiRouteSpec {
-    fn validate(&self) -> Vec<FieldError> {
-        api::ApiRouteSpec::validate(self)
-    }
-    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
-        None
-    }
-}
-
-impl ResourceSpec for api::ApiStageSpec {
-    fn validate(&self) -> Vec<FieldError> {
-        api::ApiStageSpec::validate(self)
-    }
-    fn tags_mut(&mut self) -> Option<&mut BTreeMap<String, String>> {
-        Some(&mut self.tags)
     }
 }

@@ -23,8 +23,11 @@ fn invoke() -> String {
     "lambda:InvokeFunction".into()
 }
 
-impl PermissionSpec {
-    pub fn validate(&self) -> Vec<FieldError> {
+impl super::ResourceSpec for PermissionSpec {
+    const EXPORTS: &'static [&'static str] = &["id"];
+    const PARENT: Option<&'static str> = Some("function_name");
+
+    fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         let ok = (1..=100).contains(&self.statement_id.len())
             && self
@@ -99,8 +102,11 @@ const OPERATORS: &[&str] = &[
 ];
 const MISSING_DATA: &[&str] = &["breaching", "notBreaching", "ignore", "missing"];
 
-impl AlarmSpec {
-    pub fn validate(&self) -> Vec<FieldError> {
+impl super::ResourceSpec for AlarmSpec {
+    const EXPORTS: &'static [&'static str] = &["name", "arn"];
+    const TAGS: Option<super::TagsOf<Self>> = Some(|s| &mut s.tags);
+
+    fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         match (&self.statistic, &self.extended_statistic) {
             (Some(s), None) if !STATISTICS.contains(&s.as_str()) => errors.push(FieldError::new(
@@ -158,8 +164,14 @@ pub struct DashboardSpec {
     pub body: Value,
 }
 
-impl DashboardSpec {
-    pub fn validate(&self) -> Vec<FieldError> {
+impl super::ResourceSpec for DashboardSpec {
+    const EXPORTS: &'static [&'static str] = &["name"];
+
+    fn documents(&self) -> Vec<Vec<String>> {
+        vec![vec!["body".to_string()]]
+    }
+
+    fn validate(&self) -> Vec<FieldError> {
         match self.body.get("widgets") {
             Some(Value::Array(_)) => Vec::new(),
             _ => vec![FieldError::new(

@@ -63,8 +63,19 @@ fn check_document(errors: &mut Vec<FieldError>, path: &[&str], doc: &Value) {
     }
 }
 
-impl RoleSpec {
-    pub fn validate(&self) -> Vec<FieldError> {
+impl super::ResourceSpec for RoleSpec {
+    const EXPORTS: &'static [&'static str] = &["name", "arn"];
+    const TAGS: Option<super::TagsOf<Self>> = Some(|s| &mut s.tags);
+    const TAG_RULES: super::tags::TagRules = super::tags::TagRules::IAM;
+
+    fn documents(&self) -> Vec<Vec<String>> {
+        let inline = self.inline_policies.keys();
+        std::iter::once(vec!["assume_role_policy".to_string()])
+            .chain(inline.map(|name| vec!["inline_policies".to_string(), name.clone()]))
+            .collect()
+    }
+
+    fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if !super::reference::has_resource_reference(&self.name) && !valid_role_name(&self.name) {
             errors.push(FieldError::new(
@@ -99,6 +110,7 @@ impl RoleSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ResourceSpec;
     use serde_json::json;
 
     #[test]

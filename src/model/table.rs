@@ -144,10 +144,14 @@ pub fn valid_table_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
-impl TableSpec {
+impl super::ResourceSpec for TableSpec {
+    const EXPORTS: &'static [&'static str] = &["name", "arn"];
+    const TAGS: Option<super::TagsOf<Self>> = Some(|s| &mut s.tags);
+    const TAG_RULES: super::tags::TagRules = super::tags::TagRules::DYNAMODB;
+
     /// Rules DynamoDB enforces (or that would make a table unusable), checked before any AWS call.
     /// Values still holding a `${resource.*}` reference are not checked: they are known only at apply.
-    pub fn validate(&self) -> Vec<FieldError> {
+    fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         let unresolved = super::reference::has_resource_reference;
         if !unresolved(&self.name) && !valid_table_name(&self.name) {
@@ -179,7 +183,9 @@ impl TableSpec {
         }
         errors
     }
+}
 
+impl TableSpec {
     fn validate_capacity(&self, errors: &mut Vec<FieldError>) {
         let provisioned = self.billing_mode == BillingMode::Provisioned;
         let mut check = |path: &[&str], value: Option<i64>| match (provisioned, value) {
@@ -298,6 +304,7 @@ impl TableSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ResourceSpec;
 
     fn spec() -> TableSpec {
         serde_json::from_value(serde_json::json!({

@@ -6,7 +6,7 @@ use crate::model::reference::{
     Reference,
 };
 use crate::model::{Desired, ResourceAddress, TAG_ADDRESS, TAG_ENV, TAG_STACK};
-use crate::provider::resources::{self, Observed, ResourceError};
+use crate::provider::{registry, Observed, ResourceError};
 use crate::state::State;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -85,7 +85,7 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
             _ => None,
         };
         let adopt = adopted.is_some();
-        let compared = match resources::compare(address.kind, &props, live.as_ref()) {
+        let compared = match registry::of(address.kind).compare(&props, live.as_ref()) {
             Ok(c) => c,
             Err(error) => {
                 errors.push(PlanError::Invalid {
@@ -121,7 +121,8 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
             }
         };
         if let (Action::Update, Some(before)) = (action, &compared.observed) {
-            if let Some(why) = resources::update_refusal(address.kind, &compared.desired, before) {
+            if let Some(why) = registry::of(address.kind).update_refusal(&compared.desired, before)
+            {
                 errors.push(PlanError::Unsupported {
                     address: address.clone(),
                     why,
@@ -226,7 +227,8 @@ fn parent_owned(resource: &crate::model::DesiredResource, inputs: &Inputs<'_>) -
 }
 
 fn identical(address: &ResourceAddress, props: &Value, observed: &Observed) -> bool {
-    resources::compare(address.kind, props, Some(observed))
+    registry::of(address.kind)
+        .compare(props, Some(observed))
         .is_ok_and(|c| c.replace_reasons.is_empty() && c.observed.as_ref() == Some(&c.desired))
 }
 
@@ -347,7 +349,7 @@ mod tests {
     fn observed(props: Value) -> Observed {
         Observed {
             physical_id: props["name"].as_str().unwrap().to_string(),
-            properties: serde_json::to_value(
+            spec: serde_json::to_value(
                 serde_json::from_value::<crate::model::table::TableSpec>(props).unwrap(),
             )
             .unwrap(),

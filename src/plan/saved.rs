@@ -9,7 +9,7 @@
 
 use super::Plan;
 use crate::model::{Desired, ResourceAddress};
-use crate::provider::resources::Observed;
+use crate::provider::Observed;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -91,7 +91,7 @@ pub fn fingerprints(
             .map(|(address, live)| {
                 let print = match live {
                     Some(o) => sha256(
-                        serde_json::to_string(&(&o.physical_id, &o.properties))
+                        serde_json::to_string(&(&o.physical_id, &o.spec))
                             .unwrap_or_default()
                             .as_bytes(),
                     ),

@@ -6,15 +6,16 @@ pub mod aws;
 pub mod cloudwatch;
 pub mod dynamodb;
 pub mod iam;
+pub mod kind;
 pub mod lambda;
-pub mod lambda_permission;
 pub mod logs;
 pub mod owner;
 pub mod package;
-pub mod resources;
+pub mod registry;
 pub mod s3;
-pub mod s3_bucket;
 pub mod stats;
+
+pub use kind::{Compared, Live, Observed, Resource, ResourceError, ResourceType};
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -26,6 +27,9 @@ use std::fmt;
 pub enum ErrorClass {
     /// The thing does not exist.
     NotFound,
+    /// What a create would make exists already (perhaps made by this very create, whose answer
+    /// was lost).
+    AlreadyExists,
     /// A condition or a concurrent change stood in the way (conditional check, resource in use).
     Conflict,
     /// AWS asked us to slow down.
@@ -34,6 +38,9 @@ pub enum ErrorClass {
     Transient,
     /// Anything else: retrying will not help.
     Fatal,
+    /// dtr could not even build the request (a required field missing): a bug in dtr, never
+    /// retried, never taken for an answer from AWS.
+    Construction,
 }
 
 /// A failed AWS call, with what it was doing, on what, and AWS's own words for it.
@@ -82,6 +89,13 @@ const NOT_FOUND: &[&str] = &[
     "ResourceNotFound",
     "DashboardNotFoundError",
 ];
+const ALREADY_EXISTS: &[&str] = &[
+    "EntityAlreadyExists",
+    "ResourceAlreadyExistsException",
+    "BucketAlreadyOwnedByYou",
+    "ResourceConflictException",
+    "TableAlreadyExistsException",
+];
 const CONFLICT: &[&str] = &[
     "ConditionalCheckFailedException",
     "ResourceInUseException",
@@ -117,6 +131,7 @@ pub fn classify_code(code: Option<&str>) -> ErrorClass {
     match code {
         None => ErrorClass::Transient,
         Some(c) if NOT_FOUND.contains(&c) => ErrorClass::NotFound,
+        Some(c) if ALREADY_EXISTS.contains(&c) => ErrorClass::AlreadyExists,
         Some(c) if CONFLICT.contains(&c) => ErrorClass::Conflict,
         Some(c) if THROTTLED.contains(&c) => ErrorClass::Throttled,
         Some(c) if TRANSIENT.contains(&c) => ErrorClass::Transient,
@@ -139,6 +154,16 @@ where
         _ => None,
     };
     let code = err.code().map(str::to_string);
+    if let SdkError::ConstructionFailure(_) = &err {
+        return AwsError {
+            operation: operation.to_string(),
+            resource: resource.to_string(),
+            class: ErrorClass::Construction,
+            code: None,
+            message: error_chain(&err),
+            request_id: None,
+        };
+    }
     let mut class = classify_code(code.as_deref());
     // A service error without a recognised code: decide by HTTP status (S3 HEAD answers have no body).
     if code.is_none() {
@@ -174,7 +199,7 @@ pub fn build_error(what: &str, e: impl fmt::Display) -> AwsError {
     AwsError {
         operation: "build request".into(),
         resource: what.to_string(),
-        class: ErrorClass::Fatal,
+        class: ErrorClass::Construction,
         code: None,
         message: e.to_string(),
         request_id: None,

@@ -6,8 +6,9 @@ use crate::model::policy;
 use crate::model::table::{AttributeDefinition, AttributeType, BillingMode, TableSpec};
 use crate::model::{Backend, TAG_BACKEND};
 use crate::provider::aws::Clients;
-use crate::provider::dynamodb::{self, TableError};
-use crate::provider::{s3 as s3p, s3_bucket, AwsError};
+use crate::provider::dynamodb::table::{self as dynamodb, TableError};
+use crate::provider::s3::{self as s3p, bucket as s3_bucket};
+use crate::provider::AwsError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {

@@ -2,23 +2,57 @@
 //! A read is 8 calls, made concurrently after the existence check: head, versioning, encryption,
 //! public-access block, ownership controls, policy, lifecycle, tagging.
 
-use super::s3 as s3p;
-use super::{aws_error, build_error, found, ignore_not_found, AwsError};
 use crate::model::bucket::{BucketEncryption, BucketSpec, BucketSse, LifecycleRule, Transition};
 use crate::model::policy;
+use crate::provider::aws::Clients;
+use crate::provider::kind::{reread, Live, ResourceError, ResourceType, Result};
+use crate::provider::s3 as s3p;
+use crate::provider::{aws_error, build_error, found, ignore_not_found, AwsError};
 use aws_sdk_s3::types as s3;
 use aws_sdk_s3::Client;
 use std::collections::BTreeMap;
 
-pub fn arn(name: &str) -> String {
-    format!("arn:aws:s3:::{name}")
-}
+impl ResourceType for BucketSpec {
+    const FORCE_NEW: &'static [&'static str] = &["name"];
+    const TAGGED_AFTER_CREATE: bool = true;
 
-pub fn outputs(name: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("name".to_string(), name.to_string()),
-        ("arn".to_string(), arn(name)),
-    ])
+    async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>> {
+        let spec = read(&clients.s3, name).await?;
+        Ok(spec.map(|spec| Live::named(name, spec, format!("arn:aws:s3:::{name}"))))
+    }
+
+    async fn create(clients: &Clients, spec: &Self) -> Result<Live<Self>> {
+        create(&clients.s3, spec, &clients.region).await?;
+        reread(clients, &spec.name).await
+    }
+
+    async fn update(clients: &Clients, desired: &Self, live: &Live<Self>) -> Result<Live<Self>> {
+        update(&clients.s3, desired, &live.spec).await?;
+        reread(clients, &desired.name).await
+    }
+
+    async fn delete(clients: &Clients, name: &str, force_destroy: bool) -> Result<()> {
+        delete(&clients.s3, name, force_destroy)
+            .await
+            .map_err(|e| match e {
+                DeleteError::Aws(e) => ResourceError::Aws(e),
+                refused => ResourceError::Refused(refused.to_string()),
+            })
+    }
+
+    /// Sorted lifecycle rules, so order in the file is not a difference.
+    fn canonical(mut self) -> Self {
+        self.lifecycle_rules.sort_by(|a, b| a.id.cmp(&b.id));
+        self
+    }
+
+    /// `force_destroy` is dtr's own setting, not AWS's; an unnamed KMS key means the AWS-managed one.
+    fn normalize(have: &mut Self, want: &Self, _: &[&'static str]) {
+        have.force_destroy = want.force_destroy;
+        if want.encryption.kind == BucketSse::Kms && want.encryption.kms_key_arn.is_none() {
+            have.encryption.kms_key_arn = None;
+        }
+    }
 }
 
 /// The policy dtr writes when `tls_only` is on: exactly the TLS-only deny.
@@ -26,7 +60,7 @@ fn tls_only_policy(bucket: &str) -> serde_json::Value {
     serde_json::json!({"Version": "2012-10-17", "Statement": [s3p::deny_insecure_transport(bucket)]})
 }
 
-pub async fn read(client: &Client, name: &str) -> Result<Option<BucketSpec>, AwsError> {
+async fn read(client: &Client, name: &str) -> Result<Option<BucketSpec>, AwsError> {
     if !s3p::exists(client, name).await? {
         return Ok(None);
     }
@@ -176,30 +210,7 @@ pub async fn put_tags(
     Ok(())
 }
 
-/// Sorted lifecycle rules, so order in the file is not a difference.
-pub fn canonical(spec: &BucketSpec) -> BucketSpec {
-    let mut spec = spec.clone();
-    spec.lifecycle_rules.sort_by(|a, b| a.id.cmp(&b.id));
-    spec
-}
-
-/// `force_destroy` is dtr's own setting, not AWS's; an unnamed KMS key means the AWS-managed one.
-pub fn normalize_observed(observed: &mut BucketSpec, desired: &BucketSpec) {
-    observed.force_destroy = desired.force_destroy;
-    if desired.encryption.kind == BucketSse::Kms && desired.encryption.kms_key_arn.is_none() {
-        observed.encryption.kms_key_arn = None;
-    }
-}
-
-pub fn replacement_reasons(desired: &BucketSpec, observed: &BucketSpec) -> Vec<String> {
-    if desired.name != observed.name {
-        vec!["name".to_string()]
-    } else {
-        Vec::new()
-    }
-}
-
-pub async fn create(client: &Client, spec: &BucketSpec, region: &str) -> Result<(), AwsError> {
+async fn create(client: &Client, spec: &BucketSpec, region: &str) -> Result<(), AwsError> {
     s3p::create(client, &spec.name, region).await?;
     // Tags first: a crash right after creation leaves a bucket dtr can recognise as its own.
     let empty = BucketSpec {
@@ -217,7 +228,7 @@ pub async fn create(client: &Client, spec: &BucketSpec, region: &str) -> Result<
     update(client, spec, &before).await
 }
 
-pub async fn update(
+async fn update(
     client: &Client,
     desired: &BucketSpec,
     current: &BucketSpec,
@@ -388,7 +399,7 @@ async fn put_lifecycle(client: &Client, spec: &BucketSpec) -> Result<(), AwsErro
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum DeleteError {
+enum DeleteError {
     #[error(transparent)]
     Aws(#[from] AwsError),
     #[error(
@@ -398,7 +409,7 @@ pub enum DeleteError {
 }
 
 /// Delete the bucket; with `force_destroy`, every object version and delete marker first.
-pub async fn delete(client: &Client, name: &str, force_destroy: bool) -> Result<(), DeleteError> {
+async fn delete(client: &Client, name: &str, force_destroy: bool) -> Result<(), DeleteError> {
     if !s3p::exists(client, name).await? {
         return Ok(());
     }

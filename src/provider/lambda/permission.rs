@@ -1,14 +1,60 @@
 //! `lambda_permission`: one statement of a function's resource policy. Read through GetPolicy; any
 //! change replaces it (RemovePermission, AddPermission).
 
-use super::{aws_error, found, ignore_not_found, AwsError};
 use crate::model::monitoring::PermissionSpec;
+use crate::provider::aws::Clients;
+use crate::provider::kind::{known_str, reread, Live, ResourceError, ResourceType, Result};
+use crate::provider::{aws_error, found, ignore_not_found, AwsError};
 use aws_sdk_lambda::Client;
 use serde_json::Value;
 
-/// `<function>/<statement id>`.
-pub fn physical_id(spec_function: &str, statement_id: &str) -> String {
-    format!("{spec_function}/{statement_id}")
+impl ResourceType for PermissionSpec {
+    /// Every attribute: a permission cannot be edited.
+    const FORCE_NEW: &'static [&'static str] = &[
+        "function_name",
+        "statement_id",
+        "action",
+        "principal",
+        "source_arn",
+    ];
+
+    /// `<function>/<statement id>`.
+    fn physical_id(props: &Value) -> Option<String> {
+        Some(format!(
+            "{}/{}",
+            known_str(props, "function_name")?,
+            known_str(props, "statement_id")?
+        ))
+    }
+
+    async fn read(clients: &Clients, id: &str) -> Result<Option<Live<Self>>> {
+        let spec = read(&clients.lambda, id).await?;
+        Ok(spec.map(|spec| Live::with_output(id, spec, "id", id)))
+    }
+
+    async fn create(clients: &Clients, spec: &Self) -> Result<Live<Self>> {
+        create(&clients.lambda, spec).await?;
+        let id = format!("{}/{}", spec.function_name, spec.statement_id);
+        reread(clients, &id).await
+    }
+
+    async fn update(_: &Clients, _: &Self, _: &Live<Self>) -> Result<Live<Self>> {
+        Err(ResourceError::Refused(
+            "a permission cannot be changed in place; it is replaced".into(),
+        ))
+    }
+
+    async fn delete(clients: &Clients, id: &str, _force: bool) -> Result<()> {
+        Ok(delete(&clients.lambda, id).await?)
+    }
+
+    /// The policy names the function by ARN; a name or an ARN in the configuration mean the same.
+    fn normalize(have: &mut Self, want: &Self, _: &[&'static str]) {
+        let tail = |s: &str| s.rsplit(':').next().unwrap_or(s).to_string();
+        if tail(&have.function_name) == tail(&want.function_name) {
+            have.function_name = want.function_name.clone();
+        }
+    }
 }
 
 fn split(id: &str) -> (&str, &str) {
@@ -29,7 +75,7 @@ fn principal(statement: &Value) -> String {
     }
 }
 
-pub async fn read(client: &Client, id: &str) -> Result<Option<PermissionSpec>, AwsError> {
+async fn read(client: &Client, id: &str) -> Result<Option<PermissionSpec>, AwsError> {
     let (function, sid) = split(id);
     let r = client.get_policy().function_name(function).send().await;
     let Some(out) =
@@ -67,39 +113,7 @@ pub async fn read(client: &Client, id: &str) -> Result<Option<PermissionSpec>, A
     }))
 }
 
-/// The policy names the function by ARN; a name or an ARN in the configuration mean the same.
-pub fn normalize_observed(observed: &mut PermissionSpec, desired: &PermissionSpec) {
-    let tail = |s: &str| s.rsplit(':').next().unwrap_or(s).to_string();
-    if tail(&observed.function_name) == tail(&desired.function_name) {
-        observed.function_name = desired.function_name.clone();
-    }
-}
-
-/// Every attribute forces a replacement: permissions cannot be edited.
-pub fn replacement_reasons(desired: &PermissionSpec, observed: &PermissionSpec) -> Vec<String> {
-    let mut reasons = Vec::new();
-    let fields = [
-        (
-            "function_name",
-            desired.function_name != observed.function_name,
-        ),
-        (
-            "statement_id",
-            desired.statement_id != observed.statement_id,
-        ),
-        ("action", desired.action != observed.action),
-        ("principal", desired.principal != observed.principal),
-        ("source_arn", desired.source_arn != observed.source_arn),
-    ];
-    for (name, differs) in fields {
-        if differs {
-            reasons.push(name.to_string());
-        }
-    }
-    reasons
-}
-
-pub async fn create(client: &Client, spec: &PermissionSpec) -> Result<(), AwsError> {
+async fn create(client: &Client, spec: &PermissionSpec) -> Result<(), AwsError> {
     client
         .add_permission()
         .function_name(&spec.function_name)
@@ -122,7 +136,7 @@ pub async fn create(client: &Client, spec: &PermissionSpec) -> Result<(), AwsErr
     Ok(())
 }
 
-pub async fn delete(client: &Client, id: &str) -> Result<(), AwsError> {
+async fn delete(client: &Client, id: &str) -> Result<(), AwsError> {
     let (function, sid) = split(id);
     let r = client
         .remove_permission()

@@ -1,6 +1,8 @@
 //! S3 buckets and objects: the settings dtr enforces on a bucket, and the state object's reads/writes.
 
-use super::{aws_error, build_error, found, AwsError, ErrorClass};
+pub mod bucket;
+
+use crate::provider::{aws_error, build_error, found, AwsError, ErrorClass};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types as s3;
 use aws_sdk_s3::Client;

@@ -1,22 +1,31 @@
-//! `log_group`: read (2 calls), create, update retention and tags, delete.
+//! `log_group`: read (2 calls), create, update retention, key and tags in place, delete.
 
-use super::{aws_error, converge_tags, ignore_not_found, AwsError};
 use crate::model::log_group::LogGroupSpec;
+use crate::provider::aws::Clients;
+use crate::provider::kind::{reread, Live, ResourceType, Result};
+use crate::provider::{aws_error, converge_tags, ignore_not_found, AwsError};
 use aws_sdk_cloudwatchlogs::Client;
-use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ObservedLogGroup {
-    pub spec: LogGroupSpec,
-    pub arn: String,
-}
+impl ResourceType for LogGroupSpec {
+    // A key is associated and disassociated in place (AssociateKmsKey), keeping the group's logs.
+    const FORCE_NEW: &'static [&'static str] = &["name"];
 
-impl ObservedLogGroup {
-    pub fn outputs(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            ("name".to_string(), self.spec.name.clone()),
-            ("arn".to_string(), self.arn.clone()),
-        ])
+    async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>> {
+        Ok(read(&clients.logs, name).await?)
+    }
+
+    async fn create(clients: &Clients, spec: &Self) -> Result<Live<Self>> {
+        create(&clients.logs, spec).await?;
+        reread(clients, &spec.name).await
+    }
+
+    async fn update(clients: &Clients, desired: &Self, live: &Live<Self>) -> Result<Live<Self>> {
+        update(&clients.logs, desired, live).await?;
+        reread(clients, &desired.name).await
+    }
+
+    async fn delete(clients: &Clients, name: &str, _force: bool) -> Result<()> {
+        Ok(delete(&clients.logs, name).await?)
     }
 }
 
@@ -29,7 +38,7 @@ fn bare_arn(arn: &str) -> String {
     arn.strip_suffix(":*").unwrap_or(arn).to_string()
 }
 
-pub async fn read(client: &Client, name: &str) -> Result<Option<ObservedLogGroup>, AwsError> {
+async fn read(client: &Client, name: &str) -> Result<Option<Live<LogGroupSpec>>, AwsError> {
     let out = client
         .describe_log_groups()
         .log_group_name_prefix(name)
@@ -54,27 +63,16 @@ pub async fn read(client: &Client, name: &str) -> Result<Option<ObservedLogGroup
         .unwrap_or_default()
         .into_iter()
         .collect();
-    Ok(Some(ObservedLogGroup {
-        spec: LogGroupSpec {
-            name: name.to_string(),
-            retention_days: group.retention_in_days,
-            kms_key_arn: group.kms_key_id.clone(),
-            tags,
-        },
-        arn,
-    }))
+    let spec = LogGroupSpec {
+        name: name.to_string(),
+        retention_days: group.retention_in_days,
+        kms_key_arn: group.kms_key_id.clone(),
+        tags,
+    };
+    Ok(Some(Live::named(name, spec, arn)))
 }
 
-pub fn replacement_reasons(desired: &LogGroupSpec, observed: &LogGroupSpec) -> Vec<String> {
-    let mut reasons = Vec::new();
-    if desired.name != observed.name {
-        reasons.push("name".to_string());
-    }
-    // A key is associated and disassociated in place (AssociateKmsKey), keeping the group's logs.
-    reasons
-}
-
-pub async fn create(client: &Client, spec: &LogGroupSpec) -> Result<(), AwsError> {
+async fn create(client: &Client, spec: &LogGroupSpec) -> Result<(), AwsError> {
     let name = &spec.name;
     let r = client
         .create_log_group()
@@ -106,10 +104,10 @@ async fn put_retention(client: &Client, name: &str, days: i32) -> Result<(), Aws
     Ok(())
 }
 
-pub async fn update(
+async fn update(
     client: &Client,
     desired: &LogGroupSpec,
-    current: &ObservedLogGroup,
+    current: &Live<LogGroupSpec>,
 ) -> Result<(), AwsError> {
     let name = &desired.name;
     if desired.retention_days != current.spec.retention_days {
@@ -151,7 +149,7 @@ pub async fn update(
         async |removed| {
             let r = client
                 .untag_resource()
-                .resource_arn(&current.arn)
+                .resource_arn(current.arn())
                 .set_tag_keys(Some(removed))
                 .send()
                 .await;
@@ -161,7 +159,7 @@ pub async fn update(
         async |set| {
             let r = client
                 .tag_resource()
-                .resource_arn(&current.arn)
+                .resource_arn(current.arn())
                 .set_tags(Some(set.into_iter().collect()))
                 .send()
                 .await;
@@ -172,7 +170,7 @@ pub async fn update(
     .await
 }
 
-pub async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
+async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
     let r = client.delete_log_group().log_group_name(name).send().await;
     ignore_not_found(r.map_err(|e| aws_error("DeleteLogGroup", what(name), e)))
 }

@@ -1,27 +1,48 @@
 //! `iam_role`: read a live role (trust policy, inline policies, attachments, tags), create, update,
 //! delete. Policy documents come back URL-encoded and are compared by meaning (model::policy).
 
-use super::{aws_error, build_error, converge_tags, found, ignore_not_found, AwsError, ErrorClass};
 use crate::model::policy;
 use crate::model::role::RoleSpec;
+use crate::provider::aws::Clients;
+use crate::provider::kind::{reread, Live, ResourceType, Result};
+use crate::provider::{
+    aws_error, build_error, converge_tags, found, ignore_not_found, AwsError, ErrorClass,
+};
 use aws_sdk_iam::types as iam;
 use aws_sdk_iam::Client;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// A live role and what references read from it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ObservedRole {
-    pub spec: RoleSpec,
-    pub arn: String,
-}
+impl ResourceType for RoleSpec {
+    const FORCE_NEW: &'static [&'static str] = &["name", "path"];
 
-impl ObservedRole {
-    pub fn outputs(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            ("name".to_string(), self.spec.name.clone()),
-            ("arn".to_string(), self.arn.clone()),
-        ])
+    async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>> {
+        Ok(read(&clients.iam, name).await?)
+    }
+
+    async fn create(clients: &Clients, spec: &Self) -> Result<Live<Self>> {
+        create(&clients.iam, spec).await?;
+        reread(clients, &spec.name).await
+    }
+
+    async fn update(clients: &Clients, desired: &Self, live: &Live<Self>) -> Result<Live<Self>> {
+        update(&clients.iam, desired, &live.spec).await?;
+        reread(clients, &desired.name).await
+    }
+
+    async fn delete(clients: &Clients, name: &str, _force: bool) -> Result<()> {
+        Ok(delete(&clients.iam, name).await?)
+    }
+
+    /// Documents in canonical form, attachments sorted: equal means equal.
+    fn canonical(mut self) -> Self {
+        self.assume_role_policy = policy::canonical(&self.assume_role_policy);
+        for document in self.inline_policies.values_mut() {
+            *document = policy::canonical(document);
+        }
+        self.managed_policy_arns.sort();
+        self.managed_policy_arns.dedup();
+        self
     }
 }
 
@@ -44,7 +65,7 @@ pub fn parse_document(text: &str) -> Result<Value, AwsError> {
         })
 }
 
-pub async fn read(client: &Client, name: &str) -> Result<Option<ObservedRole>, AwsError> {
+async fn read(client: &Client, name: &str) -> Result<Option<Live<RoleSpec>>, AwsError> {
     let r = client.get_role().role_name(name).send().await;
     let Some(role) =
         found(r.map_err(|e| aws_error("GetRole", what(name), e)))?.and_then(|o| o.role)
@@ -68,10 +89,7 @@ pub async fn read(client: &Client, name: &str) -> Result<Option<ObservedRole>, A
         max_session_duration: role.max_session_duration.unwrap_or(3600),
         tags: tags?,
     };
-    Ok(Some(ObservedRole {
-        spec,
-        arn: role.arn,
-    }))
+    Ok(Some(Live::named(name, spec, role.arn)))
 }
 
 async fn read_inline_policies(
@@ -149,31 +167,6 @@ async fn read_tags(client: &Client, name: &str) -> Result<BTreeMap<String, Strin
     Ok(out.tags.into_iter().map(|t| (t.key, t.value)).collect())
 }
 
-/// Documents in canonical form, attachments sorted: equal means equal.
-pub fn canonical(spec: &RoleSpec) -> RoleSpec {
-    let mut spec = spec.clone();
-    spec.assume_role_policy = policy::canonical(&spec.assume_role_policy);
-    spec.inline_policies = spec
-        .inline_policies
-        .iter()
-        .map(|(k, v)| (k.clone(), policy::canonical(v)))
-        .collect();
-    spec.managed_policy_arns.sort();
-    spec.managed_policy_arns.dedup();
-    spec
-}
-
-pub fn replacement_reasons(desired: &RoleSpec, observed: &RoleSpec) -> Vec<String> {
-    let mut reasons = Vec::new();
-    if desired.name != observed.name {
-        reasons.push("name".to_string());
-    }
-    if desired.path != observed.path {
-        reasons.push("path".to_string());
-    }
-    reasons
-}
-
 fn tags(map: &BTreeMap<String, String>) -> Result<Vec<iam::Tag>, AwsError> {
     map.iter()
         .map(|(k, v)| {
@@ -186,9 +179,9 @@ fn tags(map: &BTreeMap<String, String>) -> Result<Vec<iam::Tag>, AwsError> {
         .collect()
 }
 
-pub async fn create(client: &Client, spec: &RoleSpec) -> Result<ObservedRole, AwsError> {
+async fn create(client: &Client, spec: &RoleSpec) -> Result<(), AwsError> {
     let name = &spec.name;
-    let out = client
+    client
         .create_role()
         .role_name(name)
         .path(&spec.path)
@@ -199,24 +192,15 @@ pub async fn create(client: &Client, spec: &RoleSpec) -> Result<ObservedRole, Aw
         .send()
         .await
         .map_err(|e| aws_error("CreateRole", what(name), e))?;
-    let arn = out.role.map(|r| r.arn).unwrap_or_default();
     let empty = RoleSpec {
         inline_policies: BTreeMap::new(),
         managed_policy_arns: Vec::new(),
         ..spec.clone()
     };
-    update(client, spec, &empty).await?;
-    Ok(ObservedRole {
-        spec: spec.clone(),
-        arn,
-    })
+    update(client, spec, &empty).await
 }
 
-pub async fn update(
-    client: &Client,
-    desired: &RoleSpec,
-    current: &RoleSpec,
-) -> Result<(), AwsError> {
+async fn update(client: &Client, desired: &RoleSpec, current: &RoleSpec) -> Result<(), AwsError> {
     let name = &desired.name;
     if policy::canonical(&desired.assume_role_policy)
         != policy::canonical(&current.assume_role_policy)
@@ -340,7 +324,7 @@ async fn detach(client: &Client, name: &str, arn: &str) -> Result<(), AwsError> 
 }
 
 /// Delete the role after what IAM requires gone first: its inline policies and attachments.
-pub async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
+async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
     let Some(live) = read(client, name).await? else {
         return Ok(());
     };

@@ -2,10 +2,12 @@
 //! a new role propagates, update code and configuration separately, each waiting for
 //! `LastUpdateStatus` before the next (Terraform provider issues #29828, #5154), delete.
 
-use super::package::Package;
-use super::WaitError;
-use super::{aws_error, converge_tags, found, ignore_not_found, AwsError, ErrorClass};
 use crate::model::function::{Architecture, FunctionSpec, LogFormat};
+use crate::provider::aws::Clients;
+use crate::provider::kind::{reread, Live, ResourceError, ResourceType, Result};
+use crate::provider::package::{self, Package};
+use crate::provider::WaitError;
+use crate::provider::{aws_error, converge_tags, found, ignore_not_found, AwsError, ErrorClass};
 use crate::retry::{retry_while, Backoff, Poll, Waiter};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types as lambda;
@@ -13,29 +15,56 @@ use aws_sdk_lambda::Client;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ObservedFunction {
-    pub spec: FunctionSpec,
-    pub arn: String,
-    /// Whether the endpoint reported a `LoggingConfig` at all (AWS always does; moto does not).
-    pub reports_logging: bool,
-}
+/// What moto leaves out of a function's configuration (AWS always reports it).
+const LOGGING: &str = "logging";
 
-impl ObservedFunction {
-    pub fn outputs(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            ("name".to_string(), self.spec.name.clone()),
-            ("arn".to_string(), self.arn.clone()),
-        ])
+impl ResourceType for FunctionSpec {
+    const FORCE_NEW: &'static [&'static str] = &["name"];
+
+    async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>> {
+        Ok(read(&clients.lambda, name).await?)
+    }
+
+    async fn create(clients: &Clients, spec: &Self) -> Result<Live<Self>> {
+        let package = planned_package(spec)?;
+        create(&clients.lambda, spec, &package).await?;
+        reread(clients, &spec.name).await
+    }
+
+    /// `live` is what the executor read just now: no second read.
+    async fn update(clients: &Clients, desired: &Self, live: &Live<Self>) -> Result<Live<Self>> {
+        let package = planned_package(desired)?;
+        update(&clients.lambda, desired, live, &package).await?;
+        reread(clients, &desired.name).await
+    }
+
+    async fn delete(clients: &Clients, name: &str, _force: bool) -> Result<()> {
+        Ok(delete(&clients.lambda, name).await?)
+    }
+
+    /// `source` is dtr's own (where the code comes from); where the endpoint does not report logging
+    /// settings, they cannot be compared and are taken as asked.
+    fn normalize(have: &mut Self, want: &Self, unreported: &[&'static str]) {
+        have.source = want.source.clone();
+        if unreported.contains(&LOGGING) {
+            have.log_group = want.log_group.clone();
+            have.log_format = want.log_format;
+        }
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum FunctionError {
-    #[error(transparent)]
-    Aws(#[from] AwsError),
-    #[error(transparent)]
-    Wait(#[from] WaitError),
+/// The function's package, built again from its source for the upload, only if it is the one the
+/// plan showed: source edited between the plan (or its confirmation) and the upload is refused,
+/// never deployed unplanned.
+fn planned_package(spec: &FunctionSpec) -> Result<Package> {
+    let package = package::build(std::path::Path::new(&spec.source))?;
+    match &spec.code_sha256 {
+        Some(planned) if *planned != package.sha256 => Err(ResourceError::Refused(format!(
+            "the source of function {} ({}) changed since the plan (planned code {planned}, now {}); nothing was uploaded. Plan again",
+            spec.name, spec.source, package.sha256
+        ))),
+        _ => Ok(package),
+    }
 }
 
 fn what(name: &str) -> String {
@@ -74,7 +103,7 @@ where
     .await
 }
 
-pub async fn read(client: &Client, name: &str) -> Result<Option<ObservedFunction>, AwsError> {
+async fn read(client: &Client, name: &str) -> Result<Option<Live<FunctionSpec>>, AwsError> {
     let r = client.get_function().function_name(name).send().await;
     let Some(out) = found(r.map_err(|e| aws_error("GetFunction", what(name), e)))? else {
         return Ok(None);
@@ -115,33 +144,11 @@ pub async fn read(client: &Client, name: &str) -> Result<Option<ObservedFunction
         tags: out.tags.unwrap_or_default().into_iter().collect(),
         code_sha256: c.code_sha256.clone(),
     };
-    Ok(Some(ObservedFunction {
-        spec,
-        arn: c.function_arn.clone().unwrap_or_default(),
-        reports_logging: logging.is_some(),
-    }))
-}
-
-/// `source` is dtr's own (where the code comes from); where the endpoint does not report logging
-/// settings, they cannot be compared and are taken as asked.
-pub fn normalize_observed(
-    observed: &mut FunctionSpec,
-    desired: &FunctionSpec,
-    reports_logging: bool,
-) {
-    observed.source = desired.source.clone();
-    if !reports_logging {
-        observed.log_group = desired.log_group.clone();
-        observed.log_format = desired.log_format;
+    let mut live = Live::named(name, spec, c.function_arn.clone().unwrap_or_default());
+    if logging.is_none() {
+        live.unreported.push(LOGGING);
     }
-}
-
-pub fn replacement_reasons(desired: &FunctionSpec, observed: &FunctionSpec) -> Vec<String> {
-    if desired.name != observed.name {
-        vec!["name".to_string()]
-    } else {
-        Vec::new()
-    }
+    Ok(Some(live))
 }
 
 fn logging(spec: &FunctionSpec) -> lambda::LoggingConfig {
@@ -157,11 +164,7 @@ fn environment(spec: &FunctionSpec) -> lambda::Environment {
         .build()
 }
 
-pub async fn create(
-    client: &Client,
-    spec: &FunctionSpec,
-    package: &Package,
-) -> Result<(), FunctionError> {
+async fn create(client: &Client, spec: &FunctionSpec, package: &Package) -> Result<()> {
     let name = &spec.name;
     retry_while(
         is_role_propagation,
@@ -200,7 +203,7 @@ pub async fn create(
 }
 
 /// Wait until the function is Active and its last update finished.
-pub async fn wait_ready(client: &Client, name: &str) -> Result<(), WaitError> {
+async fn wait_ready(client: &Client, name: &str) -> Result<(), WaitError> {
     Waiter::TABLE
         .wait(&format!("function {name} to be ready"), || async {
             let c = client
@@ -239,12 +242,12 @@ fn configuration(spec: &FunctionSpec) -> FunctionSpec {
     }
 }
 
-pub async fn update(
+async fn update(
     client: &Client,
     desired: &FunctionSpec,
-    current: &ObservedFunction,
+    current: &Live<FunctionSpec>,
     package: &Package,
-) -> Result<(), FunctionError> {
+) -> Result<()> {
     let name = &desired.name;
     let now = &current.spec;
     if now.code_sha256.as_deref() != Some(package.sha256.as_str())
@@ -264,7 +267,7 @@ pub async fn update(
         wait_ready(client, name).await?;
     }
     let mut seen = now.clone();
-    if !current.reports_logging {
+    if current.unreported.contains(&LOGGING) {
         // Not reported, so not comparable: taken as configured (as the plan did).
         seen.log_group = desired.log_group.clone();
         seen.log_format = desired.log_format;
@@ -295,7 +298,7 @@ pub async fn update(
         async |removed| {
             let r = client
                 .untag_resource()
-                .resource(&current.arn)
+                .resource(current.arn())
                 .set_tag_keys(Some(removed))
                 .send()
                 .await;
@@ -305,7 +308,7 @@ pub async fn update(
         async |set| {
             let r = client
                 .tag_resource()
-                .resource(&current.arn)
+                .resource(current.arn())
                 .set_tags(Some(set.into_iter().collect()))
                 .send()
                 .await;
@@ -317,7 +320,7 @@ pub async fn update(
     Ok(())
 }
 
-pub async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
+async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
     let r = client.delete_function().function_name(name).send().await;
     ignore_not_found(r.map_err(|e| aws_error("DeleteFunction", what(name), e)))
 }

@@ -1,17 +1,42 @@
-//! `metric_alarm` and `dashboard`: CloudWatch. PutMetricAlarm and PutDashboard are upserts, so create
-//! and update are one call each (plus tags for alarms).
+//! `metric_alarm`: PutMetricAlarm is an upsert, so create and update are one call each, plus tags.
 
-use super::{aws_error, converge_tags, found, ignore_not_found, AwsError, ErrorClass};
-use crate::model::monitoring::{AlarmSpec, DashboardSpec};
+use crate::model::monitoring::AlarmSpec;
+use crate::provider::aws::Clients;
+use crate::provider::kind::{reread, Live, ResourceType, Result};
+use crate::provider::{aws_error, converge_tags, ignore_not_found, AwsError};
 use aws_sdk_cloudwatch::types as cw;
 use aws_sdk_cloudwatch::Client;
-use std::collections::BTreeMap;
+
+impl ResourceType for AlarmSpec {
+    const FORCE_NEW: &'static [&'static str] = &["name"];
+
+    async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>> {
+        Ok(read(&clients.cloudwatch, name).await?)
+    }
+
+    async fn create(clients: &Clients, spec: &Self) -> Result<Live<Self>> {
+        put(&clients.cloudwatch, spec, None).await?;
+        reread(clients, &spec.name).await
+    }
+
+    async fn update(clients: &Clients, desired: &Self, live: &Live<Self>) -> Result<Live<Self>> {
+        put(&clients.cloudwatch, desired, Some(live)).await?;
+        reread(clients, &desired.name).await
+    }
+
+    async fn delete(clients: &Clients, name: &str, _force: bool) -> Result<()> {
+        Ok(delete(&clients.cloudwatch, name).await?)
+    }
+
+    fn canonical(mut self) -> Self {
+        self.alarm_actions.sort();
+        self.ok_actions.sort();
+        self
+    }
+}
 
 /// A live alarm (2 calls: DescribeAlarms, ListTagsForResource) and its ARN.
-pub async fn read_alarm(
-    client: &Client,
-    name: &str,
-) -> Result<Option<(AlarmSpec, String)>, AwsError> {
+async fn read(client: &Client, name: &str) -> Result<Option<Live<AlarmSpec>>, AwsError> {
     let out = client
         .describe_alarms()
         .alarm_names(name)
@@ -76,31 +101,16 @@ pub async fn read_alarm(
         ok_actions,
         tags,
     };
-    Ok(Some((spec, arn)))
-}
-
-pub fn canonical_alarm(spec: &AlarmSpec) -> AlarmSpec {
-    let mut spec = spec.clone();
-    spec.alarm_actions.sort();
-    spec.ok_actions.sort();
-    spec
-}
-
-pub fn alarm_replacement_reasons(desired: &AlarmSpec, observed: &AlarmSpec) -> Vec<String> {
-    if desired.name != observed.name {
-        vec!["name".to_string()]
-    } else {
-        Vec::new()
-    }
+    Ok(Some(Live::named(name, spec, arn)))
 }
 
 /// Create or update (PutMetricAlarm replaces the whole definition), then converge the tags.
-/// `current_tags` is `None` when creating: the tags then go with the create call itself (AWS applies
+/// `current` is `None` when creating: the tags then go with the create call itself (AWS applies
 /// them only to a new alarm), so the alarm never exists without the tags that make it dtr's.
-pub async fn put_alarm(
+async fn put(
     client: &Client,
     spec: &AlarmSpec,
-    current_tags: Option<&BTreeMap<String, String>>,
+    current: Option<&Live<AlarmSpec>>,
 ) -> Result<(), AwsError> {
     let name = &spec.name;
     let dimensions = spec
@@ -127,7 +137,7 @@ pub async fn put_alarm(
         .treat_missing_data(&spec.treat_missing_data)
         .set_alarm_actions(Some(spec.alarm_actions.clone()))
         .set_ok_actions(Some(spec.ok_actions.clone()))
-        .set_tags(current_tags.is_none().then(|| {
+        .set_tags(current.is_none().then(|| {
             spec.tags
                 .iter()
                 .map(|(k, v)| cw::Tag::builder().key(k).value(v).build())
@@ -136,19 +146,17 @@ pub async fn put_alarm(
         .send()
         .await
         .map_err(|e| aws_error("PutMetricAlarm", format!("alarm {name}"), e))?;
-    let Some(current_tags) = current_tags else {
+    let Some(current) = current else {
         return Ok(());
     };
-    let Some((_, arn)) = read_alarm(client, name).await? else {
-        return Ok(());
-    };
+    let arn = current.arn();
     converge_tags(
         &spec.tags,
-        current_tags,
+        &current.spec.tags,
         async |removed| {
             let r = client
                 .untag_resource()
-                .resource_arn(&arn)
+                .resource_arn(arn)
                 .set_tag_keys(Some(removed))
                 .send()
                 .await;
@@ -162,7 +170,7 @@ pub async fn put_alarm(
                 .collect();
             let r = client
                 .tag_resource()
-                .resource_arn(&arn)
+                .resource_arn(arn)
                 .set_tags(Some(set))
                 .send()
                 .await;
@@ -173,59 +181,8 @@ pub async fn put_alarm(
     .await
 }
 
-pub async fn delete_alarm(client: &Client, name: &str) -> Result<(), AwsError> {
-    client
-        .delete_alarms()
-        .alarm_names(name)
-        .send()
-        .await
-        .map_err(|e| aws_error("DeleteAlarms", format!("alarm {name}"), e))?;
-    Ok(())
-}
-
-pub async fn read_dashboard(
-    client: &Client,
-    name: &str,
-) -> Result<Option<DashboardSpec>, AwsError> {
-    let r = client.get_dashboard().dashboard_name(name).send().await;
-    let Some(out) =
-        found(r.map_err(|e| aws_error("GetDashboard", format!("dashboard {name}"), e)))?
-    else {
-        return Ok(None);
-    };
-    let body =
-        serde_json::from_str(out.dashboard_body.as_deref().unwrap_or("{}")).map_err(|e| {
-            AwsError {
-                operation: "GetDashboard".into(),
-                resource: format!("dashboard {name}"),
-                class: ErrorClass::Fatal,
-                code: Some("InvalidDashboardBody".into()),
-                message: e.to_string(),
-                request_id: None,
-            }
-        })?;
-    Ok(Some(DashboardSpec {
-        name: name.to_string(),
-        body,
-    }))
-}
-
-pub async fn put_dashboard(client: &Client, spec: &DashboardSpec) -> Result<(), AwsError> {
-    client
-        .put_dashboard()
-        .dashboard_name(&spec.name)
-        .dashboard_body(spec.body.to_string())
-        .send()
-        .await
-        .map_err(|e| aws_error("PutDashboard", format!("dashboard {}", spec.name), e))?;
-    Ok(())
-}
-
-pub async fn delete_dashboard(client: &Client, name: &str) -> Result<(), AwsError> {
-    let r = client
-        .delete_dashboards()
-        .dashboard_names(name)
-        .send()
-        .await;
-    ignore_not_found(r.map_err(|e| aws_error("DeleteDashboards", format!("dashboard {name}"), e)))
+/// DeleteAlarms answers ResourceNotFound when a named alarm does not exist: gone is deleted.
+async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
+    let r = client.delete_alarms().alarm_names(name).send().await;
+    ignore_not_found(r.map_err(|e| aws_error("DeleteAlarms", format!("alarm {name}"), e)))
 }

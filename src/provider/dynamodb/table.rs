@@ -1,29 +1,102 @@
 //! `dynamodb_table`: read a live table into a [`TableSpec`], create, update in place, delete.
 
-use super::WaitError;
-use super::{aws_error, build_error, converge_tags, found, ignore_not_found, AwsError};
 use crate::model::table::{
     AttributeDefinition, AttributeType, BillingMode, GlobalSecondaryIndex, Projection,
     ServerSideEncryption, SseKind, TableSpec,
 };
+use crate::provider::aws::Clients;
+use crate::provider::kind::{Live, ResourceError, ResourceType};
+use crate::provider::WaitError;
+use crate::provider::{aws_error, build_error, converge_tags, found, ignore_not_found, AwsError};
 use crate::retry::{Poll, Waiter};
 use aws_sdk_dynamodb::types::{self as ddb, KeyType, TableStatus};
 use aws_sdk_dynamodb::Client;
 use std::collections::BTreeMap;
 
-/// A live table: its settings in the spec's own shape, and what references may read from it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ObservedTable {
-    pub spec: TableSpec,
-    pub arn: String,
+impl ResourceType for TableSpec {
+    const FORCE_NEW: &'static [&'static str] = &["name", "hash_key", "range_key"];
+
+    async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>, ResourceError> {
+        Ok(read(&clients.dynamodb, name).await?)
+    }
+
+    /// Create answers with the table as it is once active: no second read.
+    async fn create(clients: &Clients, spec: &Self) -> Result<Live<Self>, ResourceError> {
+        Ok(create(&clients.dynamodb, spec).await?)
+    }
+
+    async fn update(
+        clients: &Clients,
+        desired: &Self,
+        live: &Live<Self>,
+    ) -> Result<Live<Self>, ResourceError> {
+        Ok(update(&clients.dynamodb, desired, live).await?)
+    }
+
+    async fn delete(clients: &Clients, name: &str, _force: bool) -> Result<(), ResourceError> {
+        Ok(delete(&clients.dynamodb, name).await?)
+    }
+
+    /// Sorted lists, so that order in the file is not a difference.
+    fn canonical(mut self) -> Self {
+        self.attributes.sort();
+        self.global_secondary_indexes
+            .sort_by(|a, b| a.name.cmp(&b.name));
+        for gsi in &mut self.global_secondary_indexes {
+            gsi.non_key_attributes.sort();
+        }
+        self
+    }
+
+    /// With `type: KMS` and no key named, AWS reports the ARN of its managed key, which is what
+    /// was asked.
+    fn normalize(have: &mut Self, want: &Self, _: &[&'static str]) {
+        if want.server_side_encryption.kind == SseKind::Kms
+            && want.server_side_encryption.kms_key_arn.is_none()
+            && have.server_side_encryption.kind == SseKind::Kms
+        {
+            have.server_side_encryption.kms_key_arn = None;
+        }
+    }
+
+    /// A key attribute whose type changed: the key schema is fixed at creation.
+    fn replacement_reasons(want: &Self, have: &Self) -> Vec<String> {
+        let type_of = |spec: &TableSpec, attr: &str| {
+            spec.attributes
+                .iter()
+                .find(|a| a.name == attr)
+                .map(|a| a.attribute_type)
+        };
+        // A renamed key is its own reason (FORCE_NEW); a key kept under its name whose type changed
+        // is this one.
+        let hash = (want.hash_key == have.hash_key).then_some(&want.hash_key);
+        let range = want
+            .range_key
+            .as_ref()
+            .filter(|_| want.range_key == have.range_key);
+        if hash
+            .into_iter()
+            .chain(range)
+            .any(|k| type_of(want, k) != type_of(have, k))
+        {
+            vec!["attributes".to_string()]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn update_refusal(want: &Self, have: &Self) -> Option<String> {
+        update_refusal(want, have)
+    }
 }
 
-impl ObservedTable {
-    pub fn outputs(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            ("name".to_string(), self.spec.name.clone()),
-            ("arn".to_string(), self.arn.clone()),
-        ])
+impl From<TableError> for ResourceError {
+    fn from(e: TableError) -> Self {
+        match e {
+            TableError::Aws(e) => ResourceError::Aws(e),
+            TableError::Wait(e) => ResourceError::Wait(e),
+            refused @ TableError::Refused(..) => ResourceError::Refused(refused.to_string()),
+        }
     }
 }
 
@@ -39,7 +112,7 @@ pub enum TableError {
 
 /// Read everything dtr manages about a table: 4 calls (DescribeTable, DescribeTimeToLive,
 /// DescribeContinuousBackups, ListTagsOfResource). `None` when it does not exist.
-pub async fn read(client: &Client, name: &str) -> Result<Option<ObservedTable>, AwsError> {
+pub async fn read(client: &Client, name: &str) -> Result<Option<Live<TableSpec>>, AwsError> {
     let r = client.describe_table().table_name(name).send().await;
     let Some(described) =
         found(r.map_err(|e| aws_error("DescribeTable", format!("table {name}"), e)))?
@@ -83,7 +156,7 @@ pub async fn read(client: &Client, name: &str) -> Result<Option<ObservedTable>, 
         == Some(ddb::PointInTimeRecoveryStatus::Enabled);
 
     spec.tags = list_tags(client, &arn).await?;
-    Ok(Some(ObservedTable { spec, arn }))
+    Ok(Some(Live::named(name, spec, arn)))
 }
 
 async fn list_tags(client: &Client, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
@@ -215,36 +288,12 @@ fn spec_from_description(name: &str, t: &ddb::TableDescription) -> TableSpec {
     }
 }
 
-/// Put a desired spec in the canonical form reads produce (sorted lists), so equal means equal.
-pub fn canonical(spec: &TableSpec) -> TableSpec {
-    let mut spec = spec.clone();
-    spec.attributes.sort();
-    spec.global_secondary_indexes
-        .sort_by(|a, b| a.name.cmp(&b.name));
-    for gsi in &mut spec.global_secondary_indexes {
-        gsi.non_key_attributes.sort();
-    }
-    spec
-}
-
-/// Make an observed spec comparable with the desired one where AWS merely spells a thing differently:
-/// with `type: KMS` and no key named, AWS reports the ARN of its managed key, which is what was asked.
-pub fn normalize_observed(observed: &mut TableSpec, desired: &TableSpec) {
-    if desired.server_side_encryption.kind == SseKind::Kms
-        && desired.server_side_encryption.kms_key_arn.is_none()
-        && observed.server_side_encryption.kind == SseKind::Kms
-    {
-        observed.server_side_encryption.kms_key_arn = None;
-    }
-}
-
-/// The attributes whose change DynamoDB cannot apply in place.
 /// Renaming the TTL attribute takes two `UpdateTimeToLive` calls (disable the old, enable the new),
 /// and DynamoDB accepts one per table per hour ("Time to live has been modified multiple times within
 /// a fixed interval"): an apply would disable TTL, then fail, leaving it off. So it is planned as the
 /// two steps it is, one apply each, an hour apart.
 /// <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTimeToLive.html>
-pub fn update_refusal(desired: &TableSpec, observed: &TableSpec) -> Option<String> {
+fn update_refusal(desired: &TableSpec, observed: &TableSpec) -> Option<String> {
     match (&observed.ttl_attribute, &desired.ttl_attribute) {
         (Some(old), Some(new)) if old != new => Some(format!(
             "renaming the TTL attribute of table {} from `{old}` to `{new}` takes two UpdateTimeToLive calls, and DynamoDB allows one per table per hour. \
@@ -253,34 +302,6 @@ pub fn update_refusal(desired: &TableSpec, observed: &TableSpec) -> Option<Strin
         )),
         _ => None,
     }
-}
-
-pub fn replacement_reasons(desired: &TableSpec, observed: &TableSpec) -> Vec<String> {
-    let mut reasons = Vec::new();
-    if desired.name != observed.name {
-        reasons.push("name".to_string());
-    }
-    if desired.hash_key != observed.hash_key {
-        reasons.push("hash_key".to_string());
-    }
-    if desired.range_key != observed.range_key {
-        reasons.push("range_key".to_string());
-    }
-    let type_of = |spec: &TableSpec, attr: &str| {
-        spec.attributes
-            .iter()
-            .find(|a| a.name == attr)
-            .map(|a| a.attribute_type)
-    };
-    let table_keys = std::iter::once(&desired.hash_key).chain(desired.range_key.iter());
-    if reasons.is_empty()
-        && table_keys
-            .into_iter()
-            .any(|k| type_of(desired, k) != type_of(observed, k))
-    {
-        reasons.push("attributes".to_string());
-    }
-    reasons
 }
 
 fn key_schema(hash: &str, range: Option<&String>) -> Result<Vec<ddb::KeySchemaElement>, AwsError> {
@@ -375,7 +396,7 @@ fn tags(map: &BTreeMap<String, String>) -> Result<Vec<ddb::Tag>, AwsError> {
 
 /// Create the table with everything CreateTable accepts (tags included, so a crash right after is
 /// discoverable by its `dtr:*` tags), wait for ACTIVE, then set TTL and PITR.
-pub async fn create(client: &Client, spec: &TableSpec) -> Result<ObservedTable, TableError> {
+pub async fn create(client: &Client, spec: &TableSpec) -> Result<Live<TableSpec>, TableError> {
     let gsis = spec
         .global_secondary_indexes
         .iter()
@@ -491,8 +512,8 @@ async fn set_pitr(client: &Client, name: &str, enabled: bool) -> Result<(), AwsE
 pub async fn update(
     client: &Client,
     desired: &TableSpec,
-    observed: &ObservedTable,
-) -> Result<ObservedTable, TableError> {
+    observed: &Live<TableSpec>,
+) -> Result<Live<TableSpec>, TableError> {
     let name = &desired.name;
     let current = &observed.spec;
     let table_err = |op: &str| {
@@ -561,7 +582,7 @@ pub async fn update(
     if desired.point_in_time_recovery != current.point_in_time_recovery {
         set_pitr(client, name, desired.point_in_time_recovery).await?;
     }
-    update_tags(client, &observed.arn, &desired.tags, &current.tags).await?;
+    update_tags(client, observed.arn(), &desired.tags, &current.tags).await?;
     read(client, name)
         .await?
         .ok_or_else(|| TableError::Refused(name.clone(), "disappeared during the update".into()))
@@ -733,6 +754,10 @@ mod tests {
         .unwrap()
     }
 
+    fn replacement_reasons(want: &TableSpec, have: &TableSpec) -> Vec<String> {
+        crate::provider::kind::compared(want, have).replace_reasons
+    }
+
     #[test]
     fn key_changes_force_replacement_and_others_do_not() {
         let a = spec();
@@ -740,6 +765,8 @@ mod tests {
         b.point_in_time_recovery = true;
         assert!(replacement_reasons(&b, &a).is_empty());
         b.hash_key = "agent".into();
+        assert_eq!(replacement_reasons(&b, &a), vec!["hash_key"]);
+        b.attributes[0].attribute_type = AttributeType::N;
         assert_eq!(replacement_reasons(&b, &a), vec!["hash_key"]);
         let mut c = spec();
         c.attributes[0].attribute_type = AttributeType::N;
@@ -764,16 +791,16 @@ mod tests {
 
     #[test]
     fn aws_managed_kms_key_arn_is_not_a_difference() {
-        let desired = canonical(&spec());
+        let desired = spec().canonical();
         let mut observed = desired.clone();
         observed.server_side_encryption.kms_key_arn = Some("arn:aws:kms:us-east-1:1:key/x".into());
-        normalize_observed(&mut observed, &desired);
+        TableSpec::normalize(&mut observed, &desired, &[]);
         assert_eq!(observed, desired);
     }
 
     #[test]
     fn canonical_sorts_what_aws_does_not_order() {
-        let c = canonical(&spec());
+        let c = spec().canonical();
         assert_eq!(c.attributes[0].name, "agent");
     }
 }

@@ -1,0 +1,114 @@
+//! `api_integration`: a Lambda proxy integration of an API, found again by the function it calls.
+
+use super::{child, find_child, no_blind_retry, split};
+use crate::model::api::ApiIntegrationSpec;
+use crate::provider::aws::Clients;
+use crate::provider::kind::{reread, Live, ResourceType, Result};
+use crate::provider::{aws_error, found, ignore_not_found};
+use aws_sdk_apigatewayv2::types as gw;
+use serde_json::Value;
+
+impl ResourceType for ApiIntegrationSpec {
+    const FORCE_NEW: &'static [&'static str] = &["api_id"];
+
+    fn physical_id(_: &Value) -> Option<String> {
+        None
+    }
+
+    async fn read(clients: &Clients, id: &str) -> Result<Option<Live<Self>>> {
+        let (api, integration) = split(id);
+        let r = clients
+            .apigateway
+            .get_integration()
+            .api_id(api)
+            .integration_id(integration)
+            .send()
+            .await;
+        let what = format!("integration {id}");
+        let Some(out) = found(r.map_err(|e| aws_error("GetIntegration", what, e)))? else {
+            return Ok(None);
+        };
+        let spec = ApiIntegrationSpec {
+            api_id: api.to_string(),
+            function_arn: out.integration_uri.unwrap_or_default(),
+            timeout_ms: out.timeout_in_millis.unwrap_or(30000),
+        };
+        Ok(Some(child(id, spec, "id")))
+    }
+
+    async fn discover(clients: &Clients, props: &Value) -> Result<Option<String>> {
+        let client = &clients.apigateway;
+        Ok(find_child(props, "function_arn", async |api_id, token| {
+            let p = client
+                .get_integrations()
+                .api_id(&api_id)
+                .set_next_token(token)
+                .send()
+                .await;
+            let p = p.map_err(|e| {
+                aws_error(
+                    "GetIntegrations",
+                    format!("integrations of api {api_id}"),
+                    e,
+                )
+            })?;
+            let pairs = p
+                .items()
+                .iter()
+                .map(|i| (i.integration_uri.clone(), i.integration_id.clone()));
+            Ok((pairs.collect(), p.next_token.clone()))
+        })
+        .await?)
+    }
+
+    async fn create(clients: &Clients, spec: &Self) -> Result<Live<Self>> {
+        let id = clients
+            .apigateway
+            .create_integration()
+            .api_id(&spec.api_id)
+            .integration_type(gw::IntegrationType::AwsProxy)
+            .integration_uri(&spec.function_arn)
+            .payload_format_version("2.0")
+            .timeout_in_millis(spec.timeout_ms)
+            .customize()
+            .config_override(no_blind_retry())
+            .send()
+            .await
+            .map_err(|e| aws_error("CreateIntegration", what(spec), e))?
+            .integration_id
+            .unwrap_or_default();
+        reread(clients, &format!("{}/{id}", spec.api_id)).await
+    }
+
+    async fn update(clients: &Clients, desired: &Self, live: &Live<Self>) -> Result<Live<Self>> {
+        clients
+            .apigateway
+            .update_integration()
+            .api_id(&desired.api_id)
+            .integration_id(split(&live.physical_id).1)
+            .integration_uri(&desired.function_arn)
+            .timeout_in_millis(desired.timeout_ms)
+            .send()
+            .await
+            .map_err(|e| aws_error("UpdateIntegration", what(desired), e))?;
+        reread(clients, &live.physical_id).await
+    }
+
+    async fn delete(clients: &Clients, id: &str, _force: bool) -> Result<()> {
+        let (api, integration) = split(id);
+        let r = clients
+            .apigateway
+            .delete_integration()
+            .api_id(api)
+            .integration_id(integration)
+            .send()
+            .await;
+        Ok(ignore_not_found(
+            r.map_err(|e| aws_error("DeleteIntegration", id, e)),
+        )?)
+    }
+}
+
+fn what(spec: &ApiIntegrationSpec) -> String {
+    format!("integration of api {}", spec.api_id)
+}

@@ -1,0 +1,74 @@
+//! `dashboard`: PutDashboard writes the whole body, so create and update are one call each. No tags.
+
+use crate::model::monitoring::DashboardSpec;
+use crate::provider::aws::Clients;
+use crate::provider::kind::{reread, Live, ResourceType, Result};
+use crate::provider::{aws_error, found, ignore_not_found, AwsError, ErrorClass};
+use aws_sdk_cloudwatch::Client;
+
+impl ResourceType for DashboardSpec {
+    const FORCE_NEW: &'static [&'static str] = &["name"];
+
+    async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>> {
+        let spec = read(&clients.cloudwatch, name).await?;
+        Ok(spec.map(|spec| Live::with_output(name, spec, "name", name)))
+    }
+
+    async fn create(clients: &Clients, spec: &Self) -> Result<Live<Self>> {
+        put(&clients.cloudwatch, spec).await?;
+        reread(clients, &spec.name).await
+    }
+
+    async fn update(clients: &Clients, desired: &Self, _live: &Live<Self>) -> Result<Live<Self>> {
+        put(&clients.cloudwatch, desired).await?;
+        reread(clients, &desired.name).await
+    }
+
+    async fn delete(clients: &Clients, name: &str, _force: bool) -> Result<()> {
+        Ok(delete(&clients.cloudwatch, name).await?)
+    }
+}
+
+async fn read(client: &Client, name: &str) -> Result<Option<DashboardSpec>, AwsError> {
+    let r = client.get_dashboard().dashboard_name(name).send().await;
+    let Some(out) =
+        found(r.map_err(|e| aws_error("GetDashboard", format!("dashboard {name}"), e)))?
+    else {
+        return Ok(None);
+    };
+    let body =
+        serde_json::from_str(out.dashboard_body.as_deref().unwrap_or("{}")).map_err(|e| {
+            AwsError {
+                operation: "GetDashboard".into(),
+                resource: format!("dashboard {name}"),
+                class: ErrorClass::Fatal,
+                code: Some("InvalidDashboardBody".into()),
+                message: e.to_string(),
+                request_id: None,
+            }
+        })?;
+    Ok(Some(DashboardSpec {
+        name: name.to_string(),
+        body,
+    }))
+}
+
+async fn put(client: &Client, spec: &DashboardSpec) -> Result<(), AwsError> {
+    client
+        .put_dashboard()
+        .dashboard_name(&spec.name)
+        .dashboard_body(spec.body.to_string())
+        .send()
+        .await
+        .map_err(|e| aws_error("PutDashboard", format!("dashboard {}", spec.name), e))?;
+    Ok(())
+}
+
+async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
+    let r = client
+        .delete_dashboards()
+        .dashboard_names(name)
+        .send()
+        .await;
+    ignore_not_found(r.map_err(|e| aws_error("DeleteDashboards", format!("dashboard {name}"), e)))
+}

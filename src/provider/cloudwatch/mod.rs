@@ -1,0 +1,2 @@
+mod alarm;
+mod dashboard;

@@ -1,0 +1,384 @@
+//! One trait for every resource kind, implemented once per kind in `provider/<service>/<kind>.rs`,
+//! and the one adapter between its typed world and the engine's generic one.
+//!
+//! A kind's [`ResourceType`] works on its spec (the model's [`ResourceSpec`]) and a [`Live`] of it;
+//! the planner and the executor work on JSON properties and [`Observed`] values through [`Resource`],
+//! which [`Adapter`] implements for every kind. Converting between the two happens here and nowhere
+//! else; the registry (`super::registry`) hands out the adapter of a kind.
+
+use super::aws::Clients;
+use super::{AwsError, WaitError};
+use crate::model::ResourceSpec;
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::marker::PhantomData;
+
+/// A live resource as its kind reads it: the spec as AWS reports it, and what references read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Live<S> {
+    pub physical_id: String,
+    pub spec: S,
+    /// What references to it read (`name`, `arn`, …).
+    pub outputs: BTreeMap<String, String>,
+    /// Properties the endpoint did not report (moto omits a function's `LoggingConfig`): they cannot
+    /// be compared, so the configured value is taken for them.
+    pub unreported: Vec<&'static str>,
+}
+
+impl<S> Live<S> {
+    /// A resource known by its name, whose references read `name` and `arn`.
+    pub fn named(name: &str, spec: S, arn: String) -> Self {
+        Live {
+            physical_id: name.to_string(),
+            spec,
+            outputs: BTreeMap::from([
+                ("name".to_string(), name.to_string()),
+                ("arn".to_string(), arn),
+            ]),
+            unreported: Vec::new(),
+        }
+    }
+
+    /// A resource whose references read only `output`, with `value`.
+    pub fn with_output(physical_id: &str, spec: S, output: &str, value: &str) -> Self {
+        Live {
+            physical_id: physical_id.to_string(),
+            spec,
+            outputs: BTreeMap::from([(output.to_string(), value.to_string())]),
+            unreported: Vec::new(),
+        }
+    }
+
+    /// Its ARN, as its read reported it (empty when the kind has none).
+    pub fn arn(&self) -> &str {
+        self.outputs.get("arn").map(String::as_str).unwrap_or("")
+    }
+}
+
+/// A live resource in the shape of its kind's spec, serialised like the desired properties.
+pub type Observed = Live<Value>;
+
+impl Observed {
+    pub fn tags(&self) -> BTreeMap<String, String> {
+        self.spec
+            .get("tags")
+            .and_then(|t| serde_json::from_value(t.clone()).ok())
+            .unwrap_or_default()
+    }
+}
+
+/// Desired and observed put side by side, normalised so that equal means equal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compared {
+    pub desired: Value,
+    pub observed: Option<Value>,
+    /// Attributes (top-level keys) whose change forces a replacement.
+    pub replace_reasons: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ResourceError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error(transparent)]
+    Wait(#[from] WaitError),
+    /// What AWS would refuse, or dtr will not do, with why and what to do instead.
+    #[error("{0}")]
+    Refused(String),
+    #[error("invalid properties: {0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Package(#[from] super::package::PackageError),
+}
+
+impl ResourceError {
+    /// The AWS error behind this failure, for codes and request ids in summaries.
+    pub fn aws(&self) -> Option<&AwsError> {
+        match self {
+            ResourceError::Aws(e) | ResourceError::Wait(WaitError::Failed(e)) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+pub type Result<T, E = ResourceError> = std::result::Result<T, E>;
+
+/// One kind of AWS resource: how to read, find, create, update and delete it, and how its desired and
+/// live specs compare. Implemented on the kind's spec type, in `provider/<service>/<kind>.rs`.
+pub trait ResourceType: ResourceSpec + Clone + Send + Sync + 'static {
+    /// Top-level attributes whose change AWS cannot apply in place (the provider schema's ForceNew):
+    /// data, compared by value, never by hand.
+    const FORCE_NEW: &'static [&'static str];
+    /// Created by one call and tagged by another (S3), so for a moment it exists without the tags
+    /// that mark it as dtr's: its creation is written to the state as an intent first.
+    const TAGGED_AFTER_CREATE: bool = false;
+
+    /// The id a resource with these properties would have, when they decide it: its `name` unless
+    /// the kind says otherwise (`None` while a reference in it is unresolved, or when AWS picks it).
+    fn physical_id(props: &Value) -> Option<String> {
+        known_str(props, "name")
+    }
+
+    /// The live resource, `None` when it does not exist.
+    fn read(clients: &Clients, id: &str)
+        -> impl Future<Output = Result<Option<Live<Self>>>> + Send;
+
+    /// Find a resource whose id AWS chose and the state does not hold (an apply interrupted between
+    /// creating and recording it): its id, if found. `props` has the references known so far
+    /// resolved. Kinds whose properties decide their id need none.
+    fn discover(
+        _clients: &Clients,
+        _props: &Value,
+    ) -> impl Future<Output = Result<Option<String>>> + Send {
+        async { Ok(None) }
+    }
+
+    fn create(clients: &Clients, spec: &Self) -> impl Future<Output = Result<Live<Self>>> + Send;
+
+    /// Bring `live` to `desired`; what to change follows from comparing the two.
+    fn update(
+        clients: &Clients,
+        desired: &Self,
+        live: &Live<Self>,
+    ) -> impl Future<Output = Result<Live<Self>>> + Send;
+
+    /// Delete; `force_destroy` allows deleting what still holds data (a bucket's objects). A target
+    /// already gone is deleted.
+    fn delete(
+        clients: &Clients,
+        id: &str,
+        force_destroy: bool,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// The canonical form of a spec (sorted lists, canonical documents), applied to both sides.
+    fn canonical(self) -> Self {
+        self
+    }
+
+    /// Make the observed spec comparable with the desired one where AWS merely spells a thing
+    /// differently, or does not report it (`unreported`).
+    fn normalize(_have: &mut Self, _want: &Self, _unreported: &[&'static str]) {}
+
+    /// Reasons beyond [`ResourceType::FORCE_NEW`] that a change replaces (a key attribute's type).
+    fn replacement_reasons(_want: &Self, _have: &Self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Why an in-place update from `have` to `want` is one AWS would refuse, if it is. Such a change
+    /// is not planned: the message says how to make it.
+    fn update_refusal(_want: &Self, _have: &Self) -> Option<String> {
+        None
+    }
+}
+
+/// Read back what was just written, so the state and outputs reflect AWS, not our request.
+pub async fn reread<T: ResourceType>(clients: &Clients, id: &str) -> Result<Live<T>> {
+    T::read(clients, id).await?.ok_or_else(|| {
+        ResourceError::Refused(format!("{id} is not there right after it was written"))
+    })
+}
+
+/// A string property whose value is known now (no unresolved reference).
+pub fn known_str(props: &Value, key: &str) -> Option<String> {
+    props
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|n| !crate::model::reference::has_resource_reference(n))
+        .map(str::to_string)
+}
+
+/// What the engine asks of any kind, over JSON properties: [`ResourceType`] with its types erased.
+pub trait Resource: Send + Sync {
+    fn physical_id(&self, props: &Value) -> Option<String>;
+    fn tagged_after_create(&self) -> bool;
+    /// Pure: canonicalise the desired properties, normalise the observed ones against them, and say
+    /// which differences force a replacement.
+    fn compare(&self, desired: &Value, observed: Option<&Observed>) -> Result<Compared>;
+    /// Pure: why an in-place update between two compared values is one AWS would refuse.
+    fn update_refusal(&self, desired: &Value, observed: &Value) -> Option<String>;
+    fn read<'a>(
+        &'a self,
+        clients: &'a Clients,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Observed>>>;
+    fn discover<'a>(
+        &'a self,
+        clients: &'a Clients,
+        props: &'a Value,
+    ) -> BoxFuture<'a, Result<Option<Observed>>>;
+    fn create<'a>(
+        &'a self,
+        clients: &'a Clients,
+        props: &'a Value,
+    ) -> BoxFuture<'a, Result<Observed>>;
+    fn update<'a>(
+        &'a self,
+        clients: &'a Clients,
+        props: &'a Value,
+        observed: &'a Observed,
+    ) -> BoxFuture<'a, Result<Observed>>;
+    fn delete<'a>(
+        &'a self,
+        clients: &'a Clients,
+        id: &'a str,
+        force_destroy: bool,
+    ) -> BoxFuture<'a, Result<()>>;
+}
+
+/// [`Resource`] for the kind whose spec is `T`.
+pub struct Adapter<T>(PhantomData<fn() -> T>);
+
+impl<T> Adapter<T> {
+    pub const INSTANCE: Self = Adapter(PhantomData);
+}
+
+fn typed<T: serde::de::DeserializeOwned>(props: &Value) -> Result<T> {
+    serde_json::from_value(props.clone()).map_err(|e| ResourceError::Invalid(e.to_string()))
+}
+
+fn to_value<T: serde::Serialize>(spec: &T) -> Value {
+    serde_json::to_value(spec).unwrap_or(Value::Null)
+}
+
+fn erase<T: serde::Serialize>(live: Live<T>) -> Observed {
+    Live {
+        spec: to_value(&live.spec),
+        physical_id: live.physical_id,
+        outputs: live.outputs,
+        unreported: live.unreported,
+    }
+}
+
+fn restore<T: serde::de::DeserializeOwned>(observed: &Observed) -> Result<Live<T>> {
+    Ok(Live {
+        spec: typed(&observed.spec)?,
+        physical_id: observed.physical_id.clone(),
+        outputs: observed.outputs.clone(),
+        unreported: observed.unreported.clone(),
+    })
+}
+
+/// The [`ResourceType::FORCE_NEW`] attributes whose values differ.
+fn forced<T: ResourceType>(want: &Value, have: &Value) -> Vec<String> {
+    T::FORCE_NEW
+        .iter()
+        .filter(|key| want.get(**key) != have.get(**key))
+        .map(|key| key.to_string())
+        .collect()
+}
+
+impl<T: ResourceType> Resource for Adapter<T> {
+    fn physical_id(&self, props: &Value) -> Option<String> {
+        T::physical_id(props)
+    }
+
+    fn tagged_after_create(&self) -> bool {
+        T::TAGGED_AFTER_CREATE
+    }
+
+    fn compare(&self, desired: &Value, observed: Option<&Observed>) -> Result<Compared> {
+        let want = typed::<T>(desired)?.canonical();
+        let Some(observed) = observed else {
+            return Ok(Compared {
+                desired: to_value(&want),
+                observed: None,
+                replace_reasons: Vec::new(),
+            });
+        };
+        let mut have = typed::<T>(&observed.spec)?.canonical();
+        T::normalize(&mut have, &want, &observed.unreported);
+        let (desired, observed) = (to_value(&want), to_value(&have));
+        let mut replace_reasons = forced::<T>(&desired, &observed);
+        for reason in T::replacement_reasons(&want, &have) {
+            if !replace_reasons.contains(&reason) {
+                replace_reasons.push(reason);
+            }
+        }
+        Ok(Compared {
+            desired,
+            observed: Some(observed),
+            replace_reasons,
+        })
+    }
+
+    fn update_refusal(&self, desired: &Value, observed: &Value) -> Option<String> {
+        T::update_refusal(&typed(desired).ok()?, &typed(observed).ok()?)
+    }
+
+    fn read<'a>(
+        &'a self,
+        clients: &'a Clients,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Observed>>> {
+        async move { Ok(T::read(clients, id).await?.map(erase)) }.boxed()
+    }
+
+    fn discover<'a>(
+        &'a self,
+        clients: &'a Clients,
+        props: &'a Value,
+    ) -> BoxFuture<'a, Result<Option<Observed>>> {
+        async move {
+            match T::discover(clients, props).await? {
+                Some(id) => self.read(clients, &id).await,
+                None => Ok(None),
+            }
+        }
+        .boxed()
+    }
+
+    fn create<'a>(
+        &'a self,
+        clients: &'a Clients,
+        props: &'a Value,
+    ) -> BoxFuture<'a, Result<Observed>> {
+        async move {
+            let spec: T = typed(props)?;
+            Ok(erase(T::create(clients, &spec).await?))
+        }
+        .boxed()
+    }
+
+    fn update<'a>(
+        &'a self,
+        clients: &'a Clients,
+        props: &'a Value,
+        observed: &'a Observed,
+    ) -> BoxFuture<'a, Result<Observed>> {
+        async move {
+            let spec: T = typed(props)?;
+            let live = restore::<T>(observed)?;
+            Ok(erase(T::update(clients, &spec, &live).await?))
+        }
+        .boxed()
+    }
+
+    fn delete<'a>(
+        &'a self,
+        clients: &'a Clients,
+        id: &'a str,
+        force_destroy: bool,
+    ) -> BoxFuture<'a, Result<()>> {
+        T::delete(clients, id, force_destroy).boxed()
+    }
+}
+
+/// Pure, for the kinds' unit tests: compare `want` with `have` as the planner does.
+#[cfg(test)]
+pub fn compared<T: ResourceType>(want: &T, have: &T) -> Compared {
+    let have = Live::with_output("id", to_value(have), "id", "id");
+    Adapter::<T>::INSTANCE
+        .compare(&to_value(want), Some(&have))
+        .expect("specs that serialise compare")
+}
+
+/// The `force_destroy` setting of a resource's properties (false when absent).
+pub fn force_destroy(props: &Value) -> bool {
+    props
+        .get("force_destroy")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}

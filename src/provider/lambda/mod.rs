@@ -1,0 +1,2 @@
+mod function;
+mod permission;
