@@ -42,3 +42,38 @@ macro_rules! visit_fn {
     };
 }
 for_each_kind!(visit_fn);
+
+#[cfg(test)]
+mod tests {
+    use super::super::ResourceKind;
+
+    /// The README's table of resource types is the list users read: every kind, each with the
+    /// attributes references may read, in the registry's order.
+    #[test]
+    fn the_readme_lists_every_kind_with_its_exported_attributes() {
+        let readme = include_str!("../../README.md");
+        let table = readme
+            .split("### Resource types")
+            .nth(1)
+            .expect("README has a Resource types section");
+        let rows: Vec<(String, Vec<String>)> = table
+            .lines()
+            .skip_while(|l| !l.starts_with("| `"))
+            .take_while(|l| l.starts_with('|'))
+            .map(|row| {
+                let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+                let unquote = |s: &str| s.trim().trim_matches('`').to_string();
+                let exports = cells[cells.len() - 1].split(',').map(unquote).collect();
+                (unquote(cells[0]), exports)
+            })
+            .collect();
+        let expected: Vec<(String, Vec<String>)> = ResourceKind::ALL
+            .iter()
+            .map(|k| {
+                let exports = k.exported_attributes().iter().map(|a| a.to_string());
+                (k.as_str().to_string(), exports.collect())
+            })
+            .collect();
+        assert_eq!(rows, expected);
+    }
+}
