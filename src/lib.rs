@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod exec;
 pub mod interrupt;
+pub mod migrate;
 pub mod model;
 pub mod plan;
 pub mod provider;

@@ -1,0 +1,3 @@
+//! Taking over what another tool created: reading its state and matching it to dtr's addresses.
+
+pub mod tfstate;
