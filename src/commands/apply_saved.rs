@@ -3,8 +3,8 @@
 //! then, under the lock, refuse it unless the plan recomputed from configuration, state and live reads
 //! equals it change for change ([`verify`]). What is executed is the recomputed plan, never the file.
 
-use super::plan::Planned;
 use super::Error;
+use crate::engine::Planned;
 use crate::model::Desired;
 use crate::plan::saved::{self, SavedPlan, SavedPlanVersion, SAVED_PLAN_VERSION};
 use crate::plan::select::Selection;

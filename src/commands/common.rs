@@ -1,19 +1,14 @@
-//! What several verbs share: loading the configuration, connecting, the account guard, taking the
-//! lock, and reading live state for the planner.
+//! What several verbs share: loading the configuration, connecting, the account guard and taking the
+//! lock.
 
 use super::progress::Printer;
 use super::Error;
 use crate::cli::{GlobalArgs, LockArgs};
-use crate::model::{Desired, DesiredResource as Resource, ResourceAddress};
-use crate::plan::diff::resolve;
+use crate::model::Desired;
 use crate::provider::aws::{AwsOptions, Clients};
-use crate::provider::stats;
 use crate::provider::ErrorClass;
-use crate::provider::{registry, Observed};
 use crate::state::lock::{DynamoLock, LockInfo, Locker};
-use crate::state::{LockError, LockGuard, State, StateStore};
-use futures_util::stream::{self, StreamExt};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::state::{LockError, LockGuard, StateStore};
 use std::path::PathBuf;
 
 pub struct Context {
@@ -166,164 +161,6 @@ impl Context {
         release(&self.printer, guard).await;
         result
     }
-}
-
-/// Read live every resource the configuration declares or the state owns, up to `parallelism` reads
-/// at once.
-///
-/// A resource the state holds, or whose name decides its id, is read at once. One whose id AWS chose
-/// and the state lacks (an apply interrupted between creating and recording it) is looked for once
-/// what it references has been read, with those references resolved: a stage, a route or an
-/// integration is looked for under its API, a Lambda permission under its function. So reads go in
-/// rounds by dependency, but only for such resources; a plan of an applied environment takes one.
-/// Results and the first error keep the configuration's order, so a failing plan names the same
-/// resource every time.
-pub async fn observe(
-    clients: &Clients,
-    desired: &Desired,
-    state: &State,
-    parallelism: usize,
-) -> Result<BTreeMap<ResourceAddress, Option<Observed>>, Error> {
-    let mut observed = BTreeMap::new();
-    let declared: BTreeSet<_> = desired.resources.iter().map(|r| &r.address).collect();
-    let orphans: Vec<Lookup> = state
-        .resources
-        .iter()
-        .filter(|(address, _)| !declared.contains(address))
-        .map(|(address, owned)| Lookup {
-            address,
-            id: Some(owned.physical_id.clone()),
-            properties: None,
-        })
-        .collect();
-    read_all(clients, orphans, parallelism, &mut observed).await?;
-
-    let mut waiting: Vec<&Resource> = desired.resources.iter().collect();
-    while !waiting.is_empty() {
-        let known: BTreeMap<String, Option<BTreeMap<String, String>>> = observed
-            .iter()
-            .map(|(a, o)| (a.name.clone(), o.as_ref().map(|o| o.outputs.clone())))
-            .collect();
-        let settled = |r: &Resource| {
-            state.resources.contains_key(&r.address)
-                || registry::of(r.address.kind)
-                    .physical_id(&r.properties)
-                    .is_some()
-                || r.depends_on.iter().all(|d| observed.contains_key(d))
-        };
-        let (mut ready, rest): (Vec<&Resource>, Vec<&Resource>) =
-            waiting.into_iter().partition(|r| settled(r));
-        if ready.is_empty() {
-            // Only a dependency outside the configuration could hold them back: look with what is known.
-            ready = rest;
-            waiting = Vec::new();
-        } else {
-            waiting = rest;
-        }
-        let lookups = ready.into_iter().map(|resource| {
-            let owned = state.resources.get(&resource.address);
-            let properties = resolve(&resource.properties, &known);
-            let id = match owned {
-                Some(owned) => Some(owned.physical_id.clone()),
-                None => registry::of(resource.address.kind).physical_id(&properties),
-            };
-            Lookup {
-                address: &resource.address,
-                id,
-                properties: Some(properties),
-            }
-        });
-        read_all(clients, lookups.collect(), parallelism, &mut observed).await?;
-    }
-    for (address, live) in &observed {
-        if let Some(live) = live {
-            refuse_backend(&desired.backend, address, live)?;
-        }
-    }
-    Ok(observed)
-}
-
-/// A live resource that is a dtr backend is never planned for, imported or deleted, whatever address
-/// names it: this environment's state bucket or lock table (by name, even if it was bootstrapped
-/// before backends were tagged), or any backend `dtr bootstrap` tagged `dtr:backend` (another
-/// environment's too).
-pub fn refuse_backend(
-    backend: &crate::model::Backend,
-    address: &ResourceAddress,
-    live: &Observed,
-) -> Result<(), Error> {
-    use crate::model::ResourceKind;
-    let own = match address.kind {
-        ResourceKind::S3Bucket => live.physical_id == backend.state_bucket,
-        ResourceKind::DynamodbTable => live.physical_id == backend.lock_table,
-        _ => false,
-    };
-    let role = match live.tags().get(crate::model::TAG_BACKEND) {
-        Some(role) => format!(
-            "{role}, tagged {}={role} by `dtr bootstrap`",
-            crate::model::TAG_BACKEND
-        ),
-        None if own => "this environment's own backend".to_string(),
-        None => return Ok(()),
-    };
-    Err(Error::Refused(format!(
-        "{address} is {} ({role}): dtr never manages, imports or deletes its own backend under any address; nothing was changed. Point {address} at another name",
-        live.physical_id
-    )))
-}
-
-async fn read_all(
-    clients: &Clients,
-    lookups: Vec<Lookup<'_>>,
-    parallelism: usize,
-    observed: &mut BTreeMap<ResourceAddress, Option<Observed>>,
-) -> Result<(), Error> {
-    let mut reads = stream::iter(lookups)
-        .map(|lookup| async move {
-            let (live, calls) = stats::scope(lookup.run(clients)).await;
-            Ok::<_, Error>((lookup.address.clone(), live?, calls))
-        })
-        .buffered(parallelism.max(1));
-    // The reads of a round overlap: the slowest one is on the critical path.
-    let mut slowest = 0;
-    while let Some(read) = reads.next().await {
-        let (address, live, calls) = read?;
-        slowest = slowest.max(calls);
-        observed.insert(address, live);
-    }
-    clients.calls.add_to_critical_path(slowest);
-    Ok(())
-}
-
-/// One live read: by physical id when it is known (state or a deterministic name), else by discovery.
-struct Lookup<'a> {
-    address: &'a ResourceAddress,
-    id: Option<String>,
-    properties: Option<serde_json::Value>,
-}
-
-impl Lookup<'_> {
-    async fn run(&self, clients: &Clients) -> Result<Option<Observed>, Error> {
-        match (&self.id, &self.properties) {
-            (Some(id), _) => read(clients, self.address, id).await,
-            (None, Some(properties)) => registry::of(self.address.kind)
-                .discover(clients, properties)
-                .await
-                .map_err(|e| Error::Plan(format!("looking for {}: {e}", self.address))),
-            (None, None) => Ok(None),
-        }
-    }
-}
-
-async fn read(
-    clients: &Clients,
-    address: &ResourceAddress,
-    id: &str,
-) -> Result<Option<Observed>, Error> {
-    registry::of(address.kind)
-        .read(clients, id)
-        .await
-        .map_err(|e| Error::Plan(format!("reading {address} ({id}): {e}")))
 }
 
 /// Release the lock, reporting (not failing on) a release that did not work: the lease ends anyway.

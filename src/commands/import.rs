@@ -4,8 +4,9 @@
 use super::common::Context;
 use super::{Error, Outcome};
 use crate::cli::LockArgs;
+use crate::engine;
 use crate::model::ResourceAddress;
-use crate::provider::{kind, registry};
+use crate::provider::kind;
 use crate::state::ResourceState;
 
 pub async fn run(
@@ -32,11 +33,9 @@ pub async fn run(
                 owned.physical_id
             )));
         }
-        let live = registry::of(address.kind).read(&clients, physical_id)
-            .await
-            .map_err(|e| Error::Plan(format!("reading {address} ({physical_id}): {e}")))?
+        let live = engine::read_one(&clients, &desired.backend, address, physical_id)
+            .await?
             .ok_or_else(|| Error::Refused(format!("no {} with id {physical_id} exists", address.kind)))?;
-        super::common::refuse_backend(&desired.backend, address, &live)?;
         state.resources.insert(
             address.clone(),
             ResourceState {

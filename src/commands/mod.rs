@@ -14,8 +14,8 @@ mod validate;
 
 use crate::cli::{Cli, Command, PlanFormat};
 use crate::config::Diagnostics;
+use crate::engine::EngineError;
 use crate::exec::ExecError;
-use crate::plan::diff::PlanError;
 use crate::provider::aws::ConnectError;
 use crate::provider::AwsError;
 use crate::state::bootstrap::BootstrapError;
@@ -33,8 +33,8 @@ pub enum Outcome {
 pub enum Error {
     #[error("{0}")]
     Config(Diagnostics),
-    #[error("{0}")]
-    Plan(String),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
     #[error(transparent)]
     Connect(#[from] ConnectError),
     #[error(transparent)]
@@ -52,18 +52,6 @@ pub enum Error {
     /// Some actions failed; the summary was already printed.
     #[error("apply finished with {0} failed action(s); see above")]
     ActionsFailed(usize),
-}
-
-impl From<Vec<PlanError>> for Error {
-    fn from(errors: Vec<PlanError>) -> Self {
-        Error::Plan(
-            errors
-                .iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    }
 }
 
 /// The message the user sees for an error: every line prefixed, config problems one per line.
