@@ -21,11 +21,9 @@ impl Context {
     /// Work from the project directory (`--chdir`), as `terraform -chdir` does: every relative path in
     /// the configuration (function sources included) is relative to it.
     pub fn new(global: &GlobalArgs) -> Result<Self, Error> {
-        std::env::set_current_dir(&global.chdir).map_err(|e| {
-            Error::Refused(format!(
-                "cannot use {} as the project directory: {e}",
-                global.chdir.display()
-            ))
+        std::env::set_current_dir(&global.chdir).map_err(|source| Error::ProjectDir {
+            path: global.chdir.clone(),
+            source,
         })?;
         Ok(Context {
             root: PathBuf::from("."),
@@ -54,23 +52,21 @@ impl Context {
     /// backend's region and name the account as the state bucket's expected owner.
     pub async fn connect(&self, desired: &Desired) -> Result<Clients, Error> {
         if let Some(region) = self.aws.region.as_deref().filter(|r| *r != desired.region) {
-            // One environment, one region: the state, the lock and the global IAM roles are shared,
-            // so the same environment applied to a second region would duplicate it and rewrite
-            // the roles of the first. Another region is another environment.
-            return Err(Error::Refused(format!(
-                "--region {region} contradicts environment {}, which deploys to {} (its `region`); nothing was touched. \
-                 To deploy to {region}, make an environment for it (its own file, names and backend.state_key)",
-                desired.environment, desired.region
-            )));
+            return Err(Error::RegionContradicts {
+                given: region.to_string(),
+                env: desired.environment.clone(),
+                region: desired.region.clone(),
+            });
         }
         let clients = Clients::connect(&self.aws, &desired.region).await?;
         let actual = clients.account_id().await?;
         if let Some(pinned) = &desired.account_id {
             if &actual != pinned {
-                return Err(Error::Refused(format!(
-                    "environment {} is pinned to account {pinned}, but the credentials belong to account {actual}; nothing was touched",
-                    desired.environment
-                )));
+                return Err(Error::AccountMismatch {
+                    env: desired.environment.clone(),
+                    pinned: pinned.clone(),
+                    actual,
+                });
             }
         }
         Ok(clients
@@ -119,12 +115,11 @@ impl Context {
                 .await
         };
         let acquired = acquired.map_err(|e| match e {
-            LockError::Aws(aws) if aws.class == ErrorClass::NotFound => Error::Refused(format!(
-                "the lock table {} does not exist ({}); run `dtr bootstrap --env {}` first",
-                desired.backend.lock_table,
-                aws.code.unwrap_or_default(),
-                desired.environment
-            )),
+            LockError::Aws(aws) if aws.class == ErrorClass::NotFound => Error::NoLockTable {
+                table: desired.backend.lock_table.clone(),
+                env: desired.environment.clone(),
+                code: aws.code.unwrap_or_default(),
+            },
             other => Error::Lock(other),
         })?;
         if let Some(old) = &acquired.took_over {

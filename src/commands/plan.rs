@@ -40,10 +40,12 @@ fn save(
         fingerprints: planned.fingerprints.clone(),
         plan: planned.plan.clone(),
     });
-    let text = serde_json::to_string_pretty(&saved)
-        .map_err(|e| Error::Refused(format!("cannot encode the plan: {e}")))?;
-    write_private(path, &(text + "\n"))
-        .map_err(|e| Error::Refused(format!("cannot write {}: {e}", path.display())))
+    let text = serde_json::to_string_pretty(&saved).map_err(Error::EncodePlan)?;
+    write_private(path, &(text + "\n")).map_err(|source| Error::Io {
+        doing: "write",
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Write a file only its owner can read (it holds sensitive values): into a new file created with
