@@ -77,7 +77,10 @@ async fn confirm(mode: Mode) -> Result<(), Error> {
             let read = std::io::stdin().lock().read_line(&mut answer);
             let _ = tx.send(read.map(|_| answer));
         })
-        .map_err(Error::Prompt)?;
+        .map_err(|source| Error::Prompt {
+            doing: "wait for",
+            source,
+        })?;
     let answer = match interrupt::or_stop(rx).await {
         Err(reason) => {
             crate::errln!("");
@@ -87,10 +90,18 @@ async fn confirm(mode: Mode) -> Result<(), Error> {
             });
         }
         Ok(Ok(Ok(answer))) => answer,
-        Ok(Ok(Err(e))) => return Err(Error::Prompt(e)),
+        Ok(Ok(Err(source))) => {
+            return Err(Error::Prompt {
+                doing: "read",
+                source,
+            })
+        }
         Ok(Err(_)) => {
             let gone = std::io::Error::other("the thread reading it ended without one");
-            return Err(Error::Prompt(gone));
+            return Err(Error::Prompt {
+                doing: "read",
+                source: gone,
+            });
         }
     };
     if answer.trim() == "yes" {

@@ -75,8 +75,14 @@ pub enum Error {
          {verb} without asking"
     )]
     NoTerminal { verb: &'static str },
-    #[error("could not read the answer: {0}; nothing was changed")]
-    Prompt(std::io::Error),
+    /// `doing`: "wait for" (no thread to read it on) or "read".
+    #[error(
+        "could not {doing} the answer at the confirmation prompt: {source}; nothing was changed"
+    )]
+    Prompt {
+        doing: &'static str,
+        source: std::io::Error,
+    },
     #[error(
         "not confirmed (only 'yes' is accepted); nothing was changed. Run it again and answer yes \
          to go ahead"
