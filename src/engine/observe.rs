@@ -209,3 +209,69 @@ async fn read(
             source,
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn backend() -> Backend {
+        Backend {
+            state_bucket: "state".into(),
+            lock_table: "locks".into(),
+            state_key: "s/dev.json".into(),
+            region: "us-east-1".into(),
+        }
+    }
+
+    fn live(id: &str, tags: serde_json::Value) -> Observed {
+        Observed::named(id, json!({ "tags": tags }), format!("arn:{id}"))
+    }
+
+    fn address(text: &str) -> ResourceAddress {
+        text.parse().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_own_backend_is_refused_by_name_even_untagged() {
+        let refused = refuse_backend(
+            &backend(),
+            &address("s3_bucket.b"),
+            &live("state", json!({})),
+        );
+        assert!(
+            matches!(
+                refused,
+                Err(EngineError::Backend {
+                    role: BackendRole::Own,
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+        let table = address("dynamodb_table.t");
+        assert!(refuse_backend(&backend(), &table, &live("locks", json!({}))).is_err());
+    }
+
+    #[test]
+    fn a_tagged_backend_is_refused_under_any_address_and_names_its_role() {
+        let tagged = live("other", json!({ crate::model::TAG_BACKEND: "state" }));
+        let refused = refuse_backend(&backend(), &address("log_group.g"), &tagged);
+        let Err(error) = refused else {
+            panic!("a tagged backend was let through");
+        };
+        assert!(
+            error.to_string().starts_with(
+                "log_group.g is other (state, tagged dtr:backend=state by `dtr bootstrap`)"
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn anything_else_passes_even_with_a_backend_name_under_another_kind() {
+        let plain = live("state", json!({ "team": "agents" }));
+        assert!(refuse_backend(&backend(), &address("log_group.g"), &plain).is_ok());
+        assert!(refuse_backend(&backend(), &address("s3_bucket.b"), &live("x", json!({}))).is_ok());
+    }
+}
