@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod engine;
 pub mod exec;
 pub mod interrupt;
 pub mod migrate;

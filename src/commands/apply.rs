@@ -53,11 +53,9 @@ impl StopSignal for Stop<'_> {
 }
 
 /// Refuse to go on once a signal (or a closed stdout) asked the command to stop.
-fn go_on(when: &str) -> Result<(), Error> {
+fn go_on(when: &'static str) -> Result<(), Error> {
     match interrupt::received() {
-        Some(reason) => Err(Error::Refused(format!(
-            "{reason} {when}; nothing was changed"
-        ))),
+        Some(reason) => Err(Error::Stopped { reason, when }),
         None => Ok(()),
     }
 }
@@ -79,24 +77,37 @@ async fn confirm(mode: Mode) -> Result<(), Error> {
             let read = std::io::stdin().lock().read_line(&mut answer);
             let _ = tx.send(read.map(|_| answer));
         })
-        .map_err(|e| Error::Refused(format!("could not wait for the answer: {e}")))?;
+        .map_err(|source| Error::Prompt {
+            doing: "wait for",
+            source,
+        })?;
     let answer = match interrupt::or_stop(rx).await {
         Err(reason) => {
             crate::errln!("");
-            return Err(Error::Refused(format!(
-                "{reason} at the confirmation prompt; nothing was changed"
-            )));
+            return Err(Error::Stopped {
+                reason,
+                when: "at the confirmation prompt",
+            });
         }
         Ok(Ok(Ok(answer))) => answer,
-        Ok(Ok(Err(e))) => {
-            return Err(Error::Refused(format!("could not read the answer: {e}")));
+        Ok(Ok(Err(source))) => {
+            return Err(Error::Prompt {
+                doing: "read",
+                source,
+            })
         }
-        Ok(Err(_)) => return Err(Error::Refused("could not read the answer".into())),
+        Ok(Err(_)) => {
+            let gone = std::io::Error::other("the thread reading it ended without one");
+            return Err(Error::Prompt {
+                doing: "read",
+                source: gone,
+            });
+        }
     };
     if answer.trim() == "yes" {
         Ok(())
     } else {
-        Err(Error::Refused("not confirmed; nothing was changed".into()))
+        Err(Error::NotConfirmed)
     }
 }
 
@@ -113,9 +124,7 @@ pub async fn run(
         Mode::Destroy => "destroy",
     };
     if !exec.auto_approve && !std::io::stdin().is_terminal() {
-        return Err(Error::Refused(format!(
-            "{verb} asks for confirmation and standard input is not a terminal; pass --auto-approve to {verb} without asking"
-        )));
+        return Err(Error::NoTerminal { verb });
     }
     // Destroy plans against an empty configuration: it deletes what the state owns, so it needs
     // the environment's backend, not a stack that still validates.
@@ -283,13 +292,13 @@ async fn execute(
     }
     match (report.failed.len(), report.skipped.len()) {
         (0, 0) => Ok(Outcome::Done),
-        (0, skipped) => Err(Error::Refused(format!(
-            "{skipped} action(s) were not started; run {} again",
-            match mode {
+        (0, skipped) => Err(Error::NotStarted {
+            skipped,
+            verb: match mode {
                 Mode::Apply => "apply",
                 Mode::Destroy => "destroy",
-            }
-        ))),
+            },
+        }),
         (failed, _) => Err(Error::ActionsFailed(failed)),
     }
 }

@@ -22,15 +22,11 @@ pub async fn run(ctx: &Context, env: &str, lock_id: &str, force: bool) -> Result
         }
     };
     if !holder.is_expired() && !force {
-        return Err(Error::Refused(format!(
-            "lock {lock_id} is held by {} for `{}` since {} (lease ends in {}s): its holder may still be running, \
-             and releasing it lets another run change the same resources beside it. Stop that run first; \
-             if it is gone for good, run again with --force. Nothing was released",
-            holder.who,
-            holder.operation,
-            holder.created,
-            (holder.expires_ms - now_ms()).max(0) / 1000
-        )));
+        let remaining_secs = (holder.expires_ms - now_ms()).max(0) / 1000;
+        return Err(Error::LeaseCurrent {
+            holder,
+            remaining_secs,
+        });
     }
     if !holder.is_expired() {
         ctx.printer.warn(&format!(

@@ -2,10 +2,11 @@
 //! so the next plan shows only the real differences between it and the configuration.
 
 use super::common::Context;
-use super::{Error, Outcome};
+use super::{Error, ImportError, Outcome};
 use crate::cli::LockArgs;
+use crate::engine;
 use crate::model::ResourceAddress;
-use crate::provider::{kind, registry};
+use crate::provider::kind;
 use crate::state::ResourceState;
 
 pub async fn run(
@@ -17,26 +18,29 @@ pub async fn run(
 ) -> Result<Outcome, Error> {
     let desired = ctx.load(env)?;
     let Some(resource) = desired.resource(address) else {
-        return Err(Error::Refused(format!(
-            "{address} is not in the configuration of {}; declare it before importing it",
-            desired.environment
-        )));
+        return Err(ImportError::NotDeclared {
+            address: address.clone(),
+            env: desired.environment.clone(),
+        }
+        .into());
     };
     let clients = ctx.connect(&desired).await?;
     ctx.with_lock(&clients, &desired, "import", lock, async |_| {
         let store = ctx.store(&clients, &desired);
         let mut state = store.load(&desired.stack, &desired.environment).await?;
         if let Some(owned) = state.resources.get(address) {
-            return Err(Error::Refused(format!(
-                "{address} is already managed (as {}); nothing was imported",
-                owned.physical_id
-            )));
+            return Err(ImportError::AlreadyManaged {
+                address: address.clone(),
+                physical_id: owned.physical_id.clone(),
+            }
+            .into());
         }
-        let live = registry::of(address.kind).read(&clients, physical_id)
-            .await
-            .map_err(|e| Error::Plan(format!("reading {address} ({physical_id}): {e}")))?
-            .ok_or_else(|| Error::Refused(format!("no {} with id {physical_id} exists", address.kind)))?;
-        super::common::refuse_backend(&desired.backend, address, &live)?;
+        let live = engine::read_one(&clients, &desired.backend, address, physical_id)
+            .await?
+            .ok_or_else(|| ImportError::NotFound {
+                kind: address.kind,
+                id: physical_id.to_string(),
+            })?;
         state.resources.insert(
             address.clone(),
             ResourceState {

@@ -4,6 +4,7 @@ mod apply;
 mod apply_saved;
 mod bootstrap;
 mod common;
+mod error;
 mod force_unlock;
 mod graph;
 mod import;
@@ -13,13 +14,7 @@ pub mod progress;
 mod validate;
 
 use crate::cli::{Cli, Command, PlanFormat};
-use crate::config::Diagnostics;
-use crate::exec::ExecError;
-use crate::plan::diff::PlanError;
-use crate::provider::aws::ConnectError;
-use crate::provider::AwsError;
-use crate::state::bootstrap::BootstrapError;
-use crate::state::{LockError, StateError};
+pub use error::{render_error, Error, ImportError, PlanFileProblem};
 
 /// How a command that did not fail ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,57 +22,6 @@ pub enum Outcome {
     Done,
     /// `plan --detailed-exitcode` found changes (exit 2).
     ChangesPresent,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("{0}")]
-    Config(Diagnostics),
-    #[error("{0}")]
-    Plan(String),
-    #[error(transparent)]
-    Connect(#[from] ConnectError),
-    #[error(transparent)]
-    Aws(#[from] AwsError),
-    #[error(transparent)]
-    Lock(#[from] LockError),
-    #[error(transparent)]
-    State(#[from] StateError),
-    #[error(transparent)]
-    Bootstrap(#[from] BootstrapError),
-    #[error(transparent)]
-    Exec(#[from] ExecError),
-    #[error("{0}")]
-    Refused(String),
-    /// Some actions failed; the summary was already printed.
-    #[error("apply finished with {0} failed action(s); see above")]
-    ActionsFailed(usize),
-}
-
-impl From<Vec<PlanError>> for Error {
-    fn from(errors: Vec<PlanError>) -> Self {
-        Error::Plan(
-            errors
-                .iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    }
-}
-
-/// The message the user sees for an error: every line prefixed, config problems one per line.
-pub fn render_error(error: &Error) -> String {
-    match error {
-        Error::Config(d) => {
-            let n = d.0.len();
-            format!(
-                "{d}\nerror: the configuration has {n} problem{}",
-                if n == 1 { "" } else { "s" }
-            )
-        }
-        other => format!("error: {other}"),
-    }
 }
 
 pub async fn run(cli: Cli) -> Result<Outcome, Error> {
@@ -121,9 +65,7 @@ async fn dispatch(ctx: &common::Context, command: Command) -> Result<Outcome, Er
             exec,
         } => {
             if !select.targets.is_empty() {
-                return Err(Error::Refused(
-                    "--target shapes a plan; give it to `dtr plan --out`, not to the apply of a saved plan".into(),
-                ));
+                return Err(Error::TargetWithSavedPlan);
             }
             apply::run_saved(ctx, &file, env.as_deref(), &select.replace, &lock, &exec).await
         }

@@ -1,26 +1,19 @@
 //! `dtr plan`: read live AWS, diff, print.
 
-use super::common::{observe, Context};
+use super::common::Context;
 use super::{Error, Outcome};
 use crate::cli::LockArgs;
 use crate::cli::PlanFormat;
+use crate::engine::{self, Planned};
 use crate::model::Desired;
 use crate::plan::render::{human, json, markdown};
-use crate::plan::saved::{self, Fingerprints, SavedPlan};
-use crate::plan::select::{self, Selection};
-use crate::plan::{diff, Plan};
+use crate::plan::saved::{self, SavedPlan};
+use crate::plan::select::Selection;
+use crate::plan::Plan;
 use crate::provider::aws::Clients;
-use crate::state::State;
 use std::path::{Path, PathBuf};
 
-/// A plan, the state it was made against, and fingerprints of its inputs.
-pub struct Planned {
-    pub plan: Plan,
-    pub state: State,
-    pub fingerprints: Fingerprints,
-}
-
-/// Load the state, read live AWS, and compute the plan.
+/// The plan of `desired` as live AWS stands, read with the command's clients and state store.
 pub async fn make_plan(
     ctx: &Context,
     clients: &Clients,
@@ -28,39 +21,8 @@ pub async fn make_plan(
     selection: &Selection,
     parallelism: usize,
 ) -> Result<Planned, Error> {
-    let state = ctx
-        .store(clients, desired)
-        .load(&desired.stack, &desired.environment)
-        .await?;
-    // Reads are safe to abandon: a signal stops them at once, and the caller releases the lock.
-    let observed = crate::interrupt::or_stop(observe(clients, desired, &state, parallelism))
-        .await
-        .map_err(|reason| {
-            Error::Refused(format!(
-                "{reason} while reading live AWS; nothing was changed"
-            ))
-        })??;
-    let plan = diff::diff(&diff::Inputs {
-        desired,
-        state: &state,
-        observed: &observed,
-        replace: &selection.replace,
-    })?;
-    let plan = select::apply(plan, desired, selection).map_err(Error::Refused)?;
-    // Every path to the executor plans here: the checks judge what it would apply.
-    let findings = crate::config::security_findings(desired, &plan);
-    if !findings.is_empty() {
-        return Err(Error::Refused(format!(
-            "the security checks refuse what this plan would apply; nothing was changed:\n  {}",
-            findings.join("\n  ")
-        )));
-    }
-    let fingerprints = saved::fingerprints(desired, &state, &observed);
-    Ok(Planned {
-        plan,
-        state,
-        fingerprints,
-    })
+    let store = ctx.store(clients, desired);
+    Ok(engine::make_plan(clients, &store, desired, selection, parallelism).await?)
 }
 
 /// Write the plan with its fingerprints and digest, for `dtr apply <file>`.
@@ -78,10 +40,12 @@ fn save(
         fingerprints: planned.fingerprints.clone(),
         plan: planned.plan.clone(),
     });
-    let text = serde_json::to_string_pretty(&saved)
-        .map_err(|e| Error::Refused(format!("cannot encode the plan: {e}")))?;
-    write_private(path, &(text + "\n"))
-        .map_err(|e| Error::Refused(format!("cannot write {}: {e}", path.display())))
+    let text = serde_json::to_string_pretty(&saved).map_err(Error::EncodePlan)?;
+    write_private(path, &(text + "\n")).map_err(|source| Error::Io {
+        doing: "write",
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Write a file only its owner can read (it holds sensitive values): into a new file created with

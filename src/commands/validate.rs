@@ -18,7 +18,10 @@ pub fn run(ctx: &Context, env: &str) -> Result<Outcome, Error> {
         };
         let size = package::build(std::path::Path::new(source))
             .map(|p| p.bytes.len() as u64)
-            .map_err(|e| Error::Refused(format!("{}: {e}", resource.location)))?;
+            .map_err(|source| Error::Package {
+                location: resource.location.clone(),
+                source,
+            })?;
         if let Some(warning) = package::direct_upload_warning(size) {
             crate::errln!(
                 "warning: {}: resources.{}.properties.source: {warning}",

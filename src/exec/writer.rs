@@ -3,7 +3,7 @@
 //! snapshot, so a burst of completions costs one write, not one each, and no action waits for S3.
 //!
 //! An action completed but not yet written is never lost by a crash: everything dtr creates is found
-//! again by its name, its `dtr:*` tags or its place under an owned parent (see `commands::common::observe`),
+//! again by its name, its `dtr:*` tags or its place under an owned parent (see `engine::observe`),
 //! so the next plan adopts it. The writer only keeps the record close behind AWS and cheap.
 
 use crate::state::{State, StateError, StateStore};
