@@ -12,7 +12,16 @@ pub fn read(path: &Path, source: usize, c: &mut Collector) -> Option<Node> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
-            c.in_file(file, 1, 1, format!("cannot read {}: {e}", path.display()));
+            let hint = match e.kind() {
+                std::io::ErrorKind::NotFound => beside(path),
+                _ => String::new(),
+            };
+            c.in_file(
+                file,
+                1,
+                1,
+                format!("cannot read {}: {e}{hint}", path.display()),
+            );
             return None;
         }
     };
@@ -27,6 +36,22 @@ pub fn read(path: &Path, source: usize, c: &mut Collector) -> Option<Node> {
             c.in_file(file, line, column, message);
             None
         }
+    }
+}
+
+/// The YAML files beside a missing one (the environments that do exist), as a hint.
+fn beside(path: &Path) -> String {
+    let Some(Ok(entries)) = path.parent().map(std::fs::read_dir) else {
+        return String::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
+        .collect();
+    names.sort();
+    match names.is_empty() {
+        true => String::new(),
+        false => format!("; the YAML files there: {}", names.join(", ")),
     }
 }
 
