@@ -5,9 +5,7 @@ use crate::model::policy;
 use crate::model::role::RoleSpec;
 use crate::provider::aws::Clients;
 use crate::provider::kind::{reread, Live, ResourceType, Result};
-use crate::provider::{
-    aws_error, build_error, converge_tags, found, ignore_not_found, AwsError, ErrorClass,
-};
+use crate::provider::{aws_error, build_error, converge_tags, found, ignore_not_found, AwsError};
 use aws_sdk_iam::types as iam;
 use aws_sdk_iam::Client;
 use serde_json::Value;
@@ -55,13 +53,13 @@ pub fn parse_document(text: &str) -> Result<Value, AwsError> {
     let decoded = percent_encoding::percent_decode_str(text).decode_utf8_lossy();
     serde_json::from_str(&decoded)
         .or_else(|_| serde_json::from_str(text))
-        .map_err(|e| AwsError {
-            operation: "parse policy document".into(),
-            resource: "iam".into(),
-            class: ErrorClass::Fatal,
-            code: Some("MalformedPolicyDocument".into()),
-            message: e.to_string(),
-            request_id: None,
+        .map_err(|e| {
+            AwsError::unusable(
+                "parse policy document",
+                "iam",
+                "MalformedPolicyDocument",
+                e.to_string(),
+            )
         })
 }
 
@@ -353,6 +351,66 @@ async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::kind::compared;
+    use serde_json::json;
+
+    fn spec(statement: Value, managed: &[&str]) -> RoleSpec {
+        RoleSpec {
+            name: "dtr-dev-tool".into(),
+            path: "/".into(),
+            description: None,
+            assume_role_policy: json!({"Version": "2012-10-17", "Statement": statement}),
+            inline_policies: BTreeMap::from([(
+                "data".to_string(),
+                json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                    "Action": ["s3:PutObject", "s3:GetObject"], "Resource": "*"}]}),
+            )]),
+            managed_policy_arns: managed.iter().map(|s| s.to_string()).collect(),
+            max_session_duration: 3600,
+            tags: BTreeMap::new(),
+        }
+    }
+
+    fn trust() -> Value {
+        json!({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole"})
+    }
+
+    #[test]
+    fn documents_and_attachments_compare_by_meaning_not_spelling() {
+        let want = spec(trust(), &["arn:b", "arn:a", "arn:b"]);
+        let mut have = spec(
+            json!([{"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com"]},
+                "Action": ["sts:AssumeRole"]}]),
+            &["arn:a", "arn:b"],
+        );
+        have.inline_policies.insert(
+            "data".into(),
+            json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject"], "Resource": ["*"]}}),
+        );
+        let c = compared(&want, &have);
+        assert_eq!(Some(c.desired), c.observed);
+    }
+
+    #[test]
+    fn a_new_path_replaces_and_a_new_trust_policy_updates() {
+        let moved = RoleSpec {
+            path: "/service/".into(),
+            ..spec(trust(), &[])
+        };
+        assert_eq!(
+            compared(&moved, &spec(trust(), &[])).replace_reasons,
+            vec!["path"]
+        );
+        let edge = spec(
+            json!({"Effect": "Allow", "Principal": {"Service": "edgelambda.amazonaws.com"},
+                "Action": "sts:AssumeRole"}),
+            &[],
+        );
+        let c = compared(&edge, &spec(trust(), &[]));
+        assert!(c.replace_reasons.is_empty() && Some(c.desired) != c.observed);
+    }
 
     #[test]
     fn url_encoded_and_plain_documents_parse_the_same() {
