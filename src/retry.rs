@@ -2,8 +2,10 @@
 //! and exec all use, generic over the error a look or a call fails with.
 //!
 //! Throttling, 5xx and connection errors are retried by the SDK's own standard retry (exponential
-//! backoff with full jitter, 8 attempts, configured in `provider::aws`); what is left here is waiting for AWS to reach a state (a table ACTIVE, a table gone)
-//! and retrying errors that only time cures.
+//! backoff with full jitter, 8 attempts, configured in `provider::aws`), and where the SDK ships a
+//! waiter for a state (a function active or updated, a table gone) it is used, with a deadline named
+//! here. What is left is waiting for states the SDK has no waiter for (a table and every index on it
+//! ACTIVE) and retrying errors that only time cures (IAM propagation): [`Waiter`] and [`Retry`].
 
 use std::future::Future;
 use std::time::{Duration, Instant};
