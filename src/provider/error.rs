@@ -310,6 +310,16 @@ mod tests {
     }
 
     #[test]
+    fn a_request_the_sdk_could_not_build_is_a_construction_failure_not_a_transient_one() {
+        use aws_sdk_lambda::operation::get_function::GetFunctionError;
+        let err: SdkError<GetFunctionError, aws_smithy_runtime_api::http::Response> =
+            SdkError::construction_failure("function_name was not specified");
+        let e = aws_error("GetFunction", "function f", err);
+        assert_eq!(e.class, ErrorClass::Construction);
+        assert!(e.message.contains("function_name"), "{}", e.message);
+    }
+
+    #[test]
     fn classifies_the_codes_that_matter() {
         assert_eq!(
             classify_code(Some("ResourceNotFoundException")),
