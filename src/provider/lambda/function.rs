@@ -225,8 +225,8 @@ fn waited<E>(
     };
     let out = result
         .map_err(|e| {
-            let what = format!("function {name} {state}");
-            waiter_error("GetFunction", what.clone(), &what, describe, e)
+            let waiting_for = format!("function {name} {state}");
+            waiter_error("GetFunction", what(name), &waiting_for, describe, e)
         })?
         .into_result()
         .ok();
