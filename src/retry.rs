@@ -2,8 +2,10 @@
 //! and exec all use, generic over the error a look or a call fails with.
 //!
 //! Throttling, 5xx and connection errors are retried by the SDK's own standard retry (exponential
-//! backoff with full jitter, 8 attempts, configured in `provider::aws`); what is left here is waiting for AWS to reach a state (a table ACTIVE, a table gone)
-//! and retrying errors that only time cures.
+//! backoff with full jitter, 8 attempts, configured in `provider::aws`), and where the SDK ships a
+//! waiter for a state (a function active or updated, a table gone) it is used, with a deadline named
+//! here. What is left is waiting for states the SDK has no waiter for (a table and every index on it
+//! ACTIVE) and retrying errors that only time cures (IAM propagation): [`Waiter`] and [`Retry`].
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -97,29 +99,49 @@ impl Waiter {
     }
 }
 
-/// Retry `call` while it fails with an error `retryable` accepts, until `timeout` has passed.
-pub async fn retry_while<T, E, F, Fut>(
-    retryable: fn(&E) -> bool,
-    backoff: Backoff,
-    timeout: Duration,
-    mut call: F,
-) -> Result<T, E>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, E>>,
-{
-    let start = Instant::now();
-    let mut attempt = 0;
-    loop {
-        match call().await {
-            Err(e) if retryable(&e) && start.elapsed() < timeout => {
-                tokio::time::sleep(backoff.delay(attempt)).await;
-                attempt += 1;
+/// Retrying a call while it fails with an error that only time cures (IAM propagation, an update
+/// still in progress), until a deadline: one named value per purpose.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Retry {
+    pub backoff: Backoff,
+    pub timeout: Duration,
+}
+
+impl Retry {
+    /// A role just created or changed may take this long to be assumable by another service (IAM is
+    /// eventually consistent), and a Lambda update in progress this long to finish.
+    pub const ROLE_PROPAGATION: Retry = Retry {
+        backoff: Backoff::DEFAULT,
+        timeout: Duration::from_secs(120),
+    };
+
+    /// Call, and call again while it fails with an error `retryable` accepts and time is left.
+    pub async fn run<T, E, F, Fut>(
+        &self,
+        retryable: impl Fn(&E) -> bool,
+        mut call: F,
+    ) -> Result<T, E>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let start = Instant::now();
+        let mut attempt = 0;
+        loop {
+            match call().await {
+                Err(e) if retryable(&e) && start.elapsed() < self.timeout => {
+                    tokio::time::sleep(self.backoff.delay(attempt)).await;
+                    attempt += 1;
+                }
+                other => return other,
             }
-            other => return other,
         }
     }
 }
+
+/// How long to wait for a Lambda function to become active, or to finish an update, before giving
+/// up (the SDK's own waiters poll; a function in a VPC can take minutes to create its interfaces).
+pub const FUNCTION_READY: Duration = Duration::from_secs(15 * 60);
 
 #[cfg(test)]
 mod tests {
@@ -132,6 +154,38 @@ mod tests {
             let d = b.delay(attempt);
             assert!(d >= b.initial / 2 && d <= b.max, "attempt {attempt}: {d:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_retry_stops_at_the_first_error_it_does_not_accept() {
+        let quick = Retry {
+            backoff: Backoff {
+                initial: Duration::from_millis(1),
+                max: Duration::from_millis(1),
+                multiplier: 1.0,
+            },
+            timeout: Duration::from_secs(5),
+        };
+        let mut calls = 0;
+        let r: Result<(), std::io::Error> = quick
+            .run(
+                |e: &std::io::Error| e.kind() == std::io::ErrorKind::WouldBlock,
+                || {
+                    calls += 1;
+                    let kind = if calls < 3 {
+                        std::io::ErrorKind::WouldBlock
+                    } else {
+                        std::io::ErrorKind::PermissionDenied
+                    };
+                    async move { Err(kind.into()) }
+                },
+            )
+            .await;
+        assert_eq!(
+            r.map_err(|e| e.kind()),
+            Err(std::io::ErrorKind::PermissionDenied)
+        );
+        assert_eq!(calls, 3);
     }
 
     #[tokio::test]

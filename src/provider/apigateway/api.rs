@@ -216,3 +216,53 @@ async fn update(
     )
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::kind::compared;
+
+    fn spec(origins: &[&str], headers: &[&str]) -> HttpApiSpec {
+        let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        HttpApiSpec {
+            name: "tools".into(),
+            description: None,
+            cors: Some(Cors {
+                allow_origins: list(origins),
+                allow_methods: list(&["POST", "GET"]),
+                allow_headers: list(headers),
+                expose_headers: list(headers),
+                max_age_seconds: 300,
+                allow_credentials: false,
+            }),
+            tags: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn cors_header_case_and_list_order_are_not_differences() {
+        let want = spec(
+            &["https://b", "https://a"],
+            &["Content-Type", "Authorization"],
+        );
+        let have = spec(
+            &["https://a", "https://b"],
+            &["authorization", "content-type"],
+        );
+        let c = compared(&want, &have);
+        assert_eq!(Some(c.desired), c.observed);
+    }
+
+    #[test]
+    fn a_cors_origin_updates_the_api_in_place_and_so_does_its_name() {
+        let c = compared(&spec(&["https://a"], &[]), &spec(&["https://b"], &[]));
+        assert!(c.replace_reasons.is_empty() && Some(c.desired) != c.observed);
+        let renamed = HttpApiSpec {
+            name: "other".into(),
+            ..spec(&[], &[])
+        };
+        assert!(compared(&renamed, &spec(&[], &[]))
+            .replace_reasons
+            .is_empty());
+    }
+}

@@ -186,3 +186,40 @@ async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
     let r = client.delete_alarms().alarm_names(name).send().await;
     ignore_not_found(r.map_err(|e| aws_error("DeleteAlarms", format!("alarm {name}"), e)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::kind::compared;
+
+    fn spec(actions: &[&str]) -> AlarmSpec {
+        serde_json::from_value(serde_json::json!({
+            "name": "errors", "namespace": "AWS/Lambda", "metric_name": "Errors",
+            "statistic": "Sum", "threshold": 1.0,
+            "comparison_operator": "GreaterThanOrEqualToThreshold",
+            "alarm_actions": actions, "ok_actions": actions
+        }))
+        .expect("an alarm spec")
+    }
+
+    #[test]
+    fn the_order_of_actions_is_not_a_difference() {
+        let c = compared(&spec(&["arn:b", "arn:a"]), &spec(&["arn:a", "arn:b"]));
+        assert_eq!(Some(c.desired), c.observed);
+    }
+
+    #[test]
+    fn a_new_name_replaces_and_a_new_threshold_updates() {
+        let renamed = AlarmSpec {
+            name: "other".into(),
+            ..spec(&[])
+        };
+        assert_eq!(compared(&renamed, &spec(&[])).replace_reasons, vec!["name"]);
+        let higher = AlarmSpec {
+            threshold: 5.0,
+            ..spec(&[])
+        };
+        let c = compared(&higher, &spec(&[]));
+        assert!(c.replace_reasons.is_empty() && Some(c.desired) != c.observed);
+    }
+}

@@ -3,7 +3,7 @@
 use crate::model::monitoring::DashboardSpec;
 use crate::provider::aws::Clients;
 use crate::provider::kind::{reread, Live, ResourceType, Result};
-use crate::provider::{aws_error, found, ignore_not_found, AwsError, ErrorClass};
+use crate::provider::{aws_error, found, ignore_not_found, AwsError};
 use aws_sdk_cloudwatch::Client;
 
 impl ResourceType for DashboardSpec {
@@ -38,14 +38,12 @@ async fn read(client: &Client, name: &str) -> Result<Option<DashboardSpec>, AwsE
     };
     let body =
         serde_json::from_str(out.dashboard_body.as_deref().unwrap_or("{}")).map_err(|e| {
-            AwsError {
-                operation: "GetDashboard".into(),
-                resource: format!("dashboard {name}"),
-                class: ErrorClass::Fatal,
-                code: Some("InvalidDashboardBody".into()),
-                message: e.to_string(),
-                request_id: None,
-            }
+            AwsError::unusable(
+                "GetDashboard",
+                format!("dashboard {name}"),
+                "InvalidDashboardBody",
+                e.to_string(),
+            )
         })?;
     Ok(Some(DashboardSpec {
         name: name.to_string(),

@@ -5,9 +5,7 @@ use crate::model::policy;
 use crate::model::role::RoleSpec;
 use crate::provider::aws::Clients;
 use crate::provider::kind::{reread, Live, ResourceType, Result};
-use crate::provider::{
-    aws_error, build_error, converge_tags, found, ignore_not_found, AwsError, ErrorClass,
-};
+use crate::provider::{aws_error, build_error, converge_tags, found, ignore_not_found, AwsError};
 use aws_sdk_iam::types as iam;
 use aws_sdk_iam::Client;
 use serde_json::Value;
@@ -55,13 +53,13 @@ pub fn parse_document(text: &str) -> Result<Value, AwsError> {
     let decoded = percent_encoding::percent_decode_str(text).decode_utf8_lossy();
     serde_json::from_str(&decoded)
         .or_else(|_| serde_json::from_str(text))
-        .map_err(|e| AwsError {
-            operation: "parse policy document".into(),
-            resource: "iam".into(),
-            class: ErrorClass::Fatal,
-            code: Some("MalformedPolicyDocument".into()),
-            message: e.to_string(),
-            request_id: None,
+        .map_err(|e| {
+            AwsError::unusable(
+                "parse policy document",
+                "iam",
+                "MalformedPolicyDocument",
+                e.to_string(),
+            )
         })
 }
 
@@ -252,19 +250,7 @@ async fn update(client: &Client, desired: &RoleSpec, current: &RoleSpec) -> Resu
         .keys()
         .filter(|k| !desired.inline_policies.contains_key(*k))
     {
-        client
-            .delete_role_policy()
-            .role_name(name)
-            .policy_name(policy_name)
-            .send()
-            .await
-            .map_err(|e| {
-                aws_error(
-                    "DeleteRolePolicy",
-                    format!("role {name} policy {policy_name}"),
-                    e,
-                )
-            })?;
+        delete_inline(client, name, policy_name).await?;
     }
     for arn in desired
         .managed_policy_arns
@@ -312,6 +298,23 @@ async fn update(client: &Client, desired: &RoleSpec, current: &RoleSpec) -> Resu
     .await
 }
 
+async fn delete_inline(client: &Client, name: &str, policy_name: &str) -> Result<(), AwsError> {
+    client
+        .delete_role_policy()
+        .role_name(name)
+        .policy_name(policy_name)
+        .send()
+        .await
+        .map_err(|e| {
+            aws_error(
+                "DeleteRolePolicy",
+                format!("role {name} policy {policy_name}"),
+                e,
+            )
+        })?;
+    Ok(())
+}
+
 async fn detach(client: &Client, name: &str, arn: &str) -> Result<(), AwsError> {
     client
         .detach_role_policy()
@@ -329,19 +332,7 @@ async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
         return Ok(());
     };
     for policy_name in live.spec.inline_policies.keys() {
-        client
-            .delete_role_policy()
-            .role_name(name)
-            .policy_name(policy_name)
-            .send()
-            .await
-            .map_err(|e| {
-                aws_error(
-                    "DeleteRolePolicy",
-                    format!("role {name} policy {policy_name}"),
-                    e,
-                )
-            })?;
+        delete_inline(client, name, policy_name).await?;
     }
     for arn in &live.spec.managed_policy_arns {
         detach(client, name, arn).await?;
@@ -351,18 +342,4 @@ async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn url_encoded_and_plain_documents_parse_the_same() {
-        let plain = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-        let encoded: String =
-            percent_encoding::utf8_percent_encode(plain, percent_encoding::NON_ALPHANUMERIC)
-                .to_string();
-        assert_eq!(
-            parse_document(plain).unwrap(),
-            parse_document(&encoded).unwrap()
-        );
-    }
-}
+mod tests;

@@ -1,19 +1,22 @@
 //! `lambda_function`: read in one call (GetFunction: configuration and tags), create with retries while
 //! a new role propagates, update code and configuration separately, each waiting for
-//! `LastUpdateStatus` before the next (Terraform provider issues #29828, #5154), delete.
+//! `LastUpdateStatus` before the next (Terraform provider issues #29828, #5154), delete. The waits are
+//! the SDK's own (`FunctionActiveV2`, `FunctionUpdatedV2`), whose last poll is a GetFunction: it is
+//! the read-back, so a create or an update reads the function once.
 
 use crate::model::function::{Architecture, FunctionSpec, LogFormat};
 use crate::provider::aws::Clients;
 use crate::provider::kind::{reread, Live, ResourceError, ResourceType, Result};
 use crate::provider::package::{self, Package};
-use crate::provider::WaitError;
-use crate::provider::{aws_error, converge_tags, found, ignore_not_found, AwsError, ErrorClass};
-use crate::retry::{retry_while, Backoff, Poll, Waiter};
+use crate::provider::{aws_error, converge_tags, found, ignore_not_found, retry_aws, waiter_error};
+use crate::provider::{AwsError, ErrorClass};
+use crate::retry::{Retry, FUNCTION_READY};
+use aws_sdk_lambda::client::Waiters;
+use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types as lambda;
 use aws_sdk_lambda::Client;
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
 
 /// What moto leaves out of a function's configuration (AWS always reports it).
 const LOGGING: &str = "logging";
@@ -27,15 +30,17 @@ impl ResourceType for FunctionSpec {
 
     async fn create(clients: &Clients, spec: &Self) -> Result<Live<Self>> {
         let package = planned_package(spec)?;
-        create(&clients.lambda, spec, &package).await?;
-        reread(clients, &spec.name).await
+        create(&clients.lambda, spec, &package).await
     }
 
     /// `live` is what the executor read just now: no second read.
     async fn update(clients: &Clients, desired: &Self, live: &Live<Self>) -> Result<Live<Self>> {
         let package = planned_package(desired)?;
-        update(&clients.lambda, desired, live, &package).await?;
-        reread(clients, &desired.name).await
+        match update(&clients.lambda, desired, live, &package).await? {
+            Some(waited) => Ok(waited),
+            // Only tags changed: no wait read the function back.
+            None => reread(clients, &desired.name).await,
+        }
     }
 
     async fn delete(clients: &Clients, name: &str, _force: bool) -> Result<()> {
@@ -71,22 +76,16 @@ fn what(name: &str) -> String {
     format!("function {name}")
 }
 
-/// How long a new role may take to become assumable by Lambda (IAM is eventually consistent).
-const ROLE_PROPAGATION: Duration = Duration::from_secs(120);
-
-/// A create or update may run into IAM propagation or an update still in progress: both pass with time.
-fn is_eventually_consistent(e: &AwsError) -> bool {
-    let message = e.message.to_lowercase();
-    (e.code.as_deref() == Some("InvalidParameterValueException")
-        && message.contains("cannot be assumed"))
-        || e.code.as_deref() == Some("ResourceConflictException")
-        || e.class == ErrorClass::Throttled
+/// A create may run into a role IAM has not propagated yet; AWS may also ask to slow down.
+fn is_role_propagation(e: &AwsError) -> bool {
+    e.is_role_propagation() || e.class == ErrorClass::Throttled
 }
 
-/// For a create, ResourceConflictException means the function exists (a retry of a create whose
-/// answer was lost): not something time fixes, so it goes to the executor, which looks for it.
-fn is_role_propagation(e: &AwsError) -> bool {
-    e.code.as_deref() != Some("ResourceConflictException") && is_eventually_consistent(e)
+/// An update may also run into one still in progress. On a create that same answer means the
+/// function exists (a retry of a create whose answer was lost): not something time fixes, so it goes
+/// to the executor, which looks for it.
+fn is_eventually_consistent(e: &AwsError) -> bool {
+    is_role_propagation(e) || e.is_busy()
 }
 
 async fn retrying<T, F, Fut>(call: F) -> Result<T, AwsError>
@@ -94,13 +93,7 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, AwsError>>,
 {
-    retry_while(
-        is_eventually_consistent,
-        Backoff::DEFAULT,
-        ROLE_PROPAGATION,
-        call,
-    )
-    .await
+    retry_aws(&Retry::ROLE_PROPAGATION, is_eventually_consistent, call).await
 }
 
 async fn read(client: &Client, name: &str) -> Result<Option<Live<FunctionSpec>>, AwsError> {
@@ -108,9 +101,12 @@ async fn read(client: &Client, name: &str) -> Result<Option<Live<FunctionSpec>>,
     let Some(out) = found(r.map_err(|e| aws_error("GetFunction", what(name), e)))? else {
         return Ok(None);
     };
-    let Some(c) = out.configuration else {
-        return Ok(None);
-    };
+    Ok(live(name, out))
+}
+
+/// The function as GetFunction describes it (its configuration and its tags).
+fn live(name: &str, out: GetFunctionOutput) -> Option<Live<FunctionSpec>> {
+    let c = out.configuration?;
     let logging = c.logging_config.as_ref();
     let spec = FunctionSpec {
         name: c.function_name.clone().unwrap_or_else(|| name.to_string()),
@@ -148,7 +144,7 @@ async fn read(client: &Client, name: &str) -> Result<Option<Live<FunctionSpec>>,
     if logging.is_none() {
         live.unreported.push(LOGGING);
     }
-    Ok(Some(live))
+    Some(live)
 }
 
 fn logging(spec: &FunctionSpec) -> lambda::LoggingConfig {
@@ -164,69 +160,81 @@ fn environment(spec: &FunctionSpec) -> lambda::Environment {
         .build()
 }
 
-async fn create(client: &Client, spec: &FunctionSpec, package: &Package) -> Result<()> {
+async fn create(
+    client: &Client,
+    spec: &FunctionSpec,
+    package: &Package,
+) -> Result<Live<FunctionSpec>> {
     let name = &spec.name;
-    retry_while(
-        is_role_propagation,
-        Backoff::DEFAULT,
-        ROLE_PROPAGATION,
-        || async {
-            client
-                .create_function()
-                .function_name(name)
-                .runtime(lambda::Runtime::from(spec.runtime.as_str()))
-                .role(&spec.role_arn)
-                .handler(&spec.handler)
-                .code(
-                    lambda::FunctionCode::builder()
-                        .zip_file(Blob::new(package.bytes.clone()))
-                        .build(),
-                )
-                .set_description(spec.description.clone())
-                .timeout(spec.timeout_seconds)
-                .memory_size(spec.memory_mb)
-                .environment(environment(spec))
-                .architectures(lambda::Architecture::from(spec.architecture.as_str()))
-                .logging_config(logging(spec))
-                .set_tags(Some(
-                    spec.tags.clone().into_iter().collect::<HashMap<_, _>>(),
-                ))
-                .publish(false)
-                .send()
-                .await
-                .map_err(|e| aws_error("CreateFunction", what(name), e))
-        },
-    )
+    retry_aws(&Retry::ROLE_PROPAGATION, is_role_propagation, || async {
+        client
+            .create_function()
+            .function_name(name)
+            .runtime(lambda::Runtime::from(spec.runtime.as_str()))
+            .role(&spec.role_arn)
+            .handler(&spec.handler)
+            .code(
+                lambda::FunctionCode::builder()
+                    .zip_file(Blob::new(package.bytes.clone()))
+                    .build(),
+            )
+            .set_description(spec.description.clone())
+            .timeout(spec.timeout_seconds)
+            .memory_size(spec.memory_mb)
+            .environment(environment(spec))
+            .architectures(lambda::Architecture::from(spec.architecture.as_str()))
+            .logging_config(logging(spec))
+            .set_tags(Some(
+                spec.tags.clone().into_iter().collect::<HashMap<_, _>>(),
+            ))
+            .publish(false)
+            .send()
+            .await
+            .map_err(|e| aws_error("CreateFunction", what(name), e))
+    })
     .await?;
-    wait_ready(client, name).await?;
-    Ok(())
+    let ready = client
+        .wait_until_function_active_v2()
+        .function_name(name)
+        .wait(FUNCTION_READY)
+        .await;
+    waited(name, "to be active", ready)
 }
 
-/// Wait until the function is Active and its last update finished.
-async fn wait_ready(client: &Client, name: &str) -> Result<(), WaitError> {
-    Waiter::TABLE
-        .wait(&format!("function {name} to be ready"), || async {
-            let c = client
-                .get_function_configuration()
-                .function_name(name)
-                .send()
-                .await
-                .map_err(|e| aws_error("GetFunctionConfiguration", what(name), e))?;
-            let active = c.state.as_ref().is_none_or(|s| *s == lambda::State::Active);
-            let updated = c
-                .last_update_status
-                .as_ref()
-                .is_none_or(|s| *s != lambda::LastUpdateStatus::InProgress);
-            Ok(if active && updated {
-                Poll::Ready(())
-            } else {
-                Poll::Pending(format!(
-                    "state {:?}, last update {:?}",
-                    c.state, c.last_update_status
-                ))
-            })
-        })
-        .await
+/// What a waiter's last poll (a GetFunction) says the function is now.
+fn waited<E>(
+    name: &str,
+    state: &str,
+    result: std::result::Result<
+        aws_smithy_runtime_api::client::waiters::FinalPoll<GetFunctionOutput, E>,
+        aws_smithy_runtime_api::client::waiters::error::WaiterError<
+            GetFunctionOutput,
+            aws_sdk_lambda::operation::get_function::GetFunctionError,
+        >,
+    >,
+) -> Result<Live<FunctionSpec>> {
+    let describe = |out: &GetFunctionOutput| {
+        let c = out.configuration.as_ref();
+        format!(
+            "state {:?} ({:?}), last update {:?} ({:?})",
+            c.and_then(|c| c.state.as_ref()),
+            c.and_then(|c| c.state_reason.as_deref()),
+            c.and_then(|c| c.last_update_status.as_ref()),
+            c.and_then(|c| c.last_update_status_reason.as_deref()),
+        )
+    };
+    let out = result
+        .map_err(|e| {
+            let waiting_for = format!("function {name} {state}");
+            waiter_error("GetFunction", what(name), &waiting_for, describe, e)
+        })?
+        .into_result()
+        .ok();
+    out.and_then(|out| live(name, out)).ok_or_else(|| {
+        ResourceError::Refused(format!(
+            "function {name} is not there right after it was written"
+        ))
+    })
 }
 
 /// What `UpdateFunctionConfiguration` sets: the spec less what other calls change (the code and its
@@ -242,14 +250,18 @@ fn configuration(spec: &FunctionSpec) -> FunctionSpec {
     }
 }
 
+/// Tags first (they need no wait), then the code, then the configuration, each waited for before the
+/// next. The function as the last wait saw it, `None` when nothing needed a wait.
 async fn update(
     client: &Client,
     desired: &FunctionSpec,
     current: &Live<FunctionSpec>,
     package: &Package,
-) -> Result<()> {
+) -> Result<Option<Live<FunctionSpec>>> {
     let name = &desired.name;
     let now = &current.spec;
+    update_tags(client, name, current.arn(), &desired.tags, &now.tags).await?;
+    let mut last = None;
     if now.code_sha256.as_deref() != Some(package.sha256.as_str())
         || desired.architecture != now.architecture
     {
@@ -264,14 +276,11 @@ async fn update(
                 .map_err(|e| aws_error("UpdateFunctionCode", what(name), e))
         })
         .await?;
-        wait_ready(client, name).await?;
+        last = Some(wait_updated(client, name).await?);
     }
+    // What the endpoint did not report is taken as configured, as the plan did.
     let mut seen = now.clone();
-    if current.unreported.contains(&LOGGING) {
-        // Not reported, so not comparable: taken as configured (as the plan did).
-        seen.log_group = desired.log_group.clone();
-        seen.log_format = desired.log_format;
-    }
+    FunctionSpec::normalize(&mut seen, desired, &current.unreported);
     if configuration(desired) != configuration(&seen) {
         retrying(|| async {
             client
@@ -290,15 +299,34 @@ async fn update(
                 .map_err(|e| aws_error("UpdateFunctionConfiguration", what(name), e))
         })
         .await?;
-        wait_ready(client, name).await?;
+        last = Some(wait_updated(client, name).await?);
     }
+    Ok(last)
+}
+
+async fn wait_updated(client: &Client, name: &str) -> Result<Live<FunctionSpec>> {
+    let ready = client
+        .wait_until_function_updated_v2()
+        .function_name(name)
+        .wait(FUNCTION_READY)
+        .await;
+    waited(name, "to finish its update", ready)
+}
+
+async fn update_tags(
+    client: &Client,
+    name: &str,
+    arn: &str,
+    want: &BTreeMap<String, String>,
+    have: &BTreeMap<String, String>,
+) -> Result<(), AwsError> {
     converge_tags(
-        &desired.tags,
-        &now.tags,
+        want,
+        have,
         async |removed| {
             let r = client
                 .untag_resource()
-                .resource(current.arn())
+                .resource(arn)
                 .set_tag_keys(Some(removed))
                 .send()
                 .await;
@@ -308,7 +336,7 @@ async fn update(
         async |set| {
             let r = client
                 .tag_resource()
-                .resource(current.arn())
+                .resource(arn)
                 .set_tags(Some(set.into_iter().collect()))
                 .send()
                 .await;
@@ -316,11 +344,13 @@ async fn update(
                 .map_err(|e| aws_error("TagResource", what(name), e))
         },
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
     let r = client.delete_function().function_name(name).send().await;
     ignore_not_found(r.map_err(|e| aws_error("DeleteFunction", what(name), e)))
 }
+
+#[cfg(test)]
+mod tests;

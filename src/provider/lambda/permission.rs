@@ -152,3 +152,42 @@ async fn delete(client: &Client, id: &str) -> Result<(), AwsError> {
         )
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::kind::compared;
+
+    fn spec(function_name: &str) -> PermissionSpec {
+        PermissionSpec {
+            function_name: function_name.into(),
+            statement_id: "api".into(),
+            action: "lambda:InvokeFunction".into(),
+            principal: "apigateway.amazonaws.com".into(),
+            source_arn: Some("arn:aws:execute-api:us-east-1:1:abc/*".into()),
+        }
+    }
+
+    const ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:dtr-dev-tool";
+
+    #[test]
+    fn a_function_named_by_name_or_by_arn_is_the_same_function() {
+        let c = compared(&spec("dtr-dev-tool"), &spec(ARN));
+        assert_eq!(Some(c.desired), c.observed);
+        assert!(c.replace_reasons.is_empty());
+    }
+
+    #[test]
+    fn another_function_or_source_replaces_the_permission() {
+        let c = compared(&spec("dtr-dev-other"), &spec(ARN));
+        assert_eq!(c.replace_reasons, vec!["function_name"]);
+        let narrower = PermissionSpec {
+            source_arn: Some("arn:aws:execute-api:us-east-1:1:abc/GET/*".into()),
+            ..spec("dtr-dev-tool")
+        };
+        assert_eq!(
+            compared(&narrower, &spec(ARN)).replace_reasons,
+            vec!["source_arn"]
+        );
+    }
+}

@@ -174,3 +174,43 @@ async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
     let r = client.delete_log_group().log_group_name(name).send().await;
     ignore_not_found(r.map_err(|e| aws_error("DeleteLogGroup", what(name), e)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::kind::compared;
+    use std::collections::BTreeMap;
+
+    fn spec(key: Option<&str>) -> LogGroupSpec {
+        LogGroupSpec {
+            name: "/aws/lambda/dtr-dev-tool".into(),
+            retention_days: Some(30),
+            kms_key_arn: key.map(str::to_string),
+            tags: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_new_kms_key_or_retention_updates_the_group_in_place_keeping_its_logs() {
+        let c = compared(&spec(Some("arn:aws:kms:us-east-1:1:key/new")), &spec(None));
+        assert!(c.replace_reasons.is_empty(), "{:?}", c.replace_reasons);
+        assert_ne!(Some(c.desired), c.observed);
+        let longer = LogGroupSpec {
+            retention_days: Some(90),
+            ..spec(None)
+        };
+        assert!(compared(&longer, &spec(None)).replace_reasons.is_empty());
+    }
+
+    #[test]
+    fn a_new_name_replaces_the_group() {
+        let renamed = LogGroupSpec {
+            name: "/aws/lambda/other".into(),
+            ..spec(None)
+        };
+        assert_eq!(
+            compared(&renamed, &spec(None)).replace_reasons,
+            vec!["name"]
+        );
+    }
+}

@@ -182,13 +182,13 @@ pub async fn policy(client: &Client, bucket: &str) -> Result<Option<serde_json::
     let Some(text) = found(r)?.and_then(|out| out.policy) else {
         return Ok(None);
     };
-    serde_json::from_str(&text).map(Some).map_err(|e| AwsError {
-        operation: "GetBucketPolicy".into(),
-        resource: format!("bucket {bucket}"),
-        class: ErrorClass::Fatal,
-        code: Some("MalformedPolicy".into()),
-        message: format!("the live policy is not JSON: {e}"),
-        request_id: None,
+    serde_json::from_str(&text).map(Some).map_err(|e| {
+        AwsError::unusable(
+            "GetBucketPolicy",
+            format!("bucket {bucket}"),
+            "MalformedPolicy",
+            format!("the live policy is not JSON: {e}"),
+        )
     })
 }
 
@@ -236,7 +236,7 @@ pub async fn get_object(
     // Only a missing key is "no object": a missing bucket means the backend was never bootstrapped.
     let out = match r {
         Ok(out) => out,
-        Err(e) if e.code.as_deref() == Some("NoSuchKey") => return Ok(None),
+        Err(e) if e.is_missing_object() => return Ok(None),
         Err(e) => return Err(e),
     };
     let etag = out.e_tag.clone();

@@ -1,0 +1,77 @@
+use super::*;
+use crate::provider::kind::compared;
+
+fn spec() -> FunctionSpec {
+    serde_json::from_value(serde_json::json!({
+        "name": "dtr-dev-tool", "source": "functions/tool",
+        "role_arn": "arn:aws:iam::1:role/tool", "log_group": "/aws/lambda/dtr-dev-tool",
+        "log_format": "JSON", "code_sha256": "abc="
+    }))
+    .expect("a function spec")
+}
+
+/// As a read sees it: no source (dtr's own), and what the endpoint reports.
+fn read_back(log_group: Option<&str>, log_format: LogFormat) -> FunctionSpec {
+    FunctionSpec {
+        source: String::new(),
+        log_group: log_group.map(str::to_string),
+        log_format,
+        ..spec()
+    }
+}
+
+#[test]
+fn the_source_directory_is_dtrs_own_and_never_a_difference() {
+    let have = read_back(spec().log_group.as_deref(), LogFormat::Json);
+    let c = compared(&spec(), &have);
+    assert_eq!(Some(c.desired), c.observed);
+}
+
+#[test]
+fn unreported_logging_is_taken_as_asked_and_reported_logging_is_compared() {
+    let mut have = read_back(None, LogFormat::Text);
+    FunctionSpec::normalize(&mut have, &spec(), &[LOGGING]);
+    assert_eq!(have, spec());
+    let mut have = read_back(None, LogFormat::Text);
+    FunctionSpec::normalize(&mut have, &spec(), &[]);
+    assert_ne!(have, spec());
+}
+
+#[test]
+fn a_new_name_replaces_and_new_code_or_memory_updates() {
+    let have = read_back(spec().log_group.as_deref(), LogFormat::Json);
+    let renamed = FunctionSpec {
+        name: "other".into(),
+        ..spec()
+    };
+    assert_eq!(compared(&renamed, &have).replace_reasons, vec!["name"]);
+    for changed in [
+        FunctionSpec {
+            memory_mb: 512,
+            ..spec()
+        },
+        FunctionSpec {
+            code_sha256: Some("def=".into()),
+            ..spec()
+        },
+    ] {
+        let c = compared(&changed, &have);
+        assert!(c.replace_reasons.is_empty() && Some(c.desired) != c.observed);
+    }
+}
+
+#[test]
+fn update_sets_the_configuration_whole_less_code_tags_and_architecture() {
+    let tagged = FunctionSpec {
+        tags: BTreeMap::from([("team".into(), "a".into())]),
+        architecture: Architecture::Arm64,
+        code_sha256: Some("def=".into()),
+        ..spec()
+    };
+    assert_eq!(configuration(&tagged), configuration(&spec()));
+    let described = FunctionSpec {
+        description: Some("tools".into()),
+        ..spec()
+    };
+    assert_ne!(configuration(&described), configuration(&spec()));
+}
