@@ -225,6 +225,13 @@ impl AwsError {
         self.code.as_deref() == Some("ResourceConflictException")
     }
 
+    /// S3 answered 409 to a conditional write: another conditional write to the same key was in
+    /// flight. Unlike a failed precondition (412), nothing was decided: retry after a moment.
+    /// <https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html>
+    pub fn is_concurrent_conditional_write(&self) -> bool {
+        self.code.as_deref() == Some("ConditionalRequestConflict")
+    }
+
     /// Only a missing object, as opposed to a missing bucket (both are NotFound).
     pub fn is_missing_object(&self) -> bool {
         self.code.as_deref() == Some("NoSuchKey")

@@ -199,9 +199,7 @@ impl StateStore {
             )
             .await;
             match written {
-                Err(e)
-                    if e.code.as_deref() == Some("ConditionalRequestConflict") && attempt < 3 =>
-                {
+                Err(e) if e.is_concurrent_conditional_write() && attempt < 3 => {
                     attempt += 1;
                     tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
                 }
