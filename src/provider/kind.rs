@@ -106,6 +106,33 @@ impl ResourceError {
 
 pub type Result<T, E = ResourceError> = std::result::Result<T, E>;
 
+/// How the Terraform AWS provider records a kind, for `dtr migrate terraform`: its resource type, the
+/// physical id dtr knows it by (read from that resource's attributes in a Terraform state), and the
+/// resources Terraform models apart that dtr folds into this kind (a bucket's versioning).
+#[derive(Debug, Clone, Copy)]
+pub struct Terraform {
+    pub resource: &'static str,
+    pub physical_id: fn(&Value) -> Option<String>,
+    pub folded: &'static [Folded],
+}
+
+/// A Terraform resource dtr models as part of another kind, and the physical id of the resource of
+/// that kind it belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct Folded {
+    pub resource: &'static str,
+    pub parent_id: fn(&Value) -> Option<String>,
+}
+
+/// A non-empty string attribute of a Terraform resource.
+pub fn tf_attr(attributes: &Value, key: &str) -> Option<String> {
+    attributes
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
 /// One kind of AWS resource: how to read, find, create, update and delete it, and how its desired and
 /// live specs compare. Implemented on the kind's spec type, in `provider/<service>/<kind>.rs`.
 pub trait ResourceType: ResourceSpec + Clone + Send + Sync + 'static {
@@ -115,6 +142,12 @@ pub trait ResourceType: ResourceSpec + Clone + Send + Sync + 'static {
     /// Created by one call and tagged by another (S3), so for a moment it exists without the tags
     /// that mark it as dtr's: its creation is written to the state as an intent first.
     const TAGGED_AFTER_CREATE: bool = false;
+    /// The properties that tell one resource of this kind from another in an account (its name; an
+    /// API child's API and key): how a resource found elsewhere (a Terraform state) is matched to an
+    /// address. Compared after normalisation, as the planner compares.
+    const IDENTITY: &'static [&'static str] = &["name"];
+    /// How the Terraform AWS provider records this kind.
+    const TERRAFORM: Option<Terraform> = None;
 
     /// The id a resource with these properties would have, when they decide it: its `name` unless
     /// the kind says otherwise (`None` while a reference in it is unresolved, or when AWS picks it).
@@ -194,6 +227,8 @@ pub fn known_str(props: &Value, key: &str) -> Option<String> {
 pub trait Resource: Send + Sync {
     fn physical_id(&self, props: &Value) -> Option<String>;
     fn tagged_after_create(&self) -> bool;
+    fn identity(&self) -> &'static [&'static str];
+    fn terraform(&self) -> Option<Terraform>;
     /// Pure: canonicalise the desired properties, normalise the observed ones against them, and say
     /// which differences force a replacement.
     fn compare(&self, desired: &Value, observed: Option<&Observed>) -> Result<Compared>;
@@ -277,6 +312,14 @@ impl<T: ResourceType> Resource for Adapter<T> {
 
     fn tagged_after_create(&self) -> bool {
         T::TAGGED_AFTER_CREATE
+    }
+
+    fn identity(&self) -> &'static [&'static str] {
+        T::IDENTITY
+    }
+
+    fn terraform(&self) -> Option<Terraform> {
+        T::TERRAFORM
     }
 
     fn compare(&self, desired: &Value, observed: Option<&Observed>) -> Result<Compared> {

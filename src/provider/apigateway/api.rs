@@ -4,7 +4,7 @@
 use super::{converge_tags, no_blind_retry};
 use crate::model::api::{Cors, HttpApiSpec};
 use crate::provider::aws::Clients;
-use crate::provider::kind::{reread, Live, ResourceType, Result};
+use crate::provider::kind::{reread, tf_attr, Live, ResourceType, Result, Terraform};
 use crate::provider::{aws_error, found, ignore_not_found, AwsError};
 use aws_sdk_apigatewayv2::types as gw;
 use aws_sdk_apigatewayv2::Client;
@@ -13,6 +13,11 @@ use std::collections::BTreeMap;
 
 impl ResourceType for HttpApiSpec {
     const FORCE_NEW: &'static [&'static str] = &[];
+    const TERRAFORM: Option<Terraform> = Some(Terraform {
+        resource: "aws_apigatewayv2_api",
+        physical_id: |a| tf_attr(a, "id"),
+        folded: &[],
+    });
 
     /// AWS chooses the id: known once created.
     fn physical_id(_: &Value) -> Option<String> {

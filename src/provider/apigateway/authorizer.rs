@@ -3,13 +3,19 @@
 use super::{child, find_child, invocation_uri, no_blind_retry, split};
 use crate::model::api::ApiAuthorizerSpec;
 use crate::provider::aws::Clients;
-use crate::provider::kind::{reread, Live, ResourceType, Result};
+use crate::provider::kind::{reread, tf_attr, Live, ResourceType, Result, Terraform};
 use crate::provider::{aws_error, found, ignore_not_found};
 use aws_sdk_apigatewayv2::types as gw;
 use serde_json::Value;
 
 impl ResourceType for ApiAuthorizerSpec {
     const FORCE_NEW: &'static [&'static str] = &["api_id"];
+    const IDENTITY: &'static [&'static str] = &["api_id", "name"];
+    const TERRAFORM: Option<Terraform> = Some(Terraform {
+        resource: "aws_apigatewayv2_authorizer",
+        physical_id: |a| Some(format!("{}/{}", tf_attr(a, "api_id")?, tf_attr(a, "id")?)),
+        folded: &[],
+    });
 
     fn physical_id(_: &Value) -> Option<String> {
         None

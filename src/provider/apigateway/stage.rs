@@ -3,7 +3,7 @@
 use super::{child, converge_tags, split};
 use crate::model::api::ApiStageSpec;
 use crate::provider::aws::Clients;
-use crate::provider::kind::{known_str, reread, Live, ResourceType, Result};
+use crate::provider::kind::{known_str, reread, tf_attr, Live, ResourceType, Result, Terraform};
 use crate::provider::{aws_error, found, ignore_not_found};
 use aws_sdk_apigatewayv2::types as gw;
 use serde_json::Value;
@@ -11,6 +11,12 @@ use std::collections::BTreeMap;
 
 impl ResourceType for ApiStageSpec {
     const FORCE_NEW: &'static [&'static str] = &["api_id", "name"];
+    const IDENTITY: &'static [&'static str] = &["api_id", "name"];
+    const TERRAFORM: Option<Terraform> = Some(Terraform {
+        resource: "aws_apigatewayv2_stage",
+        physical_id: |a| Some(format!("{}/{}", tf_attr(a, "api_id")?, tf_attr(a, "name")?)),
+        folded: &[],
+    });
 
     fn physical_id(props: &Value) -> Option<String> {
         Some(format!(

@@ -2,13 +2,18 @@
 
 use crate::model::monitoring::AlarmSpec;
 use crate::provider::aws::Clients;
-use crate::provider::kind::{reread, Live, ResourceType, Result};
+use crate::provider::kind::{reread, tf_attr, Live, ResourceType, Result, Terraform};
 use crate::provider::{aws_error, converge_tags, ignore_not_found, AwsError};
 use aws_sdk_cloudwatch::types as cw;
 use aws_sdk_cloudwatch::Client;
 
 impl ResourceType for AlarmSpec {
     const FORCE_NEW: &'static [&'static str] = &["name"];
+    const TERRAFORM: Option<Terraform> = Some(Terraform {
+        resource: "aws_cloudwatch_metric_alarm",
+        physical_id: |a| tf_attr(a, "alarm_name"),
+        folded: &[],
+    });
 
     async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>> {
         Ok(read(&clients.cloudwatch, name).await?)

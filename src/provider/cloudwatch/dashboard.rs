@@ -2,12 +2,17 @@
 
 use crate::model::monitoring::DashboardSpec;
 use crate::provider::aws::Clients;
-use crate::provider::kind::{reread, Live, ResourceType, Result};
+use crate::provider::kind::{reread, tf_attr, Live, ResourceType, Result, Terraform};
 use crate::provider::{aws_error, found, ignore_not_found, AwsError};
 use aws_sdk_cloudwatch::Client;
 
 impl ResourceType for DashboardSpec {
     const FORCE_NEW: &'static [&'static str] = &["name"];
+    const TERRAFORM: Option<Terraform> = Some(Terraform {
+        resource: "aws_cloudwatch_dashboard",
+        physical_id: |a| tf_attr(a, "dashboard_name"),
+        folded: &[],
+    });
 
     async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>> {
         let spec = read(&clients.cloudwatch, name).await?;

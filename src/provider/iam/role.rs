@@ -4,7 +4,7 @@
 use crate::model::policy;
 use crate::model::role::RoleSpec;
 use crate::provider::aws::Clients;
-use crate::provider::kind::{reread, Live, ResourceType, Result};
+use crate::provider::kind::{reread, tf_attr, Folded, Live, ResourceType, Result, Terraform};
 use crate::provider::{aws_error, build_error, converge_tags, found, ignore_not_found, AwsError};
 use aws_sdk_iam::types as iam;
 use aws_sdk_iam::Client;
@@ -13,6 +13,20 @@ use std::collections::BTreeMap;
 
 impl ResourceType for RoleSpec {
     const FORCE_NEW: &'static [&'static str] = &["name", "path"];
+    const TERRAFORM: Option<Terraform> = Some(Terraform {
+        resource: "aws_iam_role",
+        physical_id: |a| tf_attr(a, "name"),
+        folded: &[
+            Folded {
+                resource: "aws_iam_role_policy",
+                parent_id: |a| tf_attr(a, "role"),
+            },
+            Folded {
+                resource: "aws_iam_role_policy_attachment",
+                parent_id: |a| tf_attr(a, "role"),
+            },
+        ],
+    });
 
     async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>> {
         Ok(read(&clients.iam, name).await?)

@@ -6,7 +6,9 @@
 
 use crate::model::function::{Architecture, FunctionSpec, LogFormat};
 use crate::provider::aws::Clients;
-use crate::provider::kind::{reread, Live, ResourceError, ResourceType, Result};
+use crate::provider::kind::{
+    reread, tf_attr, Live, ResourceError, ResourceType, Result, Terraform,
+};
 use crate::provider::package::{self, Package};
 use crate::provider::{aws_error, converge_tags, found, ignore_not_found, retry_aws, waiter_error};
 use crate::provider::{AwsError, ErrorClass};
@@ -23,6 +25,11 @@ const LOGGING: &str = "logging";
 
 impl ResourceType for FunctionSpec {
     const FORCE_NEW: &'static [&'static str] = &["name"];
+    const TERRAFORM: Option<Terraform> = Some(Terraform {
+        resource: "aws_lambda_function",
+        physical_id: |a| tf_attr(a, "function_name"),
+        folded: &[],
+    });
 
     async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>> {
         Ok(read(&clients.lambda, name).await?)

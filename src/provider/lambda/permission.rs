@@ -3,7 +3,9 @@
 
 use crate::model::monitoring::PermissionSpec;
 use crate::provider::aws::Clients;
-use crate::provider::kind::{known_str, reread, Live, ResourceError, ResourceType, Result};
+use crate::provider::kind::{
+    known_str, reread, tf_attr, Live, ResourceError, ResourceType, Result, Terraform,
+};
 use crate::provider::{aws_error, found, ignore_not_found, AwsError};
 use aws_sdk_lambda::Client;
 use serde_json::Value;
@@ -17,6 +19,18 @@ impl ResourceType for PermissionSpec {
         "principal",
         "source_arn",
     ];
+    const IDENTITY: &'static [&'static str] = &["function_name", "statement_id"];
+    const TERRAFORM: Option<Terraform> = Some(Terraform {
+        resource: "aws_lambda_permission",
+        physical_id: |a| {
+            Some(format!(
+                "{}/{}",
+                tf_attr(a, "function_name")?,
+                tf_attr(a, "statement_id")?
+            ))
+        },
+        folded: &[],
+    });
 
     /// `<function>/<statement id>`.
     fn physical_id(props: &Value) -> Option<String> {

@@ -2,13 +2,18 @@
 
 use crate::model::log_group::LogGroupSpec;
 use crate::provider::aws::Clients;
-use crate::provider::kind::{reread, Live, ResourceType, Result};
+use crate::provider::kind::{reread, tf_attr, Live, ResourceType, Result, Terraform};
 use crate::provider::{aws_error, converge_tags, ignore_not_found, AwsError};
 use aws_sdk_cloudwatchlogs::Client;
 
 impl ResourceType for LogGroupSpec {
     // A key is associated and disassociated in place (AssociateKmsKey), keeping the group's logs.
     const FORCE_NEW: &'static [&'static str] = &["name"];
+    const TERRAFORM: Option<Terraform> = Some(Terraform {
+        resource: "aws_cloudwatch_log_group",
+        physical_id: |a| tf_attr(a, "name"),
+        folded: &[],
+    });
 
     async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>> {
         Ok(read(&clients.logs, name).await?)

@@ -13,11 +13,16 @@ pub use write::{create, delete, wait_active};
 
 use crate::model::table::{SseKind, TableSpec};
 use crate::provider::aws::Clients;
-use crate::provider::kind::{Live, ResourceError, ResourceType};
+use crate::provider::kind::{tf_attr, Live, ResourceError, ResourceType, Terraform};
 use crate::provider::{AwsError, WaitError};
 
 impl ResourceType for TableSpec {
     const FORCE_NEW: &'static [&'static str] = &["name", "hash_key", "range_key"];
+    const TERRAFORM: Option<Terraform> = Some(Terraform {
+        resource: "aws_dynamodb_table",
+        physical_id: |a| tf_attr(a, "name"),
+        folded: &[],
+    });
 
     async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>, ResourceError> {
         Ok(read(&clients.dynamodb, name).await?)

@@ -11,7 +11,9 @@ pub use write::{put_encryption, put_tags};
 
 use crate::model::bucket::{BucketSpec, BucketSse};
 use crate::provider::aws::Clients;
-use crate::provider::kind::{reread, Live, ResourceError, ResourceType, Result};
+use crate::provider::kind::{
+    reread, tf_attr, Folded, Live, ResourceError, ResourceType, Result, Terraform,
+};
 use crate::provider::s3 as s3p;
 use crate::provider::{aws_error, AwsError};
 use aws_sdk_s3::types as s3;
@@ -22,6 +24,36 @@ use write::{delete, put_lifecycle, DeleteError};
 
 impl ResourceType for BucketSpec {
     const FORCE_NEW: &'static [&'static str] = &["name"];
+    const TERRAFORM: Option<Terraform> = Some(Terraform {
+        resource: "aws_s3_bucket",
+        physical_id: |a| tf_attr(a, "bucket"),
+        folded: &[
+            Folded {
+                resource: "aws_s3_bucket_versioning",
+                parent_id: |a| tf_attr(a, "bucket"),
+            },
+            Folded {
+                resource: "aws_s3_bucket_server_side_encryption_configuration",
+                parent_id: |a| tf_attr(a, "bucket"),
+            },
+            Folded {
+                resource: "aws_s3_bucket_public_access_block",
+                parent_id: |a| tf_attr(a, "bucket"),
+            },
+            Folded {
+                resource: "aws_s3_bucket_ownership_controls",
+                parent_id: |a| tf_attr(a, "bucket"),
+            },
+            Folded {
+                resource: "aws_s3_bucket_policy",
+                parent_id: |a| tf_attr(a, "bucket"),
+            },
+            Folded {
+                resource: "aws_s3_bucket_lifecycle_configuration",
+                parent_id: |a| tf_attr(a, "bucket"),
+            },
+        ],
+    });
     const TAGGED_AFTER_CREATE: bool = true;
 
     async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>> {
