@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{dtr, dtr_run, inventory, Moto, Project};
+use common::{bootstrapped, dtr, dtr_run, inventory, Moto};
 use serde_json::json;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -65,8 +65,7 @@ fn killed_applies_converge_without_orphans_or_duplicates() {
 
 fn crash_and_recover(k: u64) -> Crash {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let project = bootstrapped(&moto);
     moto.inject_faults(json!([{"match": "", "after": k, "hang": true}]));
 
     let mut apply = dtr(&moto, &project)
