@@ -6,6 +6,7 @@
 pub mod context;
 pub mod inventory;
 pub mod pty;
+pub mod snapshot;
 pub mod table;
 
 pub use context::*;
