@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{bootstrapped, dtr, dtr_run, inventory, Moto};
+use common::{assert_converged, bootstrapped, dtr, inventory, Moto};
 use serde_json::json;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -80,7 +80,7 @@ fn crash_and_recover(k: u64) -> Crash {
         if apply.try_wait().expect("poll dtr").is_some() {
             break Crash::Finished;
         }
-        if moto.fault_rules()[0]["hits"].as_u64().unwrap_or(0) > 0 {
+        if moto.fault_hits(0) > 0 {
             // Call k + 1 is held: exactly k were served. Kill now, as the OOM killer or a cancelled
             // CI job would: no signal handler runs, no lock is released, no state is saved.
             apply.kill().expect("SIGKILL dtr");
@@ -109,16 +109,7 @@ fn crash_and_recover(k: u64) -> Crash {
         "k={k}: the apply after the kill did not converge\n--- stdout\n{}\n--- stderr\n{}",
         again.stdout, again.stderr
     );
-    let plan = dtr_run(
-        &moto,
-        &project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
-    );
-    assert_eq!(
-        plan.code, 0,
-        "k={k}: changes left after recovery\n{}\n{}",
-        plan.stdout, plan.stderr
-    );
+    assert_converged(&moto, &project, "dev", &format!("k={k}: after recovery"));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -92,7 +92,7 @@ async fn retried_to_convergence(rule: serde_json::Value, case: &str) {
     let project = bootstrapped(&moto);
     moto.inject_faults(json!([rule]));
     apply_dev(&moto, &project);
-    let hits = moto.fault_rules()[0]["hits"].as_u64().unwrap_or(0);
+    let hits = moto.fault_hits(0);
     moto.inject_faults(json!([]));
     assert_eq!(hits, 2, "{case}: the fault was injected both times");
     assert_converged(&moto, &project, "dev", case);

@@ -6,7 +6,7 @@
 mod common;
 
 use common::pty::{Pty, Streams};
-use common::{apply_dev, bootstrapped, dtr, Moto};
+use common::{apply_dev, bootstrapped, dtr, eventually, Moto};
 use serde_json::json;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::ExitStatusExt;
@@ -208,15 +208,13 @@ async fn sigterm_during_reads(args: &[&str]) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while moto.fault_rules()[0]["hits"].as_u64().unwrap_or(0) == 0 {
-        assert!(Instant::now() < deadline, "dtr never read the table");
+    eventually(Duration::from_secs(60), "dtr reads the table", || {
         assert!(
             child.try_wait().unwrap().is_none(),
             "dtr ended before reading"
         );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        moto.fault_hits(0) > 0
+    });
     assert_eq!(locks_held(&moto).await, 1, "the reads run under the lock");
     signal(&child, libc::SIGTERM);
     let mut seen = String::new();
@@ -335,11 +333,9 @@ async fn a_second_signal_exits_at_once_and_still_releases_the_lock() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while moto.fault_rules()[0]["hits"].as_u64().unwrap_or(0) == 0 {
-        assert!(Instant::now() < deadline, "dtr never created the table");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    eventually(Duration::from_secs(60), "dtr creates the table", || {
+        moto.fault_hits(0) > 0
+    });
     signal(&child, libc::SIGINT);
     std::thread::sleep(Duration::from_millis(500));
     signal(&child, libc::SIGTERM);

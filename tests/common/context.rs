@@ -85,6 +85,22 @@ pub fn within<T>(limit: Duration, what: &str, f: impl FnOnce() -> T) -> T {
     out
 }
 
+/// Poll `done` every 20 ms until it holds; fail naming `what` once `limit` has passed.
+pub fn eventually(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+impl Moto {
+    /// How many requests the harness's fault rule number `rule` has caught so far.
+    pub fn fault_hits(&self, rule: usize) -> u64 {
+        self.fault_rules()[rule]["hits"].as_u64().unwrap_or(0)
+    }
+}
+
 /// The bytes of dev's state object, `None` when there is none.
 pub async fn dev_state_bytes(c: &Clients) -> Option<Vec<u8>> {
     let out =
