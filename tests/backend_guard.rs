@@ -4,7 +4,7 @@
 mod common;
 
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
-use common::{dtr_run, Moto, Project};
+use common::{bootstrapped, destroy_dev, dtr_run, Moto, Project};
 
 const STATE_BUCKET: &str = "dtr-state-123456789012-dev";
 
@@ -154,12 +154,7 @@ async fn another_environments_backend_is_never_planned_or_imported() {
         "dtr-state-123456789012-other",
     )
     .await;
-    let r = dtr_run(
-        &moto,
-        &project,
-        &["destroy", "--env", "dev", "--auto-approve"],
-    )
-    .expect_code(1);
+    let r = destroy_dev(&moto, &project).expect_code(1);
     assert!(r.stderr.contains("never manages"), "{}", r.stderr);
     c.s3.head_bucket()
         .bucket("dtr-state-123456789012-other")
@@ -179,8 +174,7 @@ async fn another_environments_backend_is_never_planned_or_imported() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_region_override_that_contradicts_the_environment_is_refused() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let project = bootstrapped(&moto);
     let r = dtr_run(
         &moto,
         &project,
@@ -218,8 +212,7 @@ async fn own_in_state(c: &dtr::provider::aws::Clients, address: &str, physical_i
 #[tokio::test(flavor = "multi_thread")]
 async fn the_own_backend_is_refused_by_name_even_untagged() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let project = bootstrapped(&moto);
     let c = moto.clients().await;
     c.s3.delete_bucket_tagging()
         .bucket(STATE_BUCKET)
@@ -240,12 +233,7 @@ async fn the_own_backend_is_refused_by_name_even_untagged() {
     .expect_code(1);
     assert!(r.stderr.contains("own backend"), "{}", r.stderr);
     own_in_state(&c, "s3_bucket.artifacts_bucket", STATE_BUCKET).await;
-    let r = dtr_run(
-        &moto,
-        &project,
-        &["destroy", "--env", "dev", "--auto-approve"],
-    )
-    .expect_code(1);
+    let r = destroy_dev(&moto, &project).expect_code(1);
     assert!(r.stderr.contains("own backend"), "{}", r.stderr);
     c.s3.head_bucket()
         .bucket(STATE_BUCKET)

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{dtr, dtr_run, inventory, Moto, Project};
+use common::{assert_converged, bootstrapped, dtr, inventory, Moto};
 use serde_json::json;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -65,8 +65,7 @@ fn killed_applies_converge_without_orphans_or_duplicates() {
 
 fn crash_and_recover(k: u64) -> Crash {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let project = bootstrapped(&moto);
     moto.inject_faults(json!([{"match": "", "after": k, "hang": true}]));
 
     let mut apply = dtr(&moto, &project)
@@ -81,7 +80,7 @@ fn crash_and_recover(k: u64) -> Crash {
         if apply.try_wait().expect("poll dtr").is_some() {
             break Crash::Finished;
         }
-        if moto.fault_rules()[0]["hits"].as_u64().unwrap_or(0) > 0 {
+        if moto.fault_hits(0) > 0 {
             // Call k + 1 is held: exactly k were served. Kill now, as the OOM killer or a cancelled
             // CI job would: no signal handler runs, no lock is released, no state is saved.
             apply.kill().expect("SIGKILL dtr");
@@ -110,16 +109,7 @@ fn crash_and_recover(k: u64) -> Crash {
         "k={k}: the apply after the kill did not converge\n--- stdout\n{}\n--- stderr\n{}",
         again.stdout, again.stderr
     );
-    let plan = dtr_run(
-        &moto,
-        &project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
-    );
-    assert_eq!(
-        plan.code, 0,
-        "k={k}: changes left after recovery\n{}\n{}",
-        plan.stdout, plan.stderr
-    );
+    assert_converged(&moto, &project, "dev", &format!("k={k}: after recovery"));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

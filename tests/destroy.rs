@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{dtr_run, Moto};
+use common::{destroy_dev, dtr_run, Moto};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn destroy_needs_only_the_environment_not_a_valid_stack() {
@@ -22,12 +22,7 @@ async fn destroy_needs_only_the_environment_not_a_valid_stack() {
         r.stderr
     );
 
-    let r = dtr_run(
-        &moto,
-        &project,
-        &["destroy", "--env", "dev", "--auto-approve"],
-    )
-    .expect_code(0);
+    let r = destroy_dev(&moto, &project).expect_code(0);
     assert!(
         r.stderr
             .contains("Complete destroy: 0 added, 0 changed, 0 replaced, 33 destroyed"),

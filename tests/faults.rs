@@ -1,16 +1,16 @@
 //! Failures injected by the harness in front of moto: a failed action skips only what depends on it,
-//! everything else finishes and is recorded, and the summary names the AWS error code and request id.
+//! everything else finishes and is recorded, and the summary names the AWS error code and request id;
+//! each retryable fault (throttling, 5xx, a role not yet propagated) is retried to convergence.
 
 mod common;
 
-use common::{dtr_run, Moto, Project};
+use common::{apply_dev, assert_converged, bootstrapped, dtr_run, Moto};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failure_skips_only_its_dependants_and_a_rerun_converges() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let project = bootstrapped(&moto);
     moto.inject_faults(json!([
         {"match": "PUT /dtr-dev-artifacts-123456789012", "status": 403, "code": "AccessDenied", "times": -1}
     ]));
@@ -73,12 +73,7 @@ async fn a_failure_skips_only_its_dependants_and_a_rerun_converges() {
         .is_err());
 
     moto.inject_faults(json!([]));
-    let again = dtr_run(
-        &moto,
-        &project,
-        &["apply", "--env", "dev", "--auto-approve"],
-    )
-    .expect_code(0);
+    let again = apply_dev(&moto, &project);
     assert!(
         !again
             .stderr
@@ -86,45 +81,45 @@ async fn a_failure_skips_only_its_dependants_and_a_rerun_converges() {
         "done work is not redone: {}",
         again.stderr
     );
-    dtr_run(
-        &moto,
-        &project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
-    )
-    .expect_code(0);
+    assert_converged(&moto, &project, "dev", "a rerun after the failure");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn throttling_server_errors_and_role_propagation_are_retried() {
+/// A dev apply whose calls matching `rule` fail twice with a retryable error: dtr retries them, the
+/// apply succeeds, both faults were really injected, a plan then shows no changes, and nothing was
+/// created twice.
+async fn retried_to_convergence(rule: serde_json::Value, case: &str) {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
-    moto.inject_faults(json!([
-        {"match": "DynamoDB_20120810.CreateTable", "status": 400, "code": "ThrottlingException", "format": "json", "times": 2},
-        {"match": "POST /2015-03-31/functions", "status": 503, "code": "ServiceUnavailable", "format": "json", "times": 2},
-        {"match": "PUT /dtr-dev-artifacts-123456789012", "status": 503, "code": "SlowDown", "times": 2},
-        // What AWS answers while a new role has not reached Lambda yet (IAM is eventually consistent).
-        {"match": "POST /2015-03-31/functions", "status": 400, "code": "InvalidParameterValueException",
-         "message": "The role defined for the function cannot be assumed by Lambda.", "format": "json", "times": 2}
-    ]));
-    dtr_run(
-        &moto,
-        &project,
-        &["apply", "--env", "dev", "--auto-approve"],
-    )
-    .expect_code(0);
-    dtr_run(
-        &moto,
-        &project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
-    )
-    .expect_code(0);
-    let c = moto.clients().await;
-    let tables = c.dynamodb.list_tables().send().await.unwrap();
-    assert_eq!(
-        tables.table_names().len(),
-        2,
-        "no duplicate table: {:?}",
-        tables.table_names()
-    );
+    let project = bootstrapped(&moto);
+    moto.inject_faults(json!([rule]));
+    apply_dev(&moto, &project);
+    let hits = moto.fault_hits(0);
+    moto.inject_faults(json!([]));
+    assert_eq!(hits, 2, "{case}: the fault was injected both times");
+    assert_converged(&moto, &project, "dev", case);
+    common::inventory::nothing_orphaned_or_duplicated(&moto, case).await;
+}
+
+/// One `#[tokio::test]` per retryable fault, so a failure names its case.
+macro_rules! retried {
+    ($($(#[$doc:meta])* $name:ident: $rule:tt;)+) => {$(
+        $(#[$doc])*
+        #[tokio::test(flavor = "multi_thread")]
+        async fn $name() {
+            retried_to_convergence(json!($rule), stringify!($name)).await;
+        }
+    )+};
+}
+
+retried! {
+    table_create_throttled_is_retried: {"match": "DynamoDB_20120810.CreateTable", "status": 400,
+        "code": "ThrottlingException", "format": "json", "times": 2};
+    function_create_unavailable_is_retried: {"match": "POST /2015-03-31/functions", "status": 503,
+        "code": "ServiceUnavailable", "format": "json", "times": 2};
+    bucket_create_slow_down_is_retried: {"match": "PUT /dtr-dev-artifacts-123456789012",
+        "status": 503, "code": "SlowDown", "times": 2};
+    /// What AWS answers while a new role has not reached Lambda yet (IAM is eventually consistent).
+    function_create_before_its_role_propagated_is_retried: {"match": "POST /2015-03-31/functions",
+        "status": 400, "code": "InvalidParameterValueException",
+        "message": "The role defined for the function cannot be assumed by Lambda.", "format": "json",
+        "times": 2};
 }

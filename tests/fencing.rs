@@ -5,7 +5,7 @@
 mod common;
 
 use common::pty::AtPrompt;
-use common::{dtr, dtr_run, Moto, Project};
+use common::{assert_converged, bootstrapped, dtr, dtr_run, Moto, Project};
 use dtr::state::{StateError, StateStore};
 
 const STATE_BUCKET: &str = "dtr-state-123456789012-dev";
@@ -103,20 +103,14 @@ async fn a_holder_whose_lock_was_forced_away_changes_nothing_after_its_prompt() 
         !now.is_empty() && now.iter().all(|d| *d == 30),
         "B's change stands, A reverted nothing: {now:?}"
     );
-    dtr_run(
-        &moto,
-        &b_project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
-    )
-    .expect_code(0);
+    assert_converged(&moto, &b_project, "dev", "after the refused holder");
 }
 
 /// Two runs read the same state; the first to write wins, the second is refused and writes nothing.
 #[tokio::test(flavor = "multi_thread")]
 async fn state_writes_are_conditional_on_what_was_read() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let _project = bootstrapped(&moto);
     let c = moto.clients().await;
     let store = StateStore::new(c.s3.clone(), STATE_BUCKET, "fence/test.json");
 
@@ -153,8 +147,7 @@ async fn state_writes_are_conditional_on_what_was_read() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_state_serial_at_its_maximum_is_refused_before_any_change() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let project = bootstrapped(&moto);
     let state = serde_json::json!({
         "format_version": 1, "lineage": "l", "serial": u64::MAX,
         "stack": "dynamic-tool-runtime", "environment": "dev", "resources": {}

@@ -6,15 +6,13 @@
 mod common;
 
 use common::pty::{Pty, Streams};
-use common::{dtr, dtr_run, Moto, Project};
+use common::{apply_dev, bootstrapped, dtr, eventually, Moto};
 use serde_json::json;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-const STATE_BUCKET: &str = "dtr-state-123456789012-dev";
-const STATE_KEY: &str = "dynamic-tool-runtime/dev.json";
 const LOCK_TABLE: &str = "dtr-locks";
 /// Resources in a dev apply.
 const DEV_RESOURCES: usize = 33;
@@ -36,17 +34,10 @@ async fn locks_held(moto: &Moto) -> usize {
 /// Resources the stored state records (none if there is no state object yet).
 async fn recorded(moto: &Moto) -> usize {
     let c = moto.clients().await;
-    let Ok(object) =
-        c.s3.get_object()
-            .bucket(STATE_BUCKET)
-            .key(STATE_KEY)
-            .send()
-            .await
-    else {
+    let Some(bytes) = common::dev_state_bytes(&c).await else {
         return 0;
     };
-    let state: serde_json::Value =
-        serde_json::from_slice(&object.body.collect().await.unwrap().into_bytes()).unwrap();
+    let state: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     state["resources"].as_object().map_or(0, |r| r.len())
 }
 
@@ -91,8 +82,7 @@ fn wait(child: &mut Child, seen: &str) -> ExitStatus {
 /// starts, the lock is released, dtr exits `code`, and a new apply creates only the rest.
 async fn signal_mid_apply(sig: i32, code: i32, says: &str) {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let project = bootstrapped(&moto);
     let mut child = dtr(&moto, &project)
         .args([
             "apply",
@@ -131,12 +121,7 @@ async fn signal_mid_apply(sig: i32, code: i32, says: &str) {
         (1..DEV_RESOURCES).contains(&recorded),
         "interrupted part-way: {recorded} recorded"
     );
-    let resume = dtr_run(
-        &moto,
-        &project,
-        &["apply", "--env", "dev", "--auto-approve"],
-    )
-    .expect_code(0);
+    let resume = apply_dev(&moto, &project);
     assert!(
         resume.stderr.contains(&format!(
             "Complete apply: {} added",
@@ -163,8 +148,7 @@ async fn sigterm_mid_apply_leaves_a_true_state_and_no_lock() {
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_at_the_prompt_releases_the_lock() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let project = bootstrapped(&moto);
     let mut cmd = dtr(&moto, &project);
     cmd.args(["apply", "--env", "dev"])
         .stdout(Stdio::null())
@@ -215,8 +199,7 @@ async fn sigterm_during_a_locked_plan_releases_the_lock() {
 
 async fn sigterm_during_reads(args: &[&str]) {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let project = bootstrapped(&moto);
     // The table's read is part of the plan, never of taking or releasing the lock.
     moto.inject_faults(json!([{"match": "DynamoDB_20120810.DescribeTable", "hang": true}]));
     let mut child = dtr(&moto, &project)
@@ -225,15 +208,13 @@ async fn sigterm_during_reads(args: &[&str]) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while moto.fault_rules()[0]["hits"].as_u64().unwrap_or(0) == 0 {
-        assert!(Instant::now() < deadline, "dtr never read the table");
+    eventually(Duration::from_secs(60), "dtr reads the table", || {
         assert!(
             child.try_wait().unwrap().is_none(),
             "dtr ended before reading"
         );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        moto.fault_hits(0) > 0
+    });
     assert_eq!(locks_held(&moto).await, 1, "the reads run under the lock");
     signal(&child, libc::SIGTERM);
     let mut seen = String::new();
@@ -252,8 +233,7 @@ async fn sigterm_during_reads(args: &[&str]) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_closed_stdout_at_the_outputs_releases_the_lock_then_ends_by_sigpipe() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let project = bootstrapped(&moto);
     let mut child = dtr(&moto, &project)
         .args(["apply", "--env", "dev", "--auto-approve"])
         .stdout(Stdio::piped())
@@ -284,8 +264,7 @@ async fn a_closed_stdout_at_the_outputs_releases_the_lock_then_ends_by_sigpipe()
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_while_waiting_for_the_lock_ends_the_wait() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let project = bootstrapped(&moto);
     let c = moto.clients().await;
     let far = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -297,7 +276,7 @@ async fn sigterm_while_waiting_for_the_lock_ends_the_wait() {
         .table_name(LOCK_TABLE)
         .item(
             "LockID",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("{STATE_BUCKET}/{STATE_KEY}")),
+            aws_sdk_dynamodb::types::AttributeValue::S(common::DEV_LOCK_ID.into()),
         )
         .item(
             "Id",
@@ -346,8 +325,7 @@ async fn sigterm_while_waiting_for_the_lock_ends_the_wait() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_signal_exits_at_once_and_still_releases_the_lock() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let project = bootstrapped(&moto);
     moto.inject_faults(json!([{"match": "DynamoDB_20120810.CreateTable", "hang": true}]));
     let mut child = dtr(&moto, &project)
         .args(["apply", "--env", "dev", "--auto-approve"])
@@ -355,11 +333,9 @@ async fn a_second_signal_exits_at_once_and_still_releases_the_lock() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while moto.fault_rules()[0]["hits"].as_u64().unwrap_or(0) == 0 {
-        assert!(Instant::now() < deadline, "dtr never created the table");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    eventually(Duration::from_secs(60), "dtr creates the table", || {
+        moto.fault_hits(0) > 0
+    });
     signal(&child, libc::SIGINT);
     std::thread::sleep(Duration::from_millis(500));
     signal(&child, libc::SIGTERM);

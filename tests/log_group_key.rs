@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{dtr_run, Moto};
+use common::{apply_dev, assert_converged, dtr_run, Moto};
 
 const GROUP: &str = "/aws/lambda/dtr-dev-tool-manager";
 const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/0b4c8f1e-5d2a-4c8e-9f00-1234567890ab";
@@ -50,12 +50,7 @@ async fn a_log_group_key_changes_in_place_and_the_logs_stay() {
         "{}",
         plan.stdout
     );
-    dtr_run(
-        &moto,
-        &project,
-        &["apply", "--env", "dev", "--auto-approve"],
-    )
-    .expect_code(0);
+    apply_dev(&moto, &project);
     assert_eq!(
         group(&moto).await,
         (Some(KEY.to_string()), 1),
@@ -63,17 +58,7 @@ async fn a_log_group_key_changes_in_place_and_the_logs_stay() {
     );
 
     project.edit(stack, &format!("{plain}      kms_key_arn: {KEY}\n"), plain);
-    dtr_run(
-        &moto,
-        &project,
-        &["apply", "--env", "dev", "--auto-approve"],
-    )
-    .expect_code(0);
+    apply_dev(&moto, &project);
     assert_eq!(group(&moto).await, (None, 1), "key off, logs kept");
-    dtr_run(
-        &moto,
-        &project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
-    )
-    .expect_code(0);
+    assert_converged(&moto, &project, "dev", "the key changed in place");
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{dtr, dtr_run, Moto, Project, Run};
+use common::{bootstrapped, dtr, dtr_run, Moto, Project, Run};
 use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::Stdio;
@@ -93,8 +93,7 @@ fn every_command_refuses(
 #[tokio::test(flavor = "multi_thread")]
 async fn a_link_to_a_file_outside_the_source_directory_is_refused_and_nothing_is_created() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let project = bootstrapped(&moto);
     let outside = tempfile::tempdir().unwrap();
     let secret = format!("root-password-hash-{}", uuid::Uuid::new_v4());
     let target = outside.path().join("shadow");
@@ -115,8 +114,7 @@ async fn a_link_to_a_file_outside_the_source_directory_is_refused_and_nothing_is
 #[tokio::test(flavor = "multi_thread")]
 async fn a_link_to_the_process_environment_never_leaks_the_deploying_jobs_secrets() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let project = bootstrapped(&moto);
     symlink(
         "/proc/self/environ",
         project.path(AUTHORIZER).join("env.txt"),
@@ -137,8 +135,7 @@ async fn a_link_to_the_process_environment_never_leaks_the_deploying_jobs_secret
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fifo_in_a_function_directory_is_refused_at_once_instead_of_hanging() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let project = bootstrapped(&moto);
     let fifo = project.path(TOOL_MANAGER).join("requests.pipe");
     let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
     // SAFETY: a valid NUL-terminated path.

@@ -2,98 +2,76 @@
 
 mod common;
 
-use common::{dtr, dtr_run, run, Moto, Project};
+use common::{assert_converged, bootstrapped, dtr, dtr_run, run, within, Moto, Project};
 use serde_json::json;
+use std::time::Duration;
 
-const STATE_BUCKET: &str = "dtr-state-123456789012-dev";
-const STATE_KEY: &str = "dynamic-tool-runtime/dev.json";
-
-/// 10 % of every call fails (throttling or 5xx in each protocol's own format, or the connection reset
-/// before an answer): the dev apply still converges, with no duplicate resource and a state that
-/// matches live AWS.
-#[tokio::test(flavor = "multi_thread")]
-async fn dev_converges_with_ten_percent_faults_on_every_call() {
+/// A dev apply under the harness's fault `rules` converges in bounded time: the apply succeeds, the
+/// first `surely_hit` rules (faults placed at fixed points, or a rate high enough) were injected, a
+/// plan then shows no changes, and the account holds exactly what the state records.
+async fn converges_under_faults(rules: serde_json::Value, surely_hit: usize, case: &str) {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
-    // Rules are tried in order, each at its own rate: about 10 % of calls in all.
-    // Each kind once at a fixed point (so every kind is surely injected), then each at random.
-    moto.inject_faults(json!([
+    let project = bootstrapped(&moto);
+    moto.inject_faults(rules);
+    let r = within(Duration::from_secs(120), case, || {
+        dtr_run(
+            &moto,
+            &project,
+            &["apply", "--env", "dev", "--auto-approve"],
+        )
+    });
+    let per_rule: Vec<u64> = moto
+        .fault_rules()
+        .as_array()
+        .expect("the harness lists its rules")
+        .iter()
+        .map(|r| r["hits"].as_u64().unwrap_or(0))
+        .collect();
+    moto.inject_faults(json!([]));
+    let hits: u64 = per_rule.iter().sum();
+    assert_eq!(
+        r.code, 0,
+        "{case}: apply under faults ({hits} injected):\n{}",
+        r.stderr
+    );
+    assert!(
+        per_rule[..surely_hit].iter().all(|h| *h > 0),
+        "{case}: every kind of fault was injected: {per_rule:?}"
+    );
+    assert_converged(&moto, &project, "dev", case);
+    // No duplicate, nothing unrecorded: the account holds exactly what the state records.
+    common::inventory::nothing_orphaned_or_duplicated(&moto, case).await;
+}
+
+/// One `#[tokio::test]` per fault case, so a failure names its case.
+macro_rules! converges_under {
+    ($($(#[$doc:meta])* $name:ident: surely_hit $n:literal, $rules:tt;)+) => {$(
+        $(#[$doc])*
+        #[tokio::test(flavor = "multi_thread")]
+        async fn $name() {
+            converges_under_faults(json!($rules), $n, stringify!($name)).await;
+        }
+    )+};
+}
+
+converges_under! {
+    /// 10 % of every call fails (throttling or 5xx in each protocol's own format, or the connection
+    /// reset before an answer). Rules are tried in order, each at its own rate: each kind once at a
+    /// fixed point (so every kind is surely injected), then each at random.
+    dev_converges_with_ten_percent_faults_on_every_call: surely_hit 3, [
         {"match": "", "after": 10, "times": 1, "status": 503, "code": "ServiceUnavailable", "format": "auto"},
         {"match": "", "after": 25, "times": 1, "status": 400, "code": "ThrottlingException", "format": "auto"},
         {"match": "", "after": 40, "times": 1, "reset": true},
         {"match": "", "rate": 0.035, "status": 503, "code": "ServiceUnavailable", "format": "auto", "times": -1},
         {"match": "", "rate": 0.035, "status": 400, "code": "ThrottlingException", "format": "auto", "times": -1},
         {"match": "", "rate": 0.035, "reset": true, "times": -1}
-    ]));
-    let started = std::time::Instant::now();
-    let r = dtr_run(
-        &moto,
-        &project,
-        &["apply", "--env", "dev", "--auto-approve"],
-    );
-    let per_rule: Vec<u64> = moto
-        .fault_rules()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["hits"].as_u64().unwrap_or(0))
-        .collect();
-    let hits: u64 = per_rule.iter().sum();
-    moto.inject_faults(json!([]));
-    assert_eq!(
-        r.code, 0,
-        "apply under faults ({hits} injected):\n{}",
-        r.stderr
-    );
-    assert!(
-        per_rule[..3].iter().all(|h| *h > 0),
-        "every kind of fault was injected: {per_rule:?}"
-    );
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(120),
-        "bounded time"
-    );
-    dtr_run(
-        &moto,
-        &project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
-    )
-    .expect_code(0);
-    // No duplicate, nothing unrecorded: the account holds exactly what the state records.
-    common::inventory::nothing_orphaned_or_duplicated(&moto, "10 % faults").await;
-}
-
-/// One call in ten is carried out but its answer is lost (the connection drops after the work). The
-/// SDK retries what is safe to retry; a create AWS does not deduplicate (API, integration, authorizer)
-/// is looked for before it is tried again. The apply converges with nothing duplicated or orphaned.
-#[tokio::test(flavor = "multi_thread")]
-async fn dev_converges_when_answers_are_lost() {
-    let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
-    moto.inject_faults(json!([{"match": "", "rate": 0.1, "reset": "after", "times": -1}]));
-    let started = std::time::Instant::now();
-    let r = dtr_run(
-        &moto,
-        &project,
-        &["apply", "--env", "dev", "--auto-approve"],
-    );
-    let lost = moto.fault_rules()[0]["hits"].as_u64().unwrap_or(0);
-    moto.inject_faults(json!([]));
-    assert_eq!(r.code, 0, "apply with {lost} answers lost:\n{}", r.stderr);
-    assert!(lost > 0, "answers were lost");
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(120),
-        "bounded time"
-    );
-    dtr_run(
-        &moto,
-        &project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
-    )
-    .expect_code(0);
-    common::inventory::nothing_orphaned_or_duplicated(&moto, "lost answers").await;
+    ];
+    /// One call in ten is carried out but its answer is lost (the connection drops after the work).
+    /// The SDK retries what is safe to retry; a create AWS does not deduplicate (API, integration,
+    /// authorizer) is looked for before it is tried again.
+    dev_converges_when_answers_are_lost: surely_hit 1, [
+        {"match": "", "rate": 0.1, "reset": "after", "times": -1}
+    ];
 }
 
 /// Eight applies of one environment at once: each waits its turn for the lock, the lock holds never
@@ -101,8 +79,7 @@ async fn dev_converges_when_answers_are_lost() {
 #[tokio::test(flavor = "multi_thread")]
 async fn eight_simultaneous_applies_take_turns() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let project = bootstrapped(&moto);
     let children: Vec<_> = (0..8)
         .map(|_| {
             dtr(&moto, &project)
@@ -138,12 +115,7 @@ async fn eight_simultaneous_applies_take_turns() {
     for pair in holds.windows(2) {
         assert!(pair[0].1 <= pair[1].0, "lock holds overlap: {pair:?}");
     }
-    let again = dtr_run(
-        &moto,
-        &project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
-    );
-    assert_eq!(again.code, 0, "{}", again.stdout);
+    assert_converged(&moto, &project, "dev", "after eight applies in turn");
 }
 
 /// Two environments sharing one lock table lock independently and can run at the same time.
@@ -174,7 +146,7 @@ async fn two_environments_share_a_lock_table_without_blocking_each_other() {
     c.dynamodb
         .put_item()
         .table_name("dtr-locks")
-        .item("LockID", V::S(format!("{STATE_BUCKET}/{STATE_KEY}")))
+        .item("LockID", V::S(common::DEV_LOCK_ID.into()))
         .item("Id", V::S("held-by-dev".into()))
         .item("Expires", V::N((now + 60_000).to_string()))
         .send()
@@ -200,8 +172,7 @@ async fn two_environments_share_a_lock_table_without_blocking_each_other() {
 #[tokio::test(flavor = "multi_thread")]
 async fn corrupt_or_newer_state_is_refused_and_never_overwritten() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let project = bootstrapped(&moto);
     let c = moto.clients().await;
     for (body, expected) in [
         (
@@ -221,16 +192,9 @@ async fn corrupt_or_newer_state_is_refused_and_never_overwritten() {
         )
         .expect_code(1);
         assert!(r.stderr.contains(expected), "{}", r.stderr);
-        let now =
-            c.s3.get_object()
-                .bucket(STATE_BUCKET)
-                .key(STATE_KEY)
-                .send()
-                .await
-                .unwrap();
         assert_eq!(
-            now.body.collect().await.unwrap().into_bytes().to_vec(),
-            body.to_vec(),
+            common::dev_state_bytes(&c).await,
+            Some(body.to_vec()),
             "left untouched"
         );
         assert!(

@@ -3,13 +3,7 @@
 
 mod common;
 
-use common::{dtr_run, Moto, Project};
-
-fn ready(moto: &Moto) -> Project {
-    let project = Project::copy();
-    dtr_run(moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
-    project
-}
+use common::{apply_dev, bootstrapped, dtr_run, Moto, Project};
 
 fn plan_to(moto: &Moto, project: &Project, file: &str) {
     let path = project.path(file);
@@ -34,7 +28,7 @@ fn set_mode(path: &std::path::Path, mode: u32) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_saved_plan_applies_exactly_once() {
     let moto = Moto::start();
-    let project = ready(&moto);
+    let project = bootstrapped(&moto);
     // A world-readable file already there is replaced by one only its owner can read.
     project.write("plan.json", "{}");
     set_mode(&project.path("plan.json"), 0o644);
@@ -80,13 +74,8 @@ async fn a_saved_plan_applies_exactly_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_plan_is_refused_when_its_configuration_or_a_planned_resource_moved() {
     let moto = Moto::start();
-    let project = ready(&moto);
-    dtr_run(
-        &moto,
-        &project,
-        &["apply", "--env", "dev", "--auto-approve"],
-    )
-    .expect_code(0);
+    let project = bootstrapped(&moto);
+    apply_dev(&moto, &project);
 
     project.edit(
         "environments/dev.yaml",
@@ -153,7 +142,7 @@ async fn a_plan_is_refused_when_its_configuration_or_a_planned_resource_moved() 
 #[tokio::test(flavor = "multi_thread")]
 async fn plan_json_and_markdown_go_to_stdout_clean() {
     let moto = Moto::start();
-    let project = ready(&moto);
+    let project = bootstrapped(&moto);
     let json = dtr_run(&moto, &project, &["plan", "--env", "dev", "--json"]).expect_code(0);
     let plan: serde_json::Value =
         serde_json::from_str(&json.stdout).expect("stdout is only the JSON plan");
@@ -207,7 +196,7 @@ async fn plan_json_and_markdown_go_to_stdout_clean() {
 #[tokio::test(flavor = "multi_thread")]
 async fn plan_json_validates_against_its_schema() {
     let moto = Moto::start();
-    let project = ready(&moto);
+    let project = bootstrapped(&moto);
     let validate = |json: &str| {
         let venv =
             std::env::var("DTR_TEST_VENV").unwrap_or_else(|_| format!("{}/.venv", common::ROOT));
@@ -235,12 +224,7 @@ async fn plan_json_validates_against_its_schema() {
             .expect_code(0)
             .stdout,
     );
-    dtr_run(
-        &moto,
-        &project,
-        &["apply", "--env", "dev", "--auto-approve"],
-    )
-    .expect_code(0);
+    apply_dev(&moto, &project);
     project.edit(
         "environments/dev.yaml",
         "log_retention_days: 7",
@@ -267,7 +251,7 @@ async fn plan_json_validates_against_its_schema() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_targeted_saved_plan_applies_its_targets_only() {
     let moto = Moto::start();
-    let project = ready(&moto);
+    let project = bootstrapped(&moto);
     let path = project.path("plan.json");
     let args = [
         "plan",

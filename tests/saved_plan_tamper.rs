@@ -4,13 +4,9 @@
 
 mod common;
 
-use common::{dtr_run, Moto, Project};
+use common::{bootstrap, dtr_run, Moto, Project};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-
-fn ready(moto: &Moto, project: &Project, env: &str) {
-    dtr_run(moto, project, &["bootstrap", "--env", env]).expect_code(0);
-}
 
 fn plan_to(moto: &Moto, project: &Project, env: &str, file: &str) -> Value {
     let path = project.path(file);
@@ -72,7 +68,7 @@ fn change<'a>(saved: &'a mut Value, address: &str) -> &'a mut Value {
 async fn an_edited_plan_cannot_delete_what_the_environment_does_not_own() {
     let moto = Moto::start();
     let project = Project::copy();
-    ready(&moto, &project, "dev");
+    bootstrap(&moto, &project, "dev");
     let c = moto.clients().await;
     c.dynamodb
         .create_table()
@@ -222,8 +218,8 @@ async fn a_plan_for_another_environment_is_refused_when_edited_to_look_like_dev(
         "account_id: \"210987654321\"",
         "account_id: \"123456789012\"",
     );
-    ready(&moto, &project, "staging");
-    ready(&moto, &project, "dev");
+    bootstrap(&moto, &project, "staging");
+    bootstrap(&moto, &project, "dev");
     let staging = plan_to(&moto, &project, "staging", "staging.json");
     let dev = plan_to(&moto, &project, "dev", "dev.json");
 

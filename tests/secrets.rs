@@ -3,21 +3,11 @@
 
 mod common;
 
-use common::{dtr_run, Moto, Project, Run};
+use common::{apply_dev, bootstrapped, dtr_run, Moto, Project};
 
 const OLD_HASH: &str = "ed5a18fb8f807f996d649e379d3f35f39c543a91bdbf88c492f2ebd10d4df86c";
 const NEW_HASH: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 const ORIGIN: &str = "http://localhost:3000";
-
-fn ready(moto: &Moto) -> Project {
-    let project = Project::copy();
-    dtr_run(moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
-    project
-}
-
-fn apply(moto: &Moto, project: &Project) -> Run {
-    dtr_run(moto, project, &["apply", "--env", "dev", "--auto-approve"]).expect_code(0)
-}
 
 /// The three renderings of `dtr plan`, each as one text.
 fn plans(moto: &Moto, project: &Project) -> [(&'static str, String); 3] {
@@ -80,8 +70,8 @@ async fn authorizer_key(moto: &Moto) -> Option<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn rotating_a_sensitive_value_shows_neither_the_old_nor_the_new_value() {
     let moto = Moto::start();
-    let project = ready(&moto);
-    apply(&moto, &project);
+    let project = bootstrapped(&moto);
+    apply_dev(&moto, &project);
     assert_eq!(authorizer_key(&moto).await.as_deref(), Some(OLD_HASH));
 
     project.edit("environments/dev.yaml", OLD_HASH, NEW_HASH);
@@ -136,7 +126,7 @@ async fn rotating_a_sensitive_value_shows_neither_the_old_nor_the_new_value() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sensitive_list_and_a_sensitive_output_are_masked() {
     let moto = Moto::start();
-    let project = ready(&moto);
+    let project = bootstrapped(&moto);
     let stack = "stacks/dynamic-tool-runtime/stack.yaml";
     project.edit(
         stack,
@@ -157,7 +147,7 @@ async fn a_sensitive_list_and_a_sensitive_output_are_masked() {
     assert_eq!(api["desired"]["cors"]["allow_origins"], "(sensitive)");
     assert_eq!(api["desired"]["cors"]["max_age_seconds"], 300, "{api}");
 
-    let applied = apply(&moto, &project);
+    let applied = apply_dev(&moto, &project);
     let all = applied.stdout.clone() + &applied.stderr;
     assert_hidden("apply", &all, &[ORIGIN, OLD_HASH]);
     assert!(
@@ -214,7 +204,7 @@ fn with_dev_token(project: &Project) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sensitive_value_masks_only_where_it_flows() {
     let moto = Moto::start();
-    let project = ready(&moto);
+    let project = bootstrapped(&moto);
     with_dev_token(&project);
     let plan = json_plan(&moto, &project);
     let monitoring = change(&plan, "lambda_function.monitoring");
@@ -228,7 +218,7 @@ async fn a_sensitive_value_masks_only_where_it_flows() {
     assert_eq!(table["desired"]["tags"]["environment"], "dev");
     assert_eq!(table["desired"]["tags"]["dtr:env"], "dev");
 
-    let applied = apply(&moto, &project);
+    let applied = apply_dev(&moto, &project);
     let arn = "arn:aws:dynamodb:us-east-1:123456789012:table/dtr-dev-tools";
     assert!(
         applied.stdout.contains(arn),

@@ -2,13 +2,13 @@
 
 mod common;
 
-use common::{dtr_run, Moto, Project};
+use common::snapshot::redact;
+use common::{apply_dev, assert_converged, bootstrapped, dtr_run, Moto};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn target_and_replace_do_what_they_say() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let project = bootstrapped(&moto);
 
     let args = [
         "apply",
@@ -42,12 +42,7 @@ async fn target_and_replace_do_what_they_say() {
         "untargeted"
     );
 
-    dtr_run(
-        &moto,
-        &project,
-        &["apply", "--env", "dev", "--auto-approve"],
-    )
-    .expect_code(0);
+    apply_dev(&moto, &project);
     let before = c
         .logs
         .describe_log_groups()
@@ -69,20 +64,10 @@ async fn target_and_replace_do_what_they_say() {
         ],
     )
     .expect_code(2);
-    assert!(plan.stdout.contains("-/+ log_group.api_access_logs [/aws/apigateway/dtr-dev-tools-api] must be replaced (--replace asked for it)"), "{}", plan.stdout);
-    // What reads the replaced group's outputs (the stage's access-log destination) sees them as
-    // known only after apply, so it is planned as an update, as Terraform plans it.
-    assert!(
-        plan.stdout.contains("~ api_stage.api_stage"),
-        "{}",
-        plan.stdout
-    );
-    assert!(
-        plan.stdout
-            .contains("0 to add, 1 to change, 1 to replace, 0 to destroy"),
-        "{}",
-        plan.stdout
-    );
+    // The group is replaced because --replace asked for it. What reads its outputs (the stage's
+    // access-log destination) sees them as known only after apply, so it is planned as an update,
+    // as Terraform plans it.
+    insta::assert_snapshot!("replace_plan", redact(&plan.stdout));
 
     let unknown = dtr_run(
         &moto,
@@ -115,8 +100,7 @@ async fn target_and_replace_do_what_they_say() {
 #[tokio::test(flavor = "multi_thread")]
 async fn quiet_prints_only_the_summary() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let project = bootstrapped(&moto);
     let r = dtr_run(
         &moto,
         &project,
@@ -141,14 +125,8 @@ async fn quiet_prints_only_the_summary() {
 #[tokio::test(flavor = "multi_thread")]
 async fn replacing_the_api_carries_its_children_over() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
-    dtr_run(
-        &moto,
-        &project,
-        &["apply", "--env", "dev", "--auto-approve"],
-    )
-    .expect_code(0);
+    let project = bootstrapped(&moto);
+    apply_dev(&moto, &project);
     let c = moto.clients().await;
     let old = c.apigateway.get_apis().send().await.unwrap().items()[0]
         .api_id
@@ -179,11 +157,6 @@ async fn replacing_the_api_carries_its_children_over() {
     assert_ne!(new, old);
     let routes = c.apigateway.get_routes().api_id(&new).send().await.unwrap();
     assert_eq!(routes.items().len(), 5, "every route is on the new API");
-    dtr_run(
-        &moto,
-        &project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
-    )
-    .expect_code(0);
+    assert_converged(&moto, &project, "dev", "after --replace");
     common::inventory::nothing_orphaned_or_duplicated(&moto, "after --replace").await;
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{dtr_run, Moto};
+use common::{apply_dev, assert_converged, Moto};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_tag_change_converges_on_every_resource() {
@@ -14,12 +14,7 @@ async fn a_tag_change_converges_on_every_resource() {
         "    team: agents\n    environment: dev\n    cost-center: rnd-sandbox",
         "    team: agents\n    cost-center: rnd-platform\n    owner: platform",
     );
-    let r = dtr_run(
-        &moto,
-        &project,
-        &["apply", "--env", "dev", "--auto-approve"],
-    )
-    .expect_code(0);
+    let r = apply_dev(&moto, &project);
     // Every kind that takes tags (routes, integrations, the authorizer, permissions and the
     // dashboard take none).
     assert!(
@@ -27,12 +22,12 @@ async fn a_tag_change_converges_on_every_resource() {
         "{}",
         r.stderr
     );
-    let r = dtr_run(
+    assert_converged(
         &moto,
         &project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
+        "dev",
+        "after a tag change on every resource",
     );
-    assert_eq!(r.code, 0, "converged:\n{}", r.stdout);
 
     // The stage, checked through the SDK: its tags are the new ones.
     let c = moto.clients().await;

@@ -5,7 +5,7 @@
 mod common;
 
 use common::pty::{self, Pty, Streams};
-use common::{dtr, dtr_run, Moto, Project};
+use common::{bootstrapped, dtr, Moto};
 use std::time::{Duration, Instant};
 
 const ROWS: u16 = 50;
@@ -22,8 +22,7 @@ fn all_lines(bytes: &[u8]) -> Vec<String> {
 #[test]
 fn an_apply_on_a_terminal_ends_with_its_summary_and_outputs() {
     let moto = Moto::start();
-    let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    let project = bootstrapped(&moto);
     let mut cmd = dtr(&moto, &project);
     // A person at a terminal: not CI, a terminal that can move the cursor.
     cmd.env_remove("CI").env("TERM", "xterm-256color").args([

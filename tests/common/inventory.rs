@@ -1,33 +1,16 @@
 //! What the account holds, against what the dev state records: the check that nothing was orphaned
 //! or duplicated, for tests that disturb an apply (crashes, lost answers).
 
-use super::Moto;
-use serde_json::Value;
+use super::{dev_state, Moto, DEV_STATE_BUCKET as STATE_BUCKET};
 use std::collections::BTreeSet;
 
-const STATE_BUCKET: &str = "dtr-state-123456789012-dev";
-const STATE_KEY: &str = "dynamic-tool-runtime/dev.json";
 const LOCK_TABLE: &str = "dtr-locks";
 
 /// Every resource in the account (the backend aside) is recorded in the state, and the state records
 /// each once: the account was empty before this apply, so anything else is an orphan or a duplicate.
 pub async fn nothing_orphaned_or_duplicated(moto: &Moto, label: &str) {
     let c = moto.clients().await;
-    let state: Value = serde_json::from_slice(
-        &c.s3
-            .get_object()
-            .bucket(STATE_BUCKET)
-            .key(STATE_KEY)
-            .send()
-            .await
-            .expect("state object")
-            .body
-            .collect()
-            .await
-            .expect("state body")
-            .into_bytes(),
-    )
-    .expect("state JSON");
+    let state = dev_state(&c).await;
     let resources = state["resources"].as_object().expect("resources");
     let ids = |kind: &str| -> BTreeSet<String> {
         resources

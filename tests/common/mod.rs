@@ -3,8 +3,13 @@
 //! Nothing here fakes AWS: results are checked with the AWS SDK against the same server.
 #![allow(dead_code)]
 
+pub mod context;
 pub mod inventory;
 pub mod pty;
+pub mod snapshot;
+pub mod table;
+
+pub use context::*;
 
 use dtr::provider::aws::{AwsOptions, Clients};
 use std::io::{BufRead, BufReader};
@@ -229,25 +234,6 @@ pub fn run(cmd: &mut Command) -> Run {
 /// `dtr <args>` in `project` against `moto`.
 pub fn dtr_run(moto: &Moto, project: &Project, args: &[&str]) -> Run {
     run(dtr(moto, project).args(args))
-}
-
-/// Write dev's state object as `body`: a state edited, corrupted or left by another version of dtr.
-pub async fn put_dev_state(c: &Clients, body: Vec<u8>) {
-    c.s3.put_object()
-        .bucket("dtr-state-123456789012-dev")
-        .key("dynamic-tool-runtime/dev.json")
-        .body(body.into())
-        .send()
-        .await
-        .expect("write the dev state object");
-}
-
-/// A private copy of the project with dev bootstrapped and applied on `moto`.
-pub fn deployed(moto: &Moto) -> Project {
-    let project = Project::copy();
-    dtr_run(moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
-    dtr_run(moto, &project, &["apply", "--env", "dev", "--auto-approve"]).expect_code(0);
-    project
 }
 
 impl Moto {

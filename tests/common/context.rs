@@ -1,0 +1,156 @@
+//! The steps most tests share, named once: a bootstrapped project, an apply that must succeed, the
+//! "a plan now shows no changes" check, a bounded-time run, and dev's state object read or written
+//! through the SDK.
+
+use super::{dtr_run, Moto, Project, Run};
+use dtr::provider::aws::Clients;
+use std::time::{Duration, Instant};
+
+/// Where dev's state lives (bootstrap's names in environments/dev.yaml, moto's default account).
+pub const DEV_STATE_BUCKET: &str = "dtr-state-123456789012-dev";
+pub const DEV_STATE_KEY: &str = "dynamic-tool-runtime/dev.json";
+/// The lock item's key for dev's state: `<bucket>/<key>`.
+pub const DEV_LOCK_ID: &str = "dtr-state-123456789012-dev/dynamic-tool-runtime/dev.json";
+
+/// `dtr bootstrap --env <env>`, which must succeed.
+pub fn bootstrap(moto: &Moto, project: &Project, env: &str) -> Run {
+    dtr_run(moto, project, &["bootstrap", "--env", env]).expect_code(0)
+}
+
+/// A private copy of the project with dev's backend bootstrapped on `moto`, nothing applied yet.
+pub fn bootstrapped(moto: &Moto) -> Project {
+    let project = Project::copy();
+    bootstrap(moto, &project, "dev");
+    project
+}
+
+/// A private copy of the project with dev bootstrapped and applied on `moto`.
+pub fn deployed(moto: &Moto) -> Project {
+    let project = bootstrapped(moto);
+    apply_dev(moto, &project);
+    project
+}
+
+/// `dtr apply --env <env> --auto-approve`, which must succeed.
+pub fn apply(moto: &Moto, project: &Project, env: &str) -> Run {
+    dtr_run(moto, project, &["apply", "--env", env, "--auto-approve"]).expect_code(0)
+}
+
+/// `dtr apply --env dev --auto-approve`, which must succeed.
+pub fn apply_dev(moto: &Moto, project: &Project) -> Run {
+    apply(moto, project, "dev")
+}
+
+/// `dtr destroy --env dev --auto-approve`, whatever its exit code.
+pub fn destroy_dev(moto: &Moto, project: &Project) -> Run {
+    dtr_run(
+        moto,
+        project,
+        &["destroy", "--env", "dev", "--auto-approve"],
+    )
+}
+
+/// `dtr plan --env dev --detailed-exitcode`, whatever its exit code (0 no changes, 2 changes).
+pub fn plan_dev(moto: &Moto, project: &Project) -> Run {
+    dtr_run(
+        moto,
+        project,
+        &["plan", "--env", "dev", "--detailed-exitcode"],
+    )
+}
+
+/// A plan of `env` shows no changes: what was applied converged. `why` names the situation.
+pub fn assert_converged(moto: &Moto, project: &Project, env: &str, why: &str) {
+    let plan = dtr_run(
+        moto,
+        project,
+        &["plan", "--env", env, "--detailed-exitcode"],
+    );
+    assert_eq!(
+        plan.code, 0,
+        "{why}: a plan of {env} should show no changes\n--- stdout\n{}\n--- stderr\n{}",
+        plan.stdout, plan.stderr
+    );
+}
+
+/// Run `f` and assert it took less than `limit`: a retry loop or a wait must stay bounded.
+pub fn within<T>(limit: Duration, what: &str, f: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let out = f();
+    let took = started.elapsed();
+    assert!(
+        took < limit,
+        "{what} took {took:?}, over its bound of {limit:?}"
+    );
+    out
+}
+
+/// Poll `done` every 20 ms until it holds; fail naming `what` once `limit` has passed.
+pub fn eventually(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+impl Moto {
+    /// How many requests the harness's fault rule number `rule` has caught so far.
+    pub fn fault_hits(&self, rule: usize) -> u64 {
+        self.fault_rules()[rule]["hits"].as_u64().unwrap_or(0)
+    }
+}
+
+/// The bytes of dev's state object, `None` when there is none.
+pub async fn dev_state_bytes(c: &Clients) -> Option<Vec<u8>> {
+    let out =
+        c.s3.get_object()
+            .bucket(DEV_STATE_BUCKET)
+            .key(DEV_STATE_KEY)
+            .send()
+            .await
+            .ok()?;
+    let body = out.body.collect().await.expect("read the dev state object");
+    Some(body.into_bytes().to_vec())
+}
+
+/// Dev's state object as JSON (panics when there is none: the test expected one).
+pub async fn dev_state(c: &Clients) -> serde_json::Value {
+    let bytes = dev_state_bytes(c).await.expect("dev has a state object");
+    serde_json::from_slice(&bytes).expect("dev's state object is JSON")
+}
+
+/// The addresses dev's state records, sorted.
+pub async fn dev_state_addresses(c: &Clients) -> Vec<String> {
+    let state = dev_state(c).await;
+    assert_eq!(state["format_version"], 1);
+    let mut addresses: Vec<String> = state["resources"]
+        .as_object()
+        .expect("the state's resources are an object")
+        .keys()
+        .cloned()
+        .collect();
+    addresses.sort();
+    addresses
+}
+
+/// Write dev's state object as `body`: a state edited, corrupted or left by another version of dtr.
+pub async fn put_dev_state(c: &Clients, body: Vec<u8>) {
+    c.s3.put_object()
+        .bucket(DEV_STATE_BUCKET)
+        .key(DEV_STATE_KEY)
+        .body(body.into())
+        .send()
+        .await
+        .expect("write the dev state object");
+}
+
+/// Delete dev's state object: what an apply killed before its first state write leaves behind.
+pub async fn delete_dev_state(c: &Clients) {
+    c.s3.delete_object()
+        .bucket(DEV_STATE_BUCKET)
+        .key(DEV_STATE_KEY)
+        .send()
+        .await
+        .expect("delete the dev state object");
+}

@@ -1,0 +1,99 @@
+//! Destroying the whole dev stack: nothing of it stays but the backend, and a bucket holding artifacts
+//! is kept unless the configuration says `force_destroy: true`.
+
+mod common;
+
+use common::{apply_dev, bootstrapped, destroy_dev, Moto};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn destroy_leaves_nothing_of_the_stack_but_keeps_the_backend() {
+    let moto = Moto::start();
+    let project = bootstrapped(&moto);
+    apply_dev(&moto, &project);
+    let c = moto.clients().await;
+    c.s3.put_object()
+        .bucket("dtr-dev-artifacts-123456789012")
+        .key("code/abc")
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let r = destroy_dev(&moto, &project).expect_code(0);
+    assert!(r.stderr.contains("33 destroyed"), "{}", r.stderr);
+    let functions = c.lambda.list_functions().send().await.unwrap();
+    assert!(functions.functions().is_empty());
+    let roles = c.iam.list_roles().send().await.unwrap();
+    assert!(roles
+        .roles()
+        .iter()
+        .all(|r| !r.role_name.starts_with("dtr-dev-")));
+    let buckets = c.s3.list_buckets().send().await.unwrap();
+    let names: Vec<&str> = buckets.buckets().iter().filter_map(|b| b.name()).collect();
+    assert_eq!(
+        names,
+        vec!["dtr-state-123456789012-dev"],
+        "only the state bucket stays"
+    );
+    let tables = c
+        .dynamodb
+        .list_tables()
+        .send()
+        .await
+        .unwrap()
+        .table_names
+        .unwrap_or_default();
+    assert_eq!(tables, vec!["dtr-locks"]);
+    assert!(c
+        .logs
+        .describe_log_groups()
+        .send()
+        .await
+        .unwrap()
+        .log_groups()
+        .is_empty());
+    assert!(c
+        .cloudwatch
+        .describe_alarms()
+        .send()
+        .await
+        .unwrap()
+        .metric_alarms()
+        .is_empty());
+}
+
+/// A bucket holding artifacts is not deleted unless the configuration says `force_destroy: true`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_non_empty_bucket_is_kept_without_force_destroy() {
+    let moto = Moto::start();
+    let project = bootstrapped(&moto);
+    project.edit(
+        "environments/dev.yaml",
+        "force_destroy_artifacts: true",
+        "force_destroy_artifacts: false",
+    );
+    apply_dev(&moto, &project);
+    let c = moto.clients().await;
+    let bucket = "dtr-dev-artifacts-123456789012";
+    c.s3.put_object()
+        .bucket(bucket)
+        .key("code/abc")
+        .body(b"x".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let r = destroy_dev(&moto, &project).expect_code(1);
+    assert!(
+        r.stderr.contains("is not empty; set `force_destroy: true`"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("32 destroyed, 1 failed"),
+        "everything else went: {}",
+        r.stderr
+    );
+    assert!(
+        c.s3.head_bucket().bucket(bucket).send().await.is_ok(),
+        "the artifacts are still there"
+    );
+}
