@@ -55,6 +55,19 @@ pub async fn nothing_orphaned_or_duplicated(moto: &Moto, label: &str) {
             .filter_map(|f| f.function_name.clone())
             .collect(),
     ));
+    // A function's permissions are the statements of its resource policy: `<function>/<sid>`.
+    let mut permissions = BTreeSet::new();
+    for function in &live.last().expect("functions listed").1 {
+        let policy = c.lambda.get_policy().function_name(function).send().await;
+        let Ok(policy) = policy else { continue };
+        let doc: serde_json::Value =
+            serde_json::from_str(policy.policy().unwrap_or("{}")).expect("policy JSON");
+        for statement in doc["Statement"].as_array().into_iter().flatten() {
+            let sid = statement["Sid"].as_str().expect("statement id");
+            permissions.insert(format!("{function}/{sid}"));
+        }
+    }
+    live.push(("lambda_permission", permissions));
     let groups = c.logs.describe_log_groups().send().await.unwrap();
     live.push((
         "log_group",
@@ -127,6 +140,16 @@ pub async fn nothing_orphaned_or_duplicated(moto: &Moto, label: &str) {
     live.push(("api_authorizer", authorizers));
     live.push(("api_stage", stages));
 
+    // Every kind dtr manages is listed here: a kind added to dtr fails this until it is.
+    let listed: BTreeSet<&str> = live.iter().map(|(kind, _)| *kind).collect();
+    let kinds: BTreeSet<&str> = dtr::model::ResourceKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    assert_eq!(
+        listed, kinds,
+        "the inventory lists every kind of resource dtr manages"
+    );
     for (kind, found) in live {
         let recorded = ids(kind);
         assert_eq!(
