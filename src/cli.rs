@@ -168,6 +168,9 @@ pub enum Command {
         /// `<api id>/<child id>` for an API's authorizer, integration or route, `<api id>/<stage>`.
         physical_id: String,
     },
+    /// Take over what another tool created, without touching AWS.
+    #[command(subcommand)]
+    Migrate(MigrateFrom),
     /// Print the dependency graph of the environment's resources as Graphviz DOT. No AWS calls.
     Graph(EnvArg),
     /// Release the state lock, only if LOCK_ID is the id of the lock held. A lock whose lease has
@@ -186,6 +189,31 @@ pub enum Command {
         env: EnvArg,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateFrom {
+    /// Match every resource of a Terraform state (format 4, as `terraform state pull` prints it) to
+    /// this configuration's addresses and record them in dtr's state in one write; prints (and
+    /// writes to a script) the `terraform state rm` commands that make Terraform let go.
+    Terraform {
+        #[command(flatten)]
+        env: EnvArg,
+        #[command(flatten)]
+        lock: LockArgs,
+        /// The Terraform state: a file, `-` for standard input, or `s3://bucket/key`.
+        #[arg(value_name = "STATE")]
+        state: String,
+        /// Print what would be taken over, left to Terraform and created; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Where to write the `terraform state rm` commands (default terraform-state-rm-<env>.sh).
+        #[arg(long, value_name = "FILE")]
+        rm_script: Option<PathBuf>,
+        /// How many live reads may run at once.
+        #[arg(long, default_value_t = crate::exec::DEFAULT_PARALLELISM, value_parser = parse_parallelism, value_name = "N")]
+        parallelism: usize,
     },
 }
 

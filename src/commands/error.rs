@@ -107,6 +107,17 @@ pub enum Error {
     EncodePlan(serde_json::Error),
     #[error(transparent)]
     Import(#[from] ImportError),
+    #[error(transparent)]
+    Migrate(#[from] crate::migrate::MigrateError),
+    /// The migration would give a resource an address the state holds otherwise.
+    #[error(
+        "{address} already holds {held} in dtr's state, and the migration would give it {terraform};          nothing was written. Resolve it first (`dtr state rm {address}` if the state is wrong)"
+    )]
+    MigrateConflict {
+        address: ResourceAddress,
+        held: String,
+        terraform: String,
+    },
     #[error(
         "lock {} is held by {} for `{}` since {} (lease ends in {remaining_secs}s): its holder may \
          still be running, and releasing it lets another run change the same resources beside it. \

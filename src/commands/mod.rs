@@ -8,12 +8,13 @@ mod error;
 mod force_unlock;
 mod graph;
 mod import;
+mod migrate;
 mod output;
 mod plan;
 pub mod progress;
 mod validate;
 
-use crate::cli::{Cli, Command, PlanFormat};
+use crate::cli::{Cli, Command, MigrateFrom, PlanFormat};
 pub use error::{render_error, Error, ImportError, PlanFileProblem};
 
 /// How a command that did not fail ended.
@@ -105,6 +106,23 @@ async fn dispatch(ctx: &common::Context, command: Command) -> Result<Outcome, Er
             address,
             physical_id,
         } => import::run(ctx, &env.env, &address, &physical_id, &lock).await,
+        Command::Migrate(MigrateFrom::Terraform {
+            env,
+            lock,
+            state,
+            dry_run,
+            rm_script,
+            parallelism,
+        }) => {
+            let options = migrate::Options {
+                state: &state,
+                dry_run,
+                rm_script: rm_script.as_deref(),
+                lock: &lock,
+                parallelism,
+            };
+            migrate::run(ctx, &env.env, &options).await
+        }
         Command::ForceUnlock {
             env,
             lock_id,

@@ -1,0 +1,367 @@
+//! `dtr migrate terraform`: an environment Terraform manages becomes dtr's in one step. The resources
+//! are made first (by an apply whose state is then thrown away: to dtr they are then someone else's),
+//! a Terraform state naming them is written by hand in the shape the AWS provider writes (the seed's
+//! modules, resource types and identifying attributes as documented), and after the migration the
+//! next plan has nothing to create, replace or delete. For dev, staging and prod.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use std::path::Path;
+
+/// An environment's names on the local endpoint: its account and where its state lives.
+struct Env {
+    name: &'static str,
+    account: &'static str,
+}
+
+impl Env {
+    fn bucket(&self) -> String {
+        format!("dtr-state-{}-{}", self.account, self.name)
+    }
+    fn key(&self) -> String {
+        format!("dynamic-tool-runtime/{}.json", self.name)
+    }
+}
+
+/// The Terraform resource type, module and identifying attributes of a dtr resource, as the seed's
+/// Terraform (`terraform/modules/<module>`) would have recorded it.
+fn terraform_instance(address: &str, id: &str) -> Vec<Value> {
+    let (kind, name) = address.split_once('.').unwrap();
+    let (api, child) = id.split_once('/').unwrap_or((id, ""));
+    let one = |module: &str, ty: &str, attributes: Value| {
+        json!({"module": format!("module.{module}"), "mode": "managed", "type": ty, "name": name,
+               "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+               "instances": [{"schema_version": 0, "attributes": attributes,
+                              "sensitive_attributes": []}]})
+    };
+    match kind {
+        "dynamodb_table" => vec![one(
+            "dynamodb",
+            "aws_dynamodb_table",
+            json!({"id": id, "name": id}),
+        )],
+        "s3_bucket" => {
+            let mut all = vec![one("s3", "aws_s3_bucket", json!({"id": id, "bucket": id}))];
+            for part in [
+                "versioning",
+                "server_side_encryption_configuration",
+                "public_access_block",
+            ] {
+                all.push(one(
+                    "s3",
+                    &format!("aws_s3_bucket_{part}"),
+                    json!({"id": id, "bucket": id}),
+                ));
+            }
+            all
+        }
+        "iam_role" => vec![
+            one("iam", "aws_iam_role", json!({"id": id, "name": id})),
+            one(
+                "iam",
+                "aws_iam_role_policy",
+                json!({"id": format!("{id}:access"), "role": id, "name": "access"}),
+            ),
+        ],
+        "log_group" => vec![one(
+            "cloudwatch",
+            "aws_cloudwatch_log_group",
+            json!({"id": id, "name": id}),
+        )],
+        "metric_alarm" => vec![one(
+            "cloudwatch",
+            "aws_cloudwatch_metric_alarm",
+            json!({"id": id, "alarm_name": id}),
+        )],
+        "dashboard" => vec![one(
+            "cloudwatch",
+            "aws_cloudwatch_dashboard",
+            json!({"id": id, "dashboard_name": id}),
+        )],
+        "lambda_function" => vec![one(
+            "lambda",
+            "aws_lambda_function",
+            json!({"id": id, "function_name": id}),
+        )],
+        "lambda_permission" => vec![one(
+            "lambda",
+            "aws_lambda_permission",
+            json!({"id": child, "function_name": api, "statement_id": child}),
+        )],
+        "http_api" => vec![one(
+            "api_gateway",
+            "aws_apigatewayv2_api",
+            json!({"id": id}),
+        )],
+        "api_authorizer" => vec![one(
+            "api_gateway",
+            "aws_apigatewayv2_authorizer",
+            json!({"id": child, "api_id": api}),
+        )],
+        "api_integration" => vec![one(
+            "api_gateway",
+            "aws_apigatewayv2_integration",
+            json!({"id": child, "api_id": api}),
+        )],
+        "api_route" => vec![one(
+            "api_gateway",
+            "aws_apigatewayv2_route",
+            json!({"id": child, "api_id": api}),
+        )],
+        "api_stage" => vec![one(
+            "api_gateway",
+            "aws_apigatewayv2_stage",
+            json!({"id": child, "api_id": api, "name": child}),
+        )],
+        other => panic!("no Terraform shape for {other}"),
+    }
+}
+
+/// A Terraform state (format 4) naming what `records` holds (address → physical id), plus what a
+/// real one also has: a data source, a resource type dtr does not model, and a log group deleted
+/// behind Terraform's back.
+fn terraform_state(records: &serde_json::Map<String, Value>) -> Value {
+    let mut resources: Vec<Value> = records
+        .iter()
+        .flat_map(|(address, r)| terraform_instance(address, r["physical_id"].as_str().unwrap()))
+        .collect();
+    resources.push(
+        json!({"mode": "data", "type": "aws_caller_identity", "name": "current",
+                          "instances": [{"attributes": {"account_id": "1"}}]}),
+    );
+    resources.push(json!({"mode": "managed", "type": "aws_sns_topic", "name": "alerts",
+                          "instances": [{"attributes": {"id": "arn:aws:sns:us-east-1:1:alerts", "name": "alerts"}}]}));
+    resources.push(json!({"module": "module.cloudwatch", "mode": "managed", "type": "aws_cloudwatch_log_group",
+                          "name": "gone", "instances": [{"attributes": {"id": "/gone", "name": "/gone"}}]}));
+    json!({"version": 4, "terraform_version": "1.9.8", "serial": 42, "lineage": "5e0c",
+           "outputs": {}, "resources": resources})
+}
+
+async fn state_of(moto: &Moto, env: &Env) -> Option<Value> {
+    let c = moto.clients().await;
+    let out =
+        c.s3.get_object()
+            .bucket(env.bucket())
+            .key(env.key())
+            .send()
+            .await
+            .ok()?;
+    let bytes = out.body.collect().await.unwrap().into_bytes();
+    Some(serde_json::from_slice(&bytes).unwrap())
+}
+
+/// Deploy `env`, then make dtr forget it: what is left is resources someone else manages.
+async fn deployed_elsewhere(
+    moto: &Moto,
+    project: &Project,
+    env: &Env,
+) -> serde_json::Map<String, Value> {
+    bootstrap(moto, project, env.name);
+    apply(moto, project, env.name);
+    let state = state_of(moto, env).await.expect("a state after the apply");
+    let c = moto.clients().await;
+    c.s3.delete_object()
+        .bucket(env.bucket())
+        .key(env.key())
+        .send()
+        .await
+        .unwrap();
+    state["resources"].as_object().unwrap().clone()
+}
+
+async fn migrates_with_nothing_to_create_replace_or_delete(env: Env) {
+    let moto = Moto::start_for_account(Some(env.account));
+    let project = Project::copy();
+    let records = deployed_elsewhere(&moto, &project, &env).await;
+    let tf = project.path("terraform.tfstate");
+    std::fs::write(
+        &tf,
+        serde_json::to_vec_pretty(&terraform_state(&records)).unwrap(),
+    )
+    .unwrap();
+    let migrate = |extra: &[&str]| {
+        let mut args = vec![
+            "migrate",
+            "terraform",
+            "--env",
+            env.name,
+            "terraform.tfstate",
+        ];
+        args.extend(extra);
+        dtr_run(&moto, &project, &args)
+    };
+
+    let dry = migrate(&["--dry-run"]).expect_code(0);
+    assert!(
+        dry.stdout.contains(&format!(
+            "Taken over (Terraform address -> dtr address [id]) ({}):",
+            records.len()
+        )),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        state_of(&moto, &env).await.is_none(),
+        "a dry run writes nothing"
+    );
+
+    let run = migrate(&[]).expect_code(0);
+    for left in [
+        "aws_sns_topic.alerts (aws_sns_topic)",
+        "module.cloudwatch.aws_cloudwatch_log_group.gone",
+    ] {
+        assert!(
+            run.stdout.contains(left),
+            "{left} is reported as left to Terraform:\n{}",
+            run.stdout
+        );
+    }
+    assert!(
+        run.stdout.contains("Folded into a resource taken over"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("WARNING"), "{}", run.stdout);
+
+    // The state holds every resource once, under its address, with the same physical id.
+    let state = state_of(&moto, &env)
+        .await
+        .expect("the migration wrote the state");
+    let migrated = state["resources"].as_object().unwrap();
+    assert_eq!(migrated.len(), records.len());
+    for (address, before) in &records {
+        assert_eq!(
+            migrated[address]["physical_id"], before["physical_id"],
+            "{address}"
+        );
+    }
+
+    // Terraform is told to forget exactly what dtr took over, folded parts included.
+    let script =
+        std::fs::read_to_string(project.path(&format!("terraform-state-rm-{}.sh", env.name)))
+            .unwrap();
+    let lines: Vec<&str> = script
+        .lines()
+        .filter(|l| l.starts_with("terraform state rm "))
+        .collect();
+    assert!(
+        lines.contains(&"terraform state rm 'module.s3.aws_s3_bucket_versioning.artifacts_bucket'"),
+        "{script}"
+    );
+    assert!(
+        lines.contains(&"terraform state rm 'module.dynamodb.aws_dynamodb_table.tools_table'"),
+        "{script}"
+    );
+    assert!(
+        !script.contains("alerts")
+            && !script.contains(".gone'")
+            && !script.contains("caller_identity"),
+        "{script}"
+    );
+    let folded = records
+        .keys()
+        .filter(|a| a.starts_with("s3_bucket."))
+        .count()
+        * 3
+        + records
+            .keys()
+            .filter(|a| a.starts_with("iam_role."))
+            .count();
+    assert_eq!(lines.len(), records.len() + folded);
+
+    // The next plan: nothing to create, replace or delete (nor to change).
+    let plan = dtr_run(
+        &moto,
+        &project,
+        &["plan", "--env", env.name, "--detailed-exitcode"],
+    );
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+    // Running it again finds everything already taken over and changes nothing.
+    migrate(&[]).expect_code(0);
+    assert_eq!(
+        state_of(&moto, &env).await.unwrap()["resources"],
+        state["resources"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dev_migrates_from_terraform() {
+    migrates_with_nothing_to_create_replace_or_delete(Env {
+        name: "dev",
+        account: "123456789012",
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn staging_migrates_from_terraform() {
+    migrates_with_nothing_to_create_replace_or_delete(Env {
+        name: "staging",
+        account: "210987654321",
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prod_migrates_from_terraform() {
+    migrates_with_nothing_to_create_replace_or_delete(Env {
+        name: "prod",
+        account: "345678901234",
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_state_of_another_format_or_of_nothing_live_is_handled_clearly() {
+    let moto = Moto::start();
+    let project = bootstrapped(&moto);
+    std::fs::write(
+        project.path("old.tfstate"),
+        r#"{"version": 3, "modules": []}"#,
+    )
+    .unwrap();
+    let old = dtr_run(
+        &moto,
+        &project,
+        &["migrate", "terraform", "--env", "dev", "old.tfstate"],
+    )
+    .expect_code(1);
+    assert!(
+        old.stderr.contains("format version 3") && old.stderr.contains("old.tfstate"),
+        "{}",
+        old.stderr
+    );
+
+    // Nothing it names exists live: nothing is taken over, everything is reported as gone.
+    let mut records = serde_json::Map::new();
+    records.insert(
+        "dynamodb_table.tools_table".into(),
+        json!({"physical_id": "dtr-dev-tools"}),
+    );
+    records.insert(
+        "log_group.monitoring_logs".into(),
+        json!({"physical_id": "/aws/lambda/dtr-dev-monitoring"}),
+    );
+    let tf = terraform_state(&records);
+    std::fs::write(project.path("gone.tfstate"), tf.to_string()).unwrap();
+    let run = dtr_run(
+        &moto,
+        &project,
+        &["migrate", "terraform", "--env", "dev", "gone.tfstate"],
+    )
+    .expect_code(0);
+    assert!(
+        run.stdout
+            .contains("In the Terraform state but not in AWS: nothing to take over (3):"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("Recorded 0 resources"),
+        "{}",
+        run.stdout
+    );
+    assert!(!Path::new(&project.path("nothing")).exists());
+}
