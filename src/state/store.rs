@@ -20,6 +20,10 @@ pub struct State {
     pub stack: String,
     pub environment: String,
     pub resources: BTreeMap<ResourceAddress, ResourceState>,
+    /// What `dtr state rm` forgot, address → physical id: it still carries this environment's tags,
+    /// so without this record the next plan would adopt it again as an interrupted apply's work.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub forgotten: BTreeMap<ResourceAddress, String>,
     /// The stored object's ETag when this copy was read or last written (`None`: no object yet).
     /// Every write is conditional on it, so a run whose lock was taken from it cannot overwrite
     /// what the new holder recorded: the state is fenced, not only the lock.
@@ -48,6 +52,23 @@ pub struct ResourceState {
 }
 
 impl State {
+    /// Stop managing `address`, keeping a record of its physical id so that it is not adopted again.
+    pub fn forget(&mut self, address: &ResourceAddress) -> Option<ResourceState> {
+        let owned = self.resources.remove(address)?;
+        self.forgotten
+            .insert(address.clone(), owned.physical_id.clone());
+        Some(owned)
+    }
+
+    /// Whether `physical_id` at `address` is what `dtr state rm` forgot (and nothing recorded since).
+    pub fn was_forgotten(&self, address: &ResourceAddress, physical_id: &str) -> bool {
+        !self.resources.contains_key(address)
+            && self
+                .forgotten
+                .get(address)
+                .is_some_and(|id| id == physical_id)
+    }
+
     pub fn new(stack: &str, environment: &str) -> Self {
         State {
             format_version: STATE_FORMAT_VERSION,
@@ -56,6 +77,7 @@ impl State {
             stack: stack.to_string(),
             environment: environment.to_string(),
             resources: BTreeMap::new(),
+            forgotten: BTreeMap::new(),
             etag: None,
         }
     }
@@ -258,6 +280,36 @@ mod tests {
         );
         let bytes = serde_json::to_vec(&s).unwrap();
         assert_eq!(store().parse(&bytes).unwrap(), s);
+    }
+
+    #[test]
+    fn a_forgotten_address_is_remembered_until_recorded_again() {
+        let mut s = State::new("stack", "dev");
+        let address: ResourceAddress = "log_group.logs".parse().unwrap();
+        let owned = ResourceState {
+            physical_id: "/logs".into(),
+            outputs: BTreeMap::new(),
+            force_destroy: false,
+            depends_on: vec![],
+            pending: false,
+        };
+        s.resources.insert(address.clone(), owned.clone());
+        assert!(!s.was_forgotten(&address, "/logs"));
+        assert_eq!(s.forget(&address), Some(owned.clone()));
+        assert!(s.forget(&address).is_none(), "forgotten once");
+        assert!(s.was_forgotten(&address, "/logs"));
+        assert!(
+            !s.was_forgotten(&address, "/other"),
+            "another resource there is not"
+        );
+        let bytes = serde_json::to_vec(&s).unwrap();
+        assert_eq!(
+            store().parse(&bytes).unwrap(),
+            s,
+            "the record survives a write"
+        );
+        s.resources.insert(address.clone(), owned);
+        assert!(!s.was_forgotten(&address, "/logs"), "owned again");
     }
 
     #[test]
