@@ -187,6 +187,45 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Read or edit what the state records (which addresses this environment owns).
+    #[command(subcommand)]
+    State(StateCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// The addresses the state owns, one per line, sorted. Reads only the environment file.
+    List {
+        #[command(flatten)]
+        env: EnvArg,
+        /// Print address, kind and physical id of each as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What the state records for one address: physical id, outputs, dependencies, force_destroy.
+    Show {
+        #[command(flatten)]
+        env: EnvArg,
+        /// The address, `<type>.<name>`.
+        address: crate::model::ResourceAddress,
+        /// Print it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop managing these addresses and keep their live resources: forget them in the state (one
+    /// write, under the lock). Nothing in AWS is touched.
+    Rm {
+        #[command(flatten)]
+        env: EnvArg,
+        #[command(flatten)]
+        lock: LockArgs,
+        /// Do not ask for confirmation (required without a terminal).
+        #[arg(long)]
+        auto_approve: bool,
+        /// The addresses to forget, `<type>.<name>`.
+        #[arg(required = true, value_name = "ADDRESS")]
+        addresses: Vec<crate::model::ResourceAddress>,
+    },
 }
 
 fn parse_lease(s: &str) -> Result<Duration, String> {

@@ -60,13 +60,18 @@ fn go_on(when: &'static str) -> Result<(), Error> {
     }
 }
 
-/// Ask on the terminal. The answer is read on a thread of its own, so that a signal at the prompt
-/// stops the command (and releases the lock) instead of waiting for a line that never comes.
 async fn confirm(mode: Mode) -> Result<(), Error> {
-    let question = match mode {
+    ask(match mode {
         Mode::Apply => "Apply these changes? Only 'yes' is accepted: ",
         Mode::Destroy => "Destroy everything listed above? Only 'yes' is accepted: ",
-    };
+    })
+    .await
+}
+
+/// Ask `question` on the terminal; only "yes" goes on. The answer is read on a thread of its own, so
+/// that a signal at the prompt stops the command (and releases the lock) instead of waiting for a
+/// line that never comes.
+pub(super) async fn ask(question: &str) -> Result<(), Error> {
     crate::err!("{question}");
     let _ = std::io::stderr().flush();
     let (tx, rx) = tokio::sync::oneshot::channel();

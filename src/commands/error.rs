@@ -107,6 +107,10 @@ pub enum Error {
     EncodePlan(serde_json::Error),
     #[error(transparent)]
     Import(#[from] ImportError),
+    #[error(transparent)]
+    StateCommand(#[from] StateCommandError),
+    #[error("cannot encode the state as JSON: {0}")]
+    EncodeState(serde_json::Error),
     #[error(
         "lock {} is held by {} for `{}` since {} (lease ends in {remaining_secs}s): its holder may \
          still be running, and releasing it lets another run change the same resources beside it. \
@@ -144,6 +148,21 @@ pub enum ImportError {
     },
     #[error("no {kind} with id {id} exists; nothing was imported. Check the id (and --region)")]
     NotFound { kind: ResourceKind, id: String },
+}
+
+/// Why `dtr state show` or `dtr state rm` did nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum StateCommandError {
+    #[error(
+        "the state of {environment} has no {}; nothing was changed. `dtr state list --env {env}` \
+         lists what it records",
+        .missing.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    NotInState {
+        missing: Vec<ResourceAddress>,
+        environment: String,
+        env: String,
+    },
 }
 
 /// Why a saved plan (`dtr apply <file>`) was refused. Nothing was changed in any case.
