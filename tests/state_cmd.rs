@@ -1,5 +1,6 @@
-//! `dtr state list|show|rm`: the state is read and edited without touching AWS, and a forgotten
-//! resource stays live (checked through the SDK) and is not silently adopted again.
+//! `dtr state list|show|rm` and the import guard: the state is read and edited without touching
+//! AWS, a forgotten resource stays live (checked through the SDK) and is not silently adopted again,
+//! and one physical id is never owned by two addresses of one kind.
 
 mod common;
 
@@ -189,4 +190,44 @@ async fn state_rm_forgets_under_the_lock_and_keeps_the_resource() {
     .expect_code(0);
     let state: Value = serde_json::from_slice(&state_object(&c).await).expect("state JSON");
     assert!(state.get("forgotten").is_none(), "{state}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_refuses_an_id_another_address_owns() {
+    let moto = Moto::start();
+    let project = common::deployed(&moto);
+    let c = moto.clients().await;
+    let other = "log_group.authorizer_logs";
+    dtr_run(
+        &moto,
+        &project,
+        &["state", "rm", "--env", "dev", other, "--auto-approve"],
+    )
+    .expect_code(0);
+    let before = state_object(&c).await;
+
+    let r = dtr_run(&moto, &project, &["import", "--env", "dev", other, LOGS_ID]).expect_code(1);
+    assert!(
+        r.stderr.contains(&format!(
+            "{LOGS_ID} is already managed as {LOGS}; nothing was imported"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(state_object(&c).await, before, "no state write");
+    assert_eq!(lock_items(&c).await, 0, "the lock is released");
+
+    // Its own id imports.
+    dtr_run(
+        &moto,
+        &project,
+        &[
+            "import",
+            "--env",
+            "dev",
+            other,
+            "/aws/lambda/dtr-dev-authorizer",
+        ],
+    )
+    .expect_code(0);
 }

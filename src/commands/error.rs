@@ -148,6 +148,19 @@ pub enum ImportError {
     },
     #[error("no {kind} with id {id} exists; nothing was imported. Check the id (and --region)")]
     NotFound { kind: ResourceKind, id: String },
+    /// Two addresses owning one resource would each apply their own configuration to it, and
+    /// removing either would delete it from under the other.
+    #[error(
+        "{physical_id} is already managed as {owner}; nothing was imported. One resource has one \
+         address: to give it the address {address}, rename it with a `moved` entry (or \
+         `dtr state rm --env {env} {owner}`, then import it again)"
+    )]
+    OwnedElsewhere {
+        address: ResourceAddress,
+        physical_id: String,
+        owner: ResourceAddress,
+        env: String,
+    },
 }
 
 /// Why `dtr state show` or `dtr state rm` did nothing.
