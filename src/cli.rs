@@ -124,6 +124,10 @@ pub enum Command {
         /// How many live reads may run at once.
         #[arg(long, default_value_t = crate::exec::DEFAULT_PARALLELISM, value_parser = parse_parallelism, value_name = "N")]
         parallelism: usize,
+        /// Plan what `dtr destroy` would do: delete everything the state owns. Reads only the
+        /// environment file; saved with --out, `dtr apply <FILE>` carries out exactly that destroy.
+        #[arg(long, conflicts_with_all = ["targets", "replace"])]
+        destroy: bool,
     },
     /// Plan, ask for confirmation, then reconcile live AWS with the configuration.
     Apply {

@@ -193,10 +193,15 @@ pub async fn run_saved(
 ) -> Result<Outcome, Error> {
     let saved = apply_saved::read(file)?;
     apply_saved::check_replace(&saved, replace, file)?;
-    let desired = ctx.load(&apply_saved::environment(&saved, env, file)?)?;
+    let env = apply_saved::environment(&saved, env, file)?;
+    // A destroy plan is recomputed as one (against no configuration), never as a normal plan.
+    let (desired, mode, verb) = match saved.destroy {
+        true => (ctx.load_environment(&env)?, Mode::Destroy, "destroy"),
+        false => (ctx.load(&env)?, Mode::Apply, "apply"),
+    };
     apply_saved::check_scope(&saved, &desired, file)?;
     let clients = ctx.connect(&desired).await?;
-    ctx.with_lock(&clients, &desired, "apply", lock, async |guard| {
+    ctx.with_lock(&clients, &desired, verb, lock, async |guard| {
         let selection = apply_saved::selection(&saved);
         let now = make_plan(ctx, &clients, &desired, &selection, exec.parallelism).await?;
         apply_saved::verify(&saved, &now, file)?;
@@ -205,14 +210,7 @@ pub async fn run_saved(
             return Ok(Outcome::Done);
         }
         execute(
-            ctx,
-            &clients,
-            &desired,
-            guard,
-            exec,
-            Mode::Apply,
-            &now.plan,
-            now.state,
+            ctx, &clients, &desired, guard, exec, mode, &now.plan, now.state,
         )
         .await
     })

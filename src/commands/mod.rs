@@ -47,8 +47,10 @@ async fn dispatch(ctx: &common::Context, command: Command) -> Result<Outcome, Er
             format,
             out,
             parallelism,
+            destroy,
         } => {
             let options = plan::Options {
+                destroy,
                 lock: &lock,
                 selection: &select.selection(),
                 detailed_exitcode,
