@@ -162,6 +162,9 @@ async fn state_rm_forgets_under_the_lock_and_keeps_the_resource() {
     assert_eq!(lock_items(&c).await, 0, "the lock is released");
     let state: Value = serde_json::from_slice(&state_object(&c).await).expect("state JSON");
     assert!(state["resources"].get(LOGS).is_none(), "{state}");
+    assert_eq!(state["forgotten"][LOGS], LOGS_ID, "{state}");
+    // A dtr that cannot read `forgotten` refuses the state as too new, not as corrupt.
+    assert_eq!(state["format_version"], 2);
     assert_eq!(state["resources"].as_object().map(|r| r.len()), Some(32));
     let r = dtr_run(&moto, &project, &["state", "list", "--env", "dev"]).expect_code(0);
     assert!(!r.stdout.lines().any(|l| l == LOGS), "{}", r.stdout);
@@ -190,6 +193,10 @@ async fn state_rm_forgets_under_the_lock_and_keeps_the_resource() {
     .expect_code(0);
     let state: Value = serde_json::from_slice(&state_object(&c).await).expect("state JSON");
     assert!(state.get("forgotten").is_none(), "{state}");
+    assert_eq!(
+        state["format_version"], 1,
+        "nothing left that format 1 cannot hold"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

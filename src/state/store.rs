@@ -6,8 +6,9 @@ use crate::provider::{s3 as s3p, AwsError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The newest state format this build reads and writes.
-pub const STATE_FORMAT_VERSION: u32 = 1;
+/// The newest state format this build reads and writes. Format 2 adds `forgotten`; a state without
+/// it is still written as format 1, so a dtr that reads only format 1 goes on reading it.
+pub const STATE_FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,6 +61,15 @@ impl State {
         Some(owned)
     }
 
+    /// The oldest format that holds everything in this state: a dtr that cannot read `forgotten`
+    /// refuses the state as too new (and leaves it alone) rather than as corrupt.
+    pub fn needed_format(&self) -> u32 {
+        match self.forgotten.is_empty() {
+            true => 1,
+            false => 2,
+        }
+    }
+
     /// Whether `physical_id` at `address` is what `dtr state rm` forgot (and nothing recorded since).
     pub fn was_forgotten(&self, address: &ResourceAddress, physical_id: &str) -> bool {
         !self.resources.contains_key(address)
@@ -71,7 +81,7 @@ impl State {
 
     pub fn new(stack: &str, environment: &str) -> Self {
         State {
-            format_version: STATE_FORMAT_VERSION,
+            format_version: 1,
             lineage: uuid::Uuid::new_v4().to_string(),
             serial: 0,
             stack: stack.to_string(),
@@ -202,6 +212,7 @@ impl StateStore {
         })?;
         let mut next = state.clone();
         next.serial = serial;
+        next.format_version = state.needed_format();
         let mut body = serde_json::to_vec_pretty(&next).map_err(|e| self.corrupt(e.to_string()))?;
         body.push(b'\n');
         let replacing = match &state.etag {
@@ -249,6 +260,7 @@ impl StateStore {
             },
         };
         state.serial = serial;
+        state.format_version = next.format_version;
         state.etag = etag;
         Ok(())
     }
@@ -302,6 +314,12 @@ mod tests {
             !s.was_forgotten(&address, "/other"),
             "another resource there is not"
         );
+        assert_eq!(
+            s.needed_format(),
+            2,
+            "a dtr reading only format 1 would drop it"
+        );
+        s.format_version = s.needed_format();
         let bytes = serde_json::to_vec(&s).unwrap();
         assert_eq!(
             store().parse(&bytes).unwrap(),
@@ -310,6 +328,8 @@ mod tests {
         );
         s.resources.insert(address.clone(), owned);
         assert!(!s.was_forgotten(&address, "/logs"), "owned again");
+        s.forgotten.clear();
+        assert_eq!(s.needed_format(), 1, "nothing format 1 cannot hold");
     }
 
     #[test]
