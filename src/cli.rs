@@ -124,6 +124,10 @@ pub enum Command {
         /// How many live reads may run at once.
         #[arg(long, default_value_t = crate::exec::DEFAULT_PARALLELISM, value_parser = parse_parallelism, value_name = "N")]
         parallelism: usize,
+        /// Plan what `dtr destroy` would do: delete everything the state owns. Reads only the
+        /// environment file; saved with --out, `dtr apply <FILE>` carries out exactly that destroy.
+        #[arg(long, conflicts_with_all = ["targets", "replace"])]
+        destroy: bool,
     },
     /// Plan, ask for confirmation, then reconcile live AWS with the configuration.
     Apply {
@@ -189,6 +193,45 @@ pub enum Command {
         env: EnvArg,
         #[arg(long)]
         json: bool,
+    },
+    /// Read or edit what the state records (which addresses this environment owns).
+    #[command(subcommand)]
+    State(StateCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// The addresses the state owns, one per line, sorted. Reads only the environment file.
+    List {
+        #[command(flatten)]
+        env: EnvArg,
+        /// Print address, kind and physical id of each as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What the state records for one address: physical id, outputs, dependencies, force_destroy.
+    Show {
+        #[command(flatten)]
+        env: EnvArg,
+        /// The address, `<type>.<name>`.
+        address: crate::model::ResourceAddress,
+        /// Print it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop managing these addresses and keep their live resources: forget them in the state (one
+    /// write, under the lock). Nothing in AWS is touched.
+    Rm {
+        #[command(flatten)]
+        env: EnvArg,
+        #[command(flatten)]
+        lock: LockArgs,
+        /// Do not ask for confirmation (required without a terminal).
+        #[arg(long)]
+        auto_approve: bool,
+        /// The addresses to forget, `<type>.<name>`.
+        #[arg(required = true, value_name = "ADDRESS")]
+        addresses: Vec<crate::model::ResourceAddress>,
     },
 }
 

@@ -60,13 +60,18 @@ fn go_on(when: &'static str) -> Result<(), Error> {
     }
 }
 
-/// Ask on the terminal. The answer is read on a thread of its own, so that a signal at the prompt
-/// stops the command (and releases the lock) instead of waiting for a line that never comes.
 async fn confirm(mode: Mode) -> Result<(), Error> {
-    let question = match mode {
+    ask(match mode {
         Mode::Apply => "Apply these changes? Only 'yes' is accepted: ",
         Mode::Destroy => "Destroy everything listed above? Only 'yes' is accepted: ",
-    };
+    })
+    .await
+}
+
+/// Ask `question` on the terminal; only "yes" goes on. The answer is read on a thread of its own, so
+/// that a signal at the prompt stops the command (and releases the lock) instead of waiting for a
+/// line that never comes.
+pub(super) async fn ask(question: &str) -> Result<(), Error> {
     crate::err!("{question}");
     let _ = std::io::stderr().flush();
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -188,10 +193,15 @@ pub async fn run_saved(
 ) -> Result<Outcome, Error> {
     let saved = apply_saved::read(file)?;
     apply_saved::check_replace(&saved, replace, file)?;
-    let desired = ctx.load(&apply_saved::environment(&saved, env, file)?)?;
+    let env = apply_saved::environment(&saved, env, file)?;
+    // A destroy plan is recomputed as one (against no configuration), never as a normal plan.
+    let (desired, mode, verb) = match saved.destroy {
+        true => (ctx.load_environment(&env)?, Mode::Destroy, "destroy"),
+        false => (ctx.load(&env)?, Mode::Apply, "apply"),
+    };
     apply_saved::check_scope(&saved, &desired, file)?;
     let clients = ctx.connect(&desired).await?;
-    ctx.with_lock(&clients, &desired, "apply", lock, async |guard| {
+    ctx.with_lock(&clients, &desired, verb, lock, async |guard| {
         let selection = apply_saved::selection(&saved);
         let now = make_plan(ctx, &clients, &desired, &selection, exec.parallelism).await?;
         apply_saved::verify(&saved, &now, file)?;
@@ -200,14 +210,7 @@ pub async fn run_saved(
             return Ok(Outcome::Done);
         }
         execute(
-            ctx,
-            &clients,
-            &desired,
-            guard,
-            exec,
-            Mode::Apply,
-            &now.plan,
-            now.state,
+            ctx, &clients, &desired, guard, exec, mode, &now.plan, now.state,
         )
         .await
     })

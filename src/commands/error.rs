@@ -111,13 +111,17 @@ pub enum Error {
     Migrate(#[from] crate::migrate::MigrateError),
     /// The migration would give a resource an address the state holds otherwise.
     #[error(
-        "{address} already holds {held} in dtr's state, and the migration would give it {terraform};          nothing was written. Resolve it first (`dtr state rm {address}` if the state is wrong)"
+        "{address} already holds {held} in dtr's state, and the migration would give it {terraform}; nothing was written. Resolve it first (`dtr state rm {address}` if the state is wrong)"
     )]
     MigrateConflict {
         address: ResourceAddress,
         held: String,
         terraform: String,
     },
+    #[error(transparent)]
+    StateCommand(#[from] StateCommandError),
+    #[error("cannot encode the state as JSON: {0}")]
+    EncodeState(serde_json::Error),
     #[error(
         "lock {} is held by {} for `{}` since {} (lease ends in {remaining_secs}s): its holder may \
          still be running, and releasing it lets another run change the same resources beside it. \
@@ -155,6 +159,34 @@ pub enum ImportError {
     },
     #[error("no {kind} with id {id} exists; nothing was imported. Check the id (and --region)")]
     NotFound { kind: ResourceKind, id: String },
+    /// Two addresses owning one resource would each apply their own configuration to it, and
+    /// removing either would delete it from under the other.
+    #[error(
+        "{physical_id} is already managed as {owner}; nothing was imported. One resource has one \
+         address: to give it the address {address}, rename it with a `moved` entry (or \
+         `dtr state rm --env {env} {owner}`, then import it again)"
+    )]
+    OwnedElsewhere {
+        address: ResourceAddress,
+        physical_id: String,
+        owner: ResourceAddress,
+        env: String,
+    },
+}
+
+/// Why `dtr state show` or `dtr state rm` did nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum StateCommandError {
+    #[error(
+        "the state of {environment} has no {}; nothing was changed. `dtr state list --env {env}` \
+         lists what it records",
+        .missing.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    NotInState {
+        missing: Vec<ResourceAddress>,
+        environment: String,
+        env: String,
+    },
 }
 
 /// Why a saved plan (`dtr apply <file>`) was refused. Nothing was changed in any case.

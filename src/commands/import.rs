@@ -7,7 +7,30 @@ use crate::cli::LockArgs;
 use crate::engine;
 use crate::model::ResourceAddress;
 use crate::provider::kind;
-use crate::state::ResourceState;
+use crate::state::{ResourceState, State};
+
+/// Refuse a physical id another address of this kind already owns (the same name may be a role's
+/// and a function's, so only the same kind counts).
+fn refuse_owned_elsewhere(
+    state: &State,
+    address: &ResourceAddress,
+    physical_id: &str,
+    env: &str,
+) -> Result<(), ImportError> {
+    let owner = state
+        .resources
+        .iter()
+        .find(|(a, owned)| a.kind == address.kind && owned.physical_id == physical_id);
+    match owner {
+        Some((owner, _)) => Err(ImportError::OwnedElsewhere {
+            address: address.clone(),
+            physical_id: physical_id.to_string(),
+            owner: owner.clone(),
+            env: env.to_string(),
+        }),
+        None => Ok(()),
+    }
+}
 
 pub async fn run(
     ctx: &Context,
@@ -35,12 +58,16 @@ pub async fn run(
             }
             .into());
         }
+        refuse_owned_elsewhere(&state, address, physical_id, env)?;
         let live = engine::read_one(&clients, &desired.backend, address, physical_id)
             .await?
             .ok_or_else(|| ImportError::NotFound {
                 kind: address.kind,
                 id: physical_id.to_string(),
             })?;
+        // The id as AWS reports it may be spelled otherwise than given (an ARN for a name, say).
+        refuse_owned_elsewhere(&state, address, &live.physical_id, env)?;
+        state.forgotten.remove(address);
         state.resources.insert(
             address.clone(),
             ResourceState {

@@ -72,6 +72,7 @@ pub async fn run(ctx: &Context, env: &str, options: &Options<'_>) -> Result<Outc
             let Some(resource) = desired.resource(&m.address) else {
                 continue;
             };
+            state.forgotten.remove(&m.address);
             state.resources.insert(
                 m.address.clone(),
                 ResourceState {

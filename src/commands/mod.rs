@@ -12,10 +12,11 @@ mod migrate;
 mod output;
 mod plan;
 pub mod progress;
+mod state;
 mod validate;
 
-use crate::cli::{Cli, Command, MigrateFrom, PlanFormat};
-pub use error::{render_error, Error, ImportError, PlanFileProblem};
+use crate::cli::{Cli, Command, MigrateFrom, PlanFormat, StateCommand};
+pub use error::{render_error, Error, ImportError, PlanFileProblem, StateCommandError};
 
 /// How a command that did not fail ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,8 +48,10 @@ async fn dispatch(ctx: &common::Context, command: Command) -> Result<Outcome, Er
             format,
             out,
             parallelism,
+            destroy,
         } => {
             let options = plan::Options {
+                destroy,
                 lock: &lock,
                 selection: &select.selection(),
                 detailed_exitcode,
@@ -129,5 +132,15 @@ async fn dispatch(ctx: &common::Context, command: Command) -> Result<Outcome, Er
             force,
         } => force_unlock::run(ctx, &env.env, &lock_id, force).await,
         Command::Output { env, json } => output::run(ctx, &env.env, json).await,
+        Command::State(StateCommand::List { env, json }) => state::list(ctx, &env.env, json).await,
+        Command::State(StateCommand::Show { env, address, json }) => {
+            state::show(ctx, &env.env, &address, json).await
+        }
+        Command::State(StateCommand::Rm {
+            env,
+            lock,
+            auto_approve,
+            addresses,
+        }) => state::rm(ctx, &env.env, &addresses, &lock, auto_approve).await,
     }
 }

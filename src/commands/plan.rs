@@ -29,14 +29,15 @@ pub async fn make_plan(
 fn save(
     path: &Path,
     env_file: PathBuf,
-    selection: &Selection,
+    options: &Options<'_>,
     planned: &Planned,
 ) -> Result<(), Error> {
     let saved = saved::sealed(SavedPlan {
         format_version: saved::SAVED_PLAN_VERSION,
         environment_file: env_file,
-        targets: selection.targets.clone(),
-        replace: selection.replace.clone(),
+        targets: options.selection.targets.clone(),
+        replace: options.selection.replace.clone(),
+        destroy: options.destroy,
         fingerprints: planned.fingerprints.clone(),
         plan: planned.plan.clone(),
     });
@@ -99,11 +100,16 @@ pub struct Options<'a> {
     pub format: PlanFormat,
     pub out: Option<&'a Path>,
     pub parallelism: usize,
+    /// Plan what `dtr destroy` would do (against the environment file alone, as destroy reads it).
+    pub destroy: bool,
 }
 
 pub async fn run(ctx: &Context, env: &str, options: &Options<'_>) -> Result<Outcome, Error> {
     let lock = options.lock;
-    let desired = ctx.load(env)?;
+    let desired = match options.destroy {
+        true => ctx.load_environment(env)?,
+        false => ctx.load(env)?,
+    };
     let clients = ctx.connect(&desired).await?;
     let planned = async || {
         make_plan(
@@ -126,11 +132,12 @@ pub async fn run(ctx: &Context, env: &str, options: &Options<'_>) -> Result<Outc
         save(
             path,
             crate::config::environment_path(env, Path::new("")),
-            options.selection,
+            options,
             &planned,
         )?;
         ctx.printer.info(&format!(
-            "plan saved to {}; apply it with `dtr apply {}`",
+            "{}plan saved to {}; apply it with `dtr apply {}`",
+            if options.destroy { "destroy " } else { "" },
             path.display(),
             path.display()
         ));

@@ -48,6 +48,13 @@ pub enum EngineError {
         .findings.join("\n  ")
     )]
     Security { findings: Vec<String> },
+    /// Live resources `dtr state rm` forgot, still declared: they carry this environment's tags, but
+    /// adopting them again would undo the `state rm`, and creating them would collide with them.
+    #[error("{}", forgotten(.env, .resources))]
+    Forgotten {
+        env: String,
+        resources: Vec<(ResourceAddress, String)>,
+    },
     #[error("{reason} while reading live AWS; nothing was changed")]
     Stopped { reason: Reason },
 }
@@ -56,6 +63,21 @@ impl From<Vec<PlanError>> for EngineError {
     fn from(errors: Vec<PlanError>) -> Self {
         EngineError::Diff(errors)
     }
+}
+
+fn forgotten(env: &str, resources: &[(ResourceAddress, String)]) -> String {
+    resources
+        .iter()
+        .map(|(address, id)| {
+            format!(
+                "{address}: {id} was forgotten by `dtr state rm` and still exists, so dtr neither \
+                 adopts it again nor creates it; nothing was changed. Remove {address} from the \
+                 configuration to leave it unmanaged, or adopt it again with \
+                 `dtr import --env {env} {address} {id}`"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn lines(errors: &[PlanError]) -> String {

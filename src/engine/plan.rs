@@ -37,6 +37,7 @@ pub async fn make_plan(
     })?;
     let plan =
         select::apply(plan, desired, selection).map_err(|why| EngineError::Selection { why })?;
+    refuse_forgotten(&plan, &state, &desired.environment)?;
     // Every path to the executor plans here: the checks judge what it would apply.
     let findings = crate::config::security_findings(desired, &plan);
     if !findings.is_empty() {
@@ -48,4 +49,72 @@ pub async fn make_plan(
         state,
         fingerprints,
     })
+}
+
+/// A declared resource the plan would adopt (by its tags or its parent) that `dtr state rm` forgot.
+fn refuse_forgotten(plan: &Plan, state: &State, env: &str) -> Result<(), EngineError> {
+    let resources: Vec<_> = plan
+        .changes
+        .iter()
+        .filter(|c| c.record_in_state)
+        .filter_map(|c| {
+            let id = c.physical_id.as_ref()?;
+            state
+                .was_forgotten(&c.address, id)
+                .then(|| (c.address.clone(), id.clone()))
+        })
+        .collect();
+    match resources.is_empty() {
+        true => Ok(()),
+        false => Err(EngineError::Forgotten {
+            env: env.to_string(),
+            resources,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::ResourceState;
+
+    fn adopting(address: &str, id: &str) -> Plan {
+        serde_json::from_value(serde_json::json!({
+            "format_version": 1, "stack": "s", "environment": "dev",
+            "changes": [{"address": address, "action": "no_op", "reason": {"kind": "adopted_by_tags"},
+                         "physical_id": id, "record_in_state": true, "attributes": [],
+                         "depends_on": []}]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_forgotten_resource_is_refused_not_adopted_again() {
+        let address = "log_group.logs".parse().unwrap();
+        let mut state = State::new("s", "dev");
+        state.resources.insert(
+            address,
+            ResourceState {
+                physical_id: "/logs".into(),
+                outputs: Default::default(),
+                force_destroy: false,
+                depends_on: vec![],
+                pending: false,
+            },
+        );
+        let plan = adopting("log_group.logs", "/logs");
+        assert!(refuse_forgotten(&plan, &state, "dev").is_ok(), "owned");
+        state.forget(&"log_group.logs".parse().unwrap());
+        let err = refuse_forgotten(&plan, &state, "dev").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`dtr import --env dev log_group.logs /logs`"),
+            "{err}"
+        );
+        let other = adopting("log_group.logs", "/another");
+        assert!(
+            refuse_forgotten(&other, &state, "dev").is_ok(),
+            "not what was forgotten"
+        );
+    }
 }

@@ -361,6 +361,7 @@ fn forget(
 
 /// Put what an action left in AWS into the in-memory state.
 fn record(state: &mut State, change: &ResourceChange, observed: &Observed) {
+    state.forgotten.remove(&change.address);
     state.resources.insert(
         change.address.clone(),
         ResourceState {

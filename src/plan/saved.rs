@@ -32,6 +32,10 @@ pub struct SavedPlan {
     /// `--replace` given to `dtr plan --out`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replace: Vec<ResourceAddress>,
+    /// Made by `dtr plan --destroy`: apply recomputes a destroy plan (everything the state owns,
+    /// against no configuration) to compare, and carries it out as `dtr destroy` would.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub destroy: bool,
     pub fingerprints: Fingerprints,
     pub plan: Plan,
 }
@@ -269,6 +273,7 @@ mod tests {
             environment_file: "environments/dev.yaml".into(),
             targets: vec![],
             replace: vec![],
+            destroy: false,
             fingerprints: prints("c1", &[("dynamodb_table.t", "x")]),
             plan,
         })

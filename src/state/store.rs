@@ -6,8 +6,9 @@ use crate::provider::{s3 as s3p, AwsError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The newest state format this build reads and writes.
-pub const STATE_FORMAT_VERSION: u32 = 1;
+/// The newest state format this build reads and writes. Format 2 adds `forgotten`; a state without
+/// it is still written as format 1, so a dtr that reads only format 1 goes on reading it.
+pub const STATE_FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,6 +21,10 @@ pub struct State {
     pub stack: String,
     pub environment: String,
     pub resources: BTreeMap<ResourceAddress, ResourceState>,
+    /// What `dtr state rm` forgot, address → physical id: it still carries this environment's tags,
+    /// so without this record the next plan would adopt it again as an interrupted apply's work.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub forgotten: BTreeMap<ResourceAddress, String>,
     /// The stored object's ETag when this copy was read or last written (`None`: no object yet).
     /// Every write is conditional on it, so a run whose lock was taken from it cannot overwrite
     /// what the new holder recorded: the state is fenced, not only the lock.
@@ -48,14 +53,41 @@ pub struct ResourceState {
 }
 
 impl State {
+    /// Stop managing `address`, keeping a record of its physical id so that it is not adopted again.
+    pub fn forget(&mut self, address: &ResourceAddress) -> Option<ResourceState> {
+        let owned = self.resources.remove(address)?;
+        self.forgotten
+            .insert(address.clone(), owned.physical_id.clone());
+        Some(owned)
+    }
+
+    /// The oldest format that holds everything in this state: a dtr that cannot read `forgotten`
+    /// refuses the state as too new (and leaves it alone) rather than as corrupt.
+    pub fn needed_format(&self) -> u32 {
+        match self.forgotten.is_empty() {
+            true => 1,
+            false => 2,
+        }
+    }
+
+    /// Whether `physical_id` at `address` is what `dtr state rm` forgot (and nothing recorded since).
+    pub fn was_forgotten(&self, address: &ResourceAddress, physical_id: &str) -> bool {
+        !self.resources.contains_key(address)
+            && self
+                .forgotten
+                .get(address)
+                .is_some_and(|id| id == physical_id)
+    }
+
     pub fn new(stack: &str, environment: &str) -> Self {
         State {
-            format_version: STATE_FORMAT_VERSION,
+            format_version: 1,
             lineage: uuid::Uuid::new_v4().to_string(),
             serial: 0,
             stack: stack.to_string(),
             environment: environment.to_string(),
             resources: BTreeMap::new(),
+            forgotten: BTreeMap::new(),
             etag: None,
         }
     }
@@ -180,6 +212,7 @@ impl StateStore {
         })?;
         let mut next = state.clone();
         next.serial = serial;
+        next.format_version = state.needed_format();
         let mut body = serde_json::to_vec_pretty(&next).map_err(|e| self.corrupt(e.to_string()))?;
         body.push(b'\n');
         let replacing = match &state.etag {
@@ -227,6 +260,7 @@ impl StateStore {
             },
         };
         state.serial = serial;
+        state.format_version = next.format_version;
         state.etag = etag;
         Ok(())
     }
@@ -258,6 +292,44 @@ mod tests {
         );
         let bytes = serde_json::to_vec(&s).unwrap();
         assert_eq!(store().parse(&bytes).unwrap(), s);
+    }
+
+    #[test]
+    fn a_forgotten_address_is_remembered_until_recorded_again() {
+        let mut s = State::new("stack", "dev");
+        let address: ResourceAddress = "log_group.logs".parse().unwrap();
+        let owned = ResourceState {
+            physical_id: "/logs".into(),
+            outputs: BTreeMap::new(),
+            force_destroy: false,
+            depends_on: vec![],
+            pending: false,
+        };
+        s.resources.insert(address.clone(), owned.clone());
+        assert!(!s.was_forgotten(&address, "/logs"));
+        assert_eq!(s.forget(&address), Some(owned.clone()));
+        assert!(s.forget(&address).is_none(), "forgotten once");
+        assert!(s.was_forgotten(&address, "/logs"));
+        assert!(
+            !s.was_forgotten(&address, "/other"),
+            "another resource there is not"
+        );
+        assert_eq!(
+            s.needed_format(),
+            2,
+            "a dtr reading only format 1 would drop it"
+        );
+        s.format_version = s.needed_format();
+        let bytes = serde_json::to_vec(&s).unwrap();
+        assert_eq!(
+            store().parse(&bytes).unwrap(),
+            s,
+            "the record survives a write"
+        );
+        s.resources.insert(address.clone(), owned);
+        assert!(!s.was_forgotten(&address, "/logs"), "owned again");
+        s.forgotten.clear();
+        assert_eq!(s.needed_format(), 1, "nothing format 1 cannot hold");
     }
 
     #[test]
