@@ -82,7 +82,10 @@ fn dependencies(changes: &[&ResourceChange]) -> Vec<BTreeSet<usize>> {
     changes
         .iter()
         .map(|c| {
-            if c.action == Action::Delete {
+            if c.action == Action::Forget {
+                // Touches nothing live: nothing to wait for.
+                BTreeSet::new()
+            } else if c.action == Action::Delete {
                 // Deletes run in reverse: after the deletes of everything that depends on this one.
                 changes
                     .iter()
@@ -122,6 +125,8 @@ mod tests {
                 .collect(),
             outputs: Default::default(),
             sensitive: vec![],
+            moved_from: None,
+            data_loss: None,
         }
     }
 
