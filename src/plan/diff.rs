@@ -47,6 +47,13 @@ pub enum PlanError {
         address: ResourceAddress,
         error: ResourceError,
     },
+    /// Declared under a new name while the state still records it under its old one.
+    #[error("{address}: {physical_id} is {recorded_as} in this environment's state, which the configuration no longer declares; nothing was changed. To rename it without deleting and recreating it, add to the stack: `moved: [{{from: {recorded_as}, to: {address}}}]`")]
+    RenamedWithoutMoved {
+        address: ResourceAddress,
+        physical_id: String,
+        recorded_as: ResourceAddress,
+    },
     #[error("{from} cannot move to {to}: the state records both ({from_id} and {to_id}), so they are two resources, not one renamed; nothing was changed. Drop the `moved` entry, and retire the one you no longer want with a `removed` entry")]
     MoveTargetTaken {
         from: ResourceAddress,
@@ -89,11 +96,7 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
                 Some(ActionReason::AdoptedByTags)
             }
             (false, Some(o)) => {
-                errors.push(PlanError::NotOwned {
-                    address: address.clone(),
-                    physical_id: o.physical_id.clone(),
-                    tags: format!("{:?}", o.tags()),
-                });
+                errors.push(not_owned(address, o, inputs));
                 continue;
             }
             _ => None,
@@ -214,6 +217,28 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
         })
     } else {
         Err(errors)
+    }
+}
+
+/// Why a live resource cannot be planned at `address`: the state records it under an address the
+/// configuration no longer declares (a rename that needs a `moved` entry), or it is not ours at all.
+fn not_owned(address: &ResourceAddress, live: &Observed, inputs: &Inputs<'_>) -> PlanError {
+    let recorded = inputs.state.resources.iter().find(|(a, r)| {
+        a.kind == address.kind
+            && r.physical_id == live.physical_id
+            && inputs.desired.resource(a).is_none()
+    });
+    match recorded {
+        Some((recorded_as, _)) => PlanError::RenamedWithoutMoved {
+            address: address.clone(),
+            physical_id: live.physical_id.clone(),
+            recorded_as: recorded_as.clone(),
+        },
+        None => PlanError::NotOwned {
+            address: address.clone(),
+            physical_id: live.physical_id.clone(),
+            tags: format!("{:?}", live.tags()),
+        },
     }
 }
 

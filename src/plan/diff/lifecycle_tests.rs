@@ -227,3 +227,21 @@ fn a_replaced_table_warns_that_its_items_go_with_it() {
         Some("deletes the table t and every item in it; the new one starts empty")
     );
 }
+
+#[test]
+fn a_rename_without_a_moved_entry_is_refused_with_the_entry_to_add() {
+    let (old, new) = ("log_group.logs", "log_group.log_group");
+    let d = desired(&[(new, "/l")], vec![], vec![]);
+    let errors = plan(
+        &d,
+        &state(&[(old, "/l")]),
+        &[(new, live("/l", old)), (old, live("/l", old))],
+    )
+    .unwrap_err();
+    assert_eq!(
+        errors[0].to_string(),
+        "log_group.log_group: /l is log_group.logs in this environment's state, which the \
+         configuration no longer declares; nothing was changed. To rename it without deleting and \
+         recreating it, add to the stack: `moved: [{from: log_group.logs, to: log_group.log_group}]`"
+    );
+}
