@@ -135,6 +135,11 @@ async fn a_moved_entry_renames_the_address_and_keeps_the_log_group_and_its_event
     assert_eq!(moved.len(), 1);
     assert_eq!(moved[0]["moved_from"], "log_group.monitoring_logs");
     assert_eq!(moved[0]["address"], "log_group.monitoring_log_group");
+    validate_schema(&plan);
+    // The data-loss field (a delete's) is in the schema too.
+    let mut with_loss = plan.clone();
+    with_loss["changes"][0]["data_loss"] = "deletes the table t and every item in it".into();
+    validate_schema(&with_loss);
     let r = dtr_run(
         &moto,
         &project,
@@ -175,6 +180,23 @@ async fn a_moved_entry_renames_the_address_and_keeps_the_log_group_and_its_event
         &["plan", "--env", "dev", "--detailed-exitcode"],
     )
     .expect_code(0);
+}
+
+/// Validate a JSON plan against `src/plan/plan.schema.json` with the test virtualenv's jsonschema.
+fn validate_schema(plan: &serde_json::Value) {
+    let venv = std::env::var("DTR_TEST_VENV").unwrap_or_else(|_| format!("{}/.venv", common::ROOT));
+    let script = "import json,sys,jsonschema; jsonschema.validate(json.loads(sys.argv[2]), json.load(open(sys.argv[1])))";
+    let out = std::process::Command::new(format!("{venv}/bin/python"))
+        .args(["-c", script])
+        .arg(format!("{}/src/plan/plan.schema.json", common::ROOT))
+        .arg(plan.to_string())
+        .output()
+        .expect("python");
+    assert!(
+        out.status.success(),
+        "schema validation failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn chrono_now_ms() -> i64 {
