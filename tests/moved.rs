@@ -153,12 +153,19 @@ async fn a_moved_entry_renames_the_address_and_keeps_the_log_group_and_its_event
         r.stdout
     );
 
-    dtr_run(
+    let r = dtr_run(
         &moto,
         &project,
         &["apply", "--env", "dev", "--auto-approve"],
     )
     .expect_code(0);
+    assert!(
+        r.stderr.contains(
+            "Complete apply: 0 added, 1 changed, 0 replaced, 0 destroyed, 1 moved (state only)."
+        ),
+        "{}",
+        r.stderr
+    );
     assert_eq!(creation_time(&c).await, created, "the same log group");
     let events = c
         .logs

@@ -51,6 +51,8 @@ pub struct ApplyReport {
     pub failed: Vec<Failure>,
     /// Not attempted, and why.
     pub skipped: Vec<(ResourceAddress, String)>,
+    /// Renamed in the state by `moved` entries (from, to); nothing live was touched for them.
+    pub moved: Vec<(ResourceAddress, ResourceAddress)>,
 }
 
 impl ApplyReport {
@@ -128,17 +130,16 @@ impl Executor<'_> {
         // The writer's version that holds each completed action.
         let mut handed: Vec<(u64, ResourceAddress)> = Vec::new();
         // `moved` entries first, in one write: the state follows the renames whatever else happens.
-        let mut renamed = Vec::new();
         for change in &changes {
             if let Some(from) = &change.moved_from {
                 if moves::rename_in(state, from, &change.address) {
-                    renamed.push(change.address.clone());
+                    report.moved.push((from.clone(), change.address.clone()));
                 }
             }
         }
-        if !renamed.is_empty() {
+        if !report.moved.is_empty() {
             let version = writer.send(state);
-            handed.extend(renamed.into_iter().map(|address| (version, address)));
+            handed.extend(report.moved.iter().map(|(_, to)| (version, to.clone())));
         }
 
         loop {
