@@ -156,6 +156,14 @@ mod tests {
     }
 
     #[test]
+    fn a_forget_touches_nothing_live_so_it_waits_for_nothing() {
+        let a = change("a", Action::Update, &[]);
+        let f = change("f", Action::Forget, &["a"]);
+        let q = DependencyQueue::new(&[&a, &f]);
+        assert_eq!(q.standing(1), Standing::Ready);
+    }
+
+    #[test]
     fn deletes_start_only_after_the_deletes_of_their_dependants() {
         let x = change("x", Action::Delete, &[]);
         let y = change("y", Action::Delete, &["x"]);
