@@ -270,7 +270,7 @@ async fn execute(
         p.summary(&format!("skipped: {address}: {why}"));
     }
     p.summary(&format!(
-        "{} {}: {} added, {} changed, {} replaced, {} destroyed{}.",
+        "{} {}: {} added, {} changed, {} replaced, {} destroyed{}{}{}.",
         if report.failed.is_empty() && report.skipped.is_empty() {
             "Complete"
         } else {
@@ -284,6 +284,14 @@ async fn execute(
         report.count(Action::Update),
         report.count(Action::Replace),
         report.count(Action::Delete),
+        match report.count(Action::Forget) {
+            0 => String::new(),
+            n => format!(", {n} forgotten (kept in AWS)"),
+        },
+        match report.moved.len() {
+            0 => String::new(),
+            n => format!(", {n} moved (state only)"),
+        },
         if report.failed.is_empty() {
             String::new()
         } else {

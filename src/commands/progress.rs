@@ -79,6 +79,7 @@ fn verb(action: Action) -> (&'static str, &'static str) {
         Action::Replace => ("replacing", "replaced"),
         Action::Delete => ("deleting", "deleted"),
         Action::NoOp => ("recording", "recorded"),
+        Action::Forget => ("forgetting", "forgotten"),
     }
 }
 

@@ -55,6 +55,8 @@ mod tests {
             depends_on: vec![],
             outputs: Default::default(),
             sensitive: vec![],
+            moved_from: None,
+            data_loss: None,
         }
     }
 

@@ -4,6 +4,7 @@
 mod applied;
 mod diagnostics;
 mod environment;
+mod lifecycle;
 mod resolve;
 mod security;
 mod sensitive;
@@ -60,6 +61,8 @@ pub fn load_environment(env: &str, root: &Path) -> Result<Desired, Diagnostics> 
             outputs: BTreeMap::new(),
             sources: vec![env_path],
             sensitive_outputs: BTreeSet::new(),
+            moved: Vec::new(),
+            removed: Vec::new(),
         }),
         _ => Err(Diagnostics(c.found)),
     }
@@ -113,6 +116,7 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
         .iter()
         .map(|r| (r.name.clone(), r.kind))
         .collect();
+    let (moved, removed) = lifecycle::parse(&stack_root, &kinds, &mut c);
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut built: BTreeMap<String, Built> = BTreeMap::new();
     let secret_params: BTreeSet<String> = stack
@@ -239,6 +243,8 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
         outputs,
         sources: vec![env_path, stack_path],
         sensitive_outputs,
+        moved,
+        removed,
     })
 }
 

@@ -73,7 +73,15 @@ pub struct ResourceDecl {
     pub acknowledged: Vec<(String, Span)>,
 }
 
-const KEYS: &[&str] = &["stack", "description", "parameters", "resources", "outputs"];
+const KEYS: &[&str] = &[
+    "stack",
+    "description",
+    "parameters",
+    "resources",
+    "outputs",
+    "moved",
+    "removed",
+];
 const PARAM_KEYS: &[&str] = &["type", "description", "default", "sensitive"];
 const RESOURCE_KEYS: &[&str] = &["type", "depends_on", "properties", "acknowledge"];
 

@@ -5,7 +5,7 @@ use super::{observe, EngineError};
 use crate::model::Desired;
 use crate::plan::saved::{self, Fingerprints};
 use crate::plan::select::{self, Selection};
-use crate::plan::{diff, Plan};
+use crate::plan::{diff, moves, Plan};
 use crate::provider::aws::Clients;
 use crate::state::{State, StateStore};
 
@@ -25,15 +25,19 @@ pub async fn make_plan(
     parallelism: usize,
 ) -> Result<Planned, EngineError> {
     let state = store.load(&desired.stack, &desired.environment).await?;
+    // `moved` entries: read and compare each renamed resource under its new address.
+    let renamed = moves::apply(&state, &desired.moved)?;
     // Reads are safe to abandon: a signal stops them at once, and the caller releases the lock.
-    let observed = crate::interrupt::or_stop(observe(clients, desired, &state, parallelism))
-        .await
-        .map_err(|reason| EngineError::Stopped { reason })??;
+    let observed =
+        crate::interrupt::or_stop(observe(clients, desired, &renamed.state, parallelism))
+            .await
+            .map_err(|reason| EngineError::Stopped { reason })??;
     let plan = diff::diff(&diff::Inputs {
         desired,
-        state: &state,
+        state: &renamed.state,
         observed: &observed,
         replace: &selection.replace,
+        moved_from: &renamed.moved_from,
     })?;
     let plan =
         select::apply(plan, desired, selection).map_err(|why| EngineError::Selection { why })?;

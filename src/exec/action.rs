@@ -70,6 +70,8 @@ pub async fn run(clients: Clients, work: Work) -> Result<Done, ResourceError> {
                 .await?;
             Ok(Done::Gone)
         }
+        // Only the state lets go of it: no AWS call.
+        Action::Forget => Ok(Done::Gone),
     }
 }
 

@@ -12,7 +12,7 @@ mod writer;
 use crate::model::reference::value_has_resource_reference;
 use crate::model::ResourceAddress;
 use crate::plan::diff::resolve;
-use crate::plan::{Action, Plan, ResourceChange};
+use crate::plan::{moves, Action, Plan, ResourceChange};
 use crate::provider::aws::Clients;
 use crate::provider::kind;
 use crate::provider::stats;
@@ -51,6 +51,8 @@ pub struct ApplyReport {
     pub failed: Vec<Failure>,
     /// Not attempted, and why.
     pub skipped: Vec<(ResourceAddress, String)>,
+    /// Renamed in the state by `moved` entries (from, to); nothing live was touched for them.
+    pub moved: Vec<(ResourceAddress, ResourceAddress)>,
 }
 
 impl ApplyReport {
@@ -127,6 +129,18 @@ impl Executor<'_> {
         let mut chain: Vec<u64> = vec![0; changes.len()];
         // The writer's version that holds each completed action.
         let mut handed: Vec<(u64, ResourceAddress)> = Vec::new();
+        // `moved` entries first, in one write: the state follows the renames whatever else happens.
+        for change in &changes {
+            if let Some(from) = &change.moved_from {
+                if moves::rename_in(state, from, &change.address) {
+                    report.moved.push((from.clone(), change.address.clone()));
+                }
+            }
+        }
+        if !report.moved.is_empty() {
+            let version = writer.send(state);
+            handed.extend(report.moved.iter().map(|(_, to)| (version, to.clone())));
+        }
 
         loop {
             // The lock is confirmed once per round of starts, before the first of them.

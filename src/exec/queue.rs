@@ -82,7 +82,10 @@ fn dependencies(changes: &[&ResourceChange]) -> Vec<BTreeSet<usize>> {
     changes
         .iter()
         .map(|c| {
-            if c.action == Action::Delete {
+            if c.action == Action::Forget {
+                // Touches nothing live: nothing to wait for.
+                BTreeSet::new()
+            } else if c.action == Action::Delete {
                 // Deletes run in reverse: after the deletes of everything that depends on this one.
                 changes
                     .iter()
@@ -122,6 +125,8 @@ mod tests {
                 .collect(),
             outputs: Default::default(),
             sensitive: vec![],
+            moved_from: None,
+            data_loss: None,
         }
     }
 
@@ -148,6 +153,14 @@ mod tests {
         assert_eq!(all(&q), vec![Settled, Settled, Blocked(1), Settled]);
         q.give_up(2);
         assert_eq!(q.standing(2), Settled);
+    }
+
+    #[test]
+    fn a_forget_touches_nothing_live_so_it_waits_for_nothing() {
+        let a = change("a", Action::Update, &[]);
+        let f = change("f", Action::Forget, &["a"]);
+        let q = DependencyQueue::new(&[&a, &f]);
+        assert_eq!(q.standing(1), Standing::Ready);
     }
 
     #[test]

@@ -39,6 +39,13 @@ macro_rules! define_kinds {
                 }
             }
 
+            /// What deleting a resource of this kind destroys with it, if anything.
+            pub fn holds_data(self) -> Option<super::HeldData> {
+                match self {
+                    $(ResourceKind::$variant => <$spec as ResourceSpec>::HOLDS_DATA,)*
+                }
+            }
+
             /// Whether the service takes tags (and so dtr's `dtr:*` ownership tags).
             pub fn taggable(self) -> bool {
                 match self {

@@ -125,6 +125,11 @@ pub fn bucket_name_problem(name: &str) -> Option<&'static str> {
 impl super::ResourceSpec for BucketSpec {
     const EXPORTS: &'static [&'static str] = &["name", "arn"];
     const TAGS: Option<super::TagsOf<Self>> = Some(|s| &mut s.tags);
+    const HOLDS_DATA: Option<super::HeldData> = Some(super::HeldData {
+        noun: "bucket",
+        contents: "every object in it",
+        kept_without_force_destroy: true,
+    });
 
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();

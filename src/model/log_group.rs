@@ -26,6 +26,11 @@ pub const RETENTION_DAYS: &[i32] = &[
 impl super::ResourceSpec for LogGroupSpec {
     const EXPORTS: &'static [&'static str] = &["name", "arn"];
     const TAGS: Option<super::TagsOf<Self>> = Some(|s| &mut s.tags);
+    const HOLDS_DATA: Option<super::HeldData> = Some(super::HeldData {
+        noun: "log group",
+        contents: "every event in it",
+        kept_without_force_destroy: false,
+    });
 
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();

@@ -84,6 +84,38 @@ pub struct Desired {
     pub sources: Vec<PathBuf>,
     /// The outputs a `sensitive` parameter flows to: shown masked.
     pub sensitive_outputs: BTreeSet<String>,
+    /// `moved:` entries: renames that keep the resource (validated: see `config::lifecycle`).
+    pub moved: Vec<Moved>,
+    /// `removed:` entries: what to do with resources no longer declared.
+    pub removed: Vec<Removed>,
+}
+
+/// A `moved:` entry: what the state records at `from` is now declared at `to`, the same resource
+/// (Terraform's `moved` block). A `from` the state does not hold is a no-op.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moved {
+    pub from: ResourceAddress,
+    pub to: ResourceAddress,
+}
+
+/// A `removed:` entry: `from` is no longer declared; with `destroy: false` it is dropped from the
+/// state and left in AWS (forgotten), with `destroy: true` it is deleted as usual.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Removed {
+    pub from: ResourceAddress,
+    pub destroy: bool,
+}
+
+/// What a resource holds that goes with it when it is deleted, for the plan's data-loss warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeldData {
+    /// What the resource is called in a sentence: `table`.
+    pub noun: &'static str,
+    /// What its deletion destroys with it: `every item in it`.
+    pub contents: &'static str,
+    /// Its contents go only with `force_destroy: true`; without it AWS refuses to delete it while it
+    /// holds any (an S3 bucket).
+    pub kept_without_force_destroy: bool,
 }
 
 impl Desired {
@@ -134,6 +166,9 @@ pub trait ResourceSpec: serde::Serialize + serde::de::DeserializeOwned {
     const TAGS: Option<TagsOf<Self>> = None;
     /// The service's rules for those tags.
     const TAG_RULES: tags::TagRules = tags::TagRules::GENERAL;
+    /// What deleting a resource of this kind destroys with it (a table's items, a log group's
+    /// events), said in every plan that deletes or replaces one.
+    const HOLDS_DATA: Option<HeldData> = None;
     /// The kind's own rules (naming, consistency between fields); every problem, not just the first.
     fn validate(&self) -> Vec<FieldError>;
     /// Paths of free-form JSON documents among its properties (policies, a dashboard body), which

@@ -148,6 +148,11 @@ impl super::ResourceSpec for TableSpec {
     const EXPORTS: &'static [&'static str] = &["name", "arn"];
     const TAGS: Option<super::TagsOf<Self>> = Some(|s| &mut s.tags);
     const TAG_RULES: super::tags::TagRules = super::tags::TagRules::DYNAMODB;
+    const HOLDS_DATA: Option<super::HeldData> = Some(super::HeldData {
+        noun: "table",
+        contents: "every item in it",
+        kept_without_force_destroy: false,
+    });
 
     /// Rules DynamoDB enforces (or that would make a table unusable), checked before any AWS call.
     /// Values still holding a `${resource.*}` reference are not checked: they are known only at apply.

@@ -1,11 +1,14 @@
 //! Desired vs observed → [`Plan`]. Pure: no I/O; everything it needs was read before.
 
-use super::{Action, ActionReason, AttributeChange, Plan, ResourceChange, PLAN_FORMAT_VERSION};
+use super::{
+    data_loss, Action, ActionReason, AttributeChange, Plan, ResourceChange, PLAN_FORMAT_VERSION,
+};
 use crate::model::reference::{
     find_references, has_resource_reference, substitute_resources, value_has_resource_reference,
     Reference,
 };
 use crate::model::{Desired, ResourceAddress, TAG_ADDRESS, TAG_ENV, TAG_STACK};
+use crate::provider::kind::force_destroy;
 use crate::provider::{registry, Observed, ResourceError};
 use crate::state::State;
 use serde_json::Value;
@@ -20,6 +23,9 @@ pub struct Inputs<'a> {
     /// Replace these even where they could be kept (`--replace`). Decided here, not after: what
     /// depends on a replaced resource sees its outputs as unknown until apply, and is planned so.
     pub replace: &'a [ResourceAddress],
+    /// New address → the address the stored state records it under, for every `moved` entry
+    /// applied to `state` (see [`super::moves`]).
+    pub moved_from: &'a BTreeMap<ResourceAddress, ResourceAddress>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +47,20 @@ pub enum PlanError {
         address: ResourceAddress,
         error: ResourceError,
     },
+    /// Declared under a new name while the state still records it under its old one.
+    #[error("{address}: {physical_id} is {recorded_as} in this environment's state, which the configuration no longer declares; nothing was changed. To rename it without deleting and recreating it, add to the stack: `moved: [{{from: {recorded_as}, to: {address}}}]`")]
+    RenamedWithoutMoved {
+        address: ResourceAddress,
+        physical_id: String,
+        recorded_as: ResourceAddress,
+    },
+    #[error("{from} cannot move to {to}: the state records both ({from_id} and {to_id}), so they are two resources, not one renamed; nothing was changed. Drop the `moved` entry, and retire the one you no longer want with a `removed` entry")]
+    MoveTargetTaken {
+        from: ResourceAddress,
+        to: ResourceAddress,
+        from_id: String,
+        to_id: String,
+    },
 }
 
 pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
@@ -49,6 +69,7 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
         state,
         observed,
         replace,
+        moved_from,
     } = inputs;
     let mut changes = Vec::new();
     let mut errors = Vec::new();
@@ -75,11 +96,7 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
                 Some(ActionReason::AdoptedByTags)
             }
             (false, Some(o)) => {
-                errors.push(PlanError::NotOwned {
-                    address: address.clone(),
-                    physical_id: o.physical_id.clone(),
-                    tags: format!("{:?}", o.tags()),
-                });
+                errors.push(not_owned(address, o, inputs));
                 continue;
             }
             _ => None,
@@ -135,12 +152,20 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
             _ => None,
         };
         known.insert(address.name.clone(), outputs.clone());
+        let physical_id = live.as_ref().map(|o| o.physical_id.clone());
+        let force = owned.is_some_and(|o| o.force_destroy) || force_destroy(&resource.properties);
+        let moved = moved_from.get(address).cloned();
         changes.push(ResourceChange {
             address: address.clone(),
             action,
             reason,
-            physical_id: live.as_ref().map(|o| o.physical_id.clone()),
-            record_in_state: adopt,
+            data_loss: physical_id
+                .as_deref()
+                .and_then(|id| data_loss::warning(address.kind, action, id, force)),
+            physical_id,
+            // A rename must reach the state even when nothing else changes.
+            record_in_state: adopt || moved.is_some(),
+            moved_from: moved,
             attributes,
             desired: Some(resource.properties.clone()),
             depends_on: resource.depends_on.clone(),
@@ -155,14 +180,25 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
             continue;
         }
         let live = observed.get(address).cloned().flatten();
+        let physical_id = live
+            .map(|o| o.physical_id)
+            .unwrap_or_else(|| owned.physical_id.clone());
+        // A `removed` entry with `destroy: false`: dropped from the state, kept in AWS.
+        let keep = desired
+            .removed
+            .iter()
+            .any(|r| &r.from == address && !r.destroy);
+        let (action, reason) = match keep {
+            true => (Action::Forget, ActionReason::RemovedWithoutDestroy),
+            false => (Action::Delete, ActionReason::RemovedFromConfiguration),
+        };
         changes.push(ResourceChange {
             address: address.clone(),
-            action: Action::Delete,
-            reason: Some(ActionReason::RemovedFromConfiguration),
-            physical_id: Some(
-                live.map(|o| o.physical_id)
-                    .unwrap_or_else(|| owned.physical_id.clone()),
-            ),
+            action,
+            reason: Some(reason),
+            data_loss: data_loss::warning(address.kind, action, &physical_id, owned.force_destroy),
+            physical_id: Some(physical_id),
+            moved_from: None,
             record_in_state: false,
             attributes: Vec::new(),
             desired: None,
@@ -181,6 +217,28 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
         })
     } else {
         Err(errors)
+    }
+}
+
+/// Why a live resource cannot be planned at `address`: the state records it under an address the
+/// configuration no longer declares (a rename that needs a `moved` entry), or it is not ours at all.
+fn not_owned(address: &ResourceAddress, live: &Observed, inputs: &Inputs<'_>) -> PlanError {
+    let recorded = inputs.state.resources.iter().find(|(a, r)| {
+        a.kind == address.kind
+            && r.physical_id == live.physical_id
+            && inputs.desired.resource(a).is_none()
+    });
+    match recorded {
+        Some((recorded_as, _)) => PlanError::RenamedWithoutMoved {
+            address: address.clone(),
+            physical_id: live.physical_id.clone(),
+            recorded_as: recorded_as.clone(),
+        },
+        None => PlanError::NotOwned {
+            address: address.clone(),
+            physical_id: live.physical_id.clone(),
+            tags: format!("{:?}", live.tags()),
+        },
     }
 }
 
@@ -296,5 +354,7 @@ pub fn attribute_changes(
     out
 }
 
+#[cfg(test)]
+mod lifecycle_tests;
 #[cfg(test)]
 mod tests;

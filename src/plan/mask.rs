@@ -114,6 +114,8 @@ mod tests {
                     "memory_mb".into(),
                     "tags.token".into(),
                 ],
+                moved_from: None,
+                data_loss: None,
             }],
         }
     }

@@ -1,8 +1,10 @@
 //! A plan is a plain value: what to do to each resource and why. `diff` computes it (pure),
 //! `render` prints it, serde saves it, `exec` applies it.
 
+pub mod data_loss;
 pub mod diff;
 mod mask;
+pub mod moves;
 pub mod render;
 pub mod saved;
 pub mod select;
@@ -33,6 +35,8 @@ pub enum Action {
     Update,
     Replace,
     Delete,
+    /// Dropped from the state and left in AWS (a `removed` entry with `destroy: false`).
+    Forget,
 }
 
 impl Action {
@@ -44,6 +48,7 @@ impl Action {
             Action::Update => "~",
             Action::Replace => "-/+",
             Action::Delete => "-",
+            Action::Forget => ".",
         }
     }
 
@@ -54,6 +59,7 @@ impl Action {
             Action::Update => "update in place",
             Action::Replace => "replace",
             Action::Delete => "delete",
+            Action::Forget => "forget (kept in AWS)",
         }
     }
 }
@@ -70,6 +76,8 @@ pub enum ActionReason {
     RemovedFromConfiguration,
     /// `--replace` asked for it.
     ReplaceRequested,
+    /// It is no longer in the configuration, and a `removed` entry says `destroy: false`.
+    RemovedWithoutDestroy,
     /// Found live with this environment's `dtr:*` tags but missing from the state (an interrupted
     /// apply): adopted rather than created twice.
     AdoptedByTags,
@@ -92,6 +100,9 @@ impl std::fmt::Display for ActionReason {
             ActionReason::RemovedFromConfiguration => {
                 f.write_str("it is no longer in the configuration")
             }
+            ActionReason::RemovedWithoutDestroy => f.write_str(
+                "a `removed` entry with `destroy: false`: it stays in AWS, no longer managed by dtr",
+            ),
             ActionReason::AdoptedByTags => f.write_str(
                 "found live with this environment's tags but missing from the state; adopting it",
             ),
@@ -109,6 +120,10 @@ impl std::fmt::Display for ActionReason {
 pub struct ResourceChange {
     pub address: ResourceAddress,
     pub action: Action,
+    /// The address the state recorded it under before a `moved` entry renamed it (Terraform's
+    /// `previous_address`): applying rewrites the state's entry, and touches nothing live.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<ResourceAddress>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<ActionReason>,
     /// The live resource's id (for a table, its name), if there is one.
@@ -129,6 +144,11 @@ pub struct ResourceChange {
     /// under or holding one is shown masked, on both sides.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sensitive: Vec<String>,
+    /// What the action destroys besides the resource itself, in words a reviewer cannot miss
+    /// (`deletes the table dtr-dev-tools and every item in it`): set on every delete or replace of a
+    /// resource that holds data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_loss: Option<String>,
 }
 
 /// One attribute's change. `before`/`after` absent means the attribute is absent on that side.
@@ -153,6 +173,24 @@ pub struct Summary {
     pub change: usize,
     pub replace: usize,
     pub destroy: usize,
+    /// Dropped from the state, kept in AWS.
+    pub forget: usize,
+    /// Renamed in the state by a `moved` entry.
+    pub moved: usize,
+}
+
+impl Summary {
+    /// `, 1 to forget, 1 to move` when there are any, appended to the summary line.
+    pub fn extra(&self) -> String {
+        let mut out = String::new();
+        if self.forget > 0 {
+            out.push_str(&format!(", {} to forget", self.forget));
+        }
+        if self.moved > 0 {
+            out.push_str(&format!(", {} to move", self.moved));
+        }
+        out
+    }
 }
 
 impl Plan {
@@ -164,7 +202,11 @@ impl Plan {
                 Action::Update => s.change += 1,
                 Action::Replace => s.replace += 1,
                 Action::Delete => s.destroy += 1,
+                Action::Forget => s.forget += 1,
                 Action::NoOp => {}
+            }
+            if c.moved_from.is_some() {
+                s.moved += 1;
             }
         }
         s

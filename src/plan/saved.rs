@@ -80,8 +80,10 @@ pub fn fingerprints(
         .iter()
         .map(|r| (&r.address, &r.properties, &r.depends_on))
         .collect();
-    let config =
-        serde_json::to_vec(&(config, &desired.outputs, &desired.backend)).unwrap_or_default();
+    // `moved` and `removed` entries decide what the state becomes: a plan made without them is stale.
+    let lifecycle = (&desired.moved, &desired.removed);
+    let config = serde_json::to_vec(&(config, &desired.outputs, &desired.backend, lifecycle))
+        .unwrap_or_default();
     Fingerprints {
         configuration: sha256(&config),
         // A state never written (serial 0) has a fresh random lineage each time it is loaded.

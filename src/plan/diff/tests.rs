@@ -45,6 +45,8 @@ fn desired(resources: Vec<Value>) -> Desired {
         outputs: Default::default(),
         sources: vec![],
         sensitive_outputs: Default::default(),
+        moved: vec![],
+        removed: vec![],
     }
 }
 
@@ -82,6 +84,7 @@ fn plan(d: &Desired, state: &State, live: Option<Observed>) -> Result<Plan, Vec<
         state,
         observed: &observed,
         replace: &[],
+        moved_from: &BTreeMap::new(),
     })
 }
 

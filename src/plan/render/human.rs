@@ -25,6 +25,7 @@ impl Style {
             Action::Update => "33",
             Action::Replace => "35",
             Action::Delete => "31",
+            Action::Forget => "36",
             Action::NoOp => "0",
         };
         self.paint(code, text)
@@ -61,23 +62,38 @@ pub fn render(plan: &Plan, style: Style) -> String {
     let s = plan.summary();
     let _ = writeln!(
         out,
-        "{} {} to add, {} to change, {} to replace, {} to destroy.",
+        "{} {} to add, {} to change, {} to replace, {} to destroy{}.",
         style.paint("1", "Plan:"),
         s.add,
         s.change,
         s.replace,
-        s.destroy
+        s.destroy,
+        s.extra()
     );
     out
 }
 
 fn render_change(out: &mut String, change: &ResourceChange, style: Style) {
+    if let Some(from) = &change.moved_from {
+        let _ = writeln!(
+            out,
+            "  {} {} has moved to {}",
+            style.paint("36", "→"),
+            style.paint("1", &from.to_string()),
+            style.paint("1", &change.address.to_string())
+        );
+        if change.action == Action::NoOp {
+            out.push('\n');
+            return;
+        }
+    }
     let header = match change.action {
         Action::NoOp => "will be recorded in the state".to_string(),
         Action::Create => "will be created".to_string(),
         Action::Update => "will be updated in place".to_string(),
         Action::Replace => "must be replaced".to_string(),
         Action::Delete => "will be deleted".to_string(),
+        Action::Forget => "will be forgotten, not destroyed".to_string(),
     };
     let reason = change
         .reason
@@ -99,6 +115,9 @@ fn render_change(out: &mut String, change: &ResourceChange, style: Style) {
         header,
         reason
     );
+    if let Some(loss) = &change.data_loss {
+        let _ = writeln!(out, "    {}", style.paint("1;31", &format!("! {loss}")));
+    }
     for attr in &change.attributes {
         let _ = writeln!(out, "      {}", render_attribute(attr, style));
     }
@@ -160,6 +179,8 @@ mod tests {
             depends_on: vec![],
             outputs: Default::default(),
             sensitive: vec![],
+            moved_from: None,
+            data_loss: None,
         }
     }
 
@@ -221,6 +242,49 @@ mod tests {
             ],
         };
         insta::assert_snapshot!(render(&plan, Style { color: false }));
+    }
+
+    #[test]
+    fn moves_forgets_and_data_loss_are_spelled_out() {
+        let mut moved = change(Action::NoOp, vec![], None);
+        moved.address = "log_group.new_logs".parse().unwrap();
+        moved.moved_from = Some("log_group.old_logs".parse().unwrap());
+        moved.record_in_state = true;
+        let mut deleted = change(Action::Delete, vec![], None);
+        deleted.data_loss = Some("deletes the table dtr-dev-tools and every item in it".into());
+        let mut forgotten = change(
+            Action::Forget,
+            vec![],
+            Some(ActionReason::RemovedWithoutDestroy),
+        );
+        forgotten.address = "log_group.kept".parse().unwrap();
+        let plan = Plan {
+            format_version: PLAN_FORMAT_VERSION,
+            stack: "s".into(),
+            environment: "dev".into(),
+            changes: vec![moved, deleted, forgotten],
+        };
+        let text = render(&plan, Style { color: false });
+        assert!(
+            text.contains("log_group.old_logs has moved to log_group.new_logs"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("log_group.new_logs [dtr-dev-tools] will be recorded"),
+            "{text}"
+        );
+        assert!(
+            text.contains("    ! deletes the table dtr-dev-tools and every item in it"),
+            "{text}"
+        );
+        assert!(
+            text.contains("log_group.kept [dtr-dev-tools] will be forgotten, not destroyed"),
+            "{text}"
+        );
+        assert!(
+            text.contains("0 to replace, 1 to destroy, 1 to forget, 1 to move."),
+            "{text}"
+        );
     }
 
     #[test]

@@ -40,6 +40,8 @@ mod tests {
                 depends_on: vec![],
                 outputs: Default::default(),
                 sensitive: vec![],
+                moved_from: None,
+                data_loss: None,
             }],
         };
         insta::assert_snapshot!(render(&plan));

@@ -28,18 +28,50 @@ pub fn render(plan: &Plan) -> String {
     }
     let _ = writeln!(
         out,
-        "**Plan:** {} to add, {} to change, {} to replace, {} to destroy.\n",
-        s.add, s.change, s.replace, s.destroy
+        "**Plan:** {} to add, {} to change, {} to replace, {} to destroy{}.\n",
+        s.add,
+        s.change,
+        s.replace,
+        s.destroy,
+        s.extra()
     );
+    // Moves and data loss first, where a reviewer reads before the table.
+    for c in &changed {
+        if let Some(from) = &c.moved_from {
+            let _ = writeln!(out, "- `{from}` has moved to `{}`", c.address);
+        }
+    }
+    for c in changed
+        .iter()
+        .filter_map(|c| c.data_loss.as_ref().map(|l| (c, l)))
+    {
+        let _ = writeln!(out, "- :warning: **`{}` {loss}**", c.0.address, loss = c.1);
+    }
+    if changed
+        .iter()
+        .any(|c| c.moved_from.is_some() || c.data_loss.is_some())
+    {
+        out.push('\n');
+    }
     let _ = writeln!(out, "| | resource | action | why |\n|---|---|---|---|");
     for c in &changed {
-        let why = c.reason.as_ref().map(|r| r.to_string()).unwrap_or_default();
+        let mut why = c.reason.as_ref().map(|r| r.to_string()).unwrap_or_default();
+        if let Some(from) = &c.moved_from {
+            why = join_why(&why, &format!("moved from `{from}`"));
+        }
+        if let Some(loss) = &c.data_loss {
+            why = join_why(&why, &format!("**{loss}**"));
+        }
+        let action = match (c.action, &c.moved_from) {
+            (Action::NoOp, Some(_)) => "move (state only)",
+            (action, _) => action.describe(),
+        };
         let _ = writeln!(
             out,
             "| `{}` | `{}` | {} | {} |",
             c.action.symbol(),
             c.address,
-            c.action.describe(),
+            action,
             why
         );
     }
@@ -76,6 +108,13 @@ pub fn render(plan: &Plan) -> String {
     out
 }
 
+fn join_why(a: &str, b: &str) -> String {
+    match a.is_empty() {
+        true => b.to_string(),
+        false => format!("{a}; {b}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,8 +143,42 @@ mod tests {
                 depends_on: vec![],
                 outputs: Default::default(),
                 sensitive: vec![],
+                moved_from: None,
+                data_loss: None,
             }],
         };
         insta::assert_snapshot!(render(&plan));
+    }
+
+    #[test]
+    fn moves_and_data_loss_come_first_and_in_the_table() {
+        let mut plan: Plan = serde_json::from_value(serde_json::json!({
+            "format_version": PLAN_FORMAT_VERSION, "stack": "s", "environment": "dev",
+            "changes": [
+                {"address": "log_group.new_logs", "action": "no_op", "record_in_state": true,
+                 "moved_from": "log_group.old_logs", "attributes": [], "depends_on": []},
+                {"address": "dynamodb_table.tools", "action": "delete", "attributes": [],
+                 "depends_on": [], "data_loss": "deletes the table t and every item in it"}
+            ]
+        }))
+        .unwrap();
+        let text = render(&plan);
+        assert!(
+            text.contains("- `log_group.old_logs` has moved to `log_group.new_logs`"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "- :warning: **`dynamodb_table.tools` deletes the table t and every item in it**"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("| move (state only) | moved from `log_group.old_logs` |"),
+            "{text}"
+        );
+        assert!(text.contains("1 to destroy, 1 to move."), "{text}");
+        plan.changes.clear();
+        assert!(render(&plan).contains("No changes"));
     }
 }
