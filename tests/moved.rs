@@ -266,6 +266,12 @@ async fn a_removed_entry_without_destroy_forgets_and_keeps_the_resource() {
     let addresses = state_addresses(&c).await;
     assert!(!addresses.contains(&"metric_alarm.monitoring_throttles".to_string()));
     assert_eq!(addresses.len(), 32);
+    // Remembered as forgotten, as `dtr state rm` does: its dtr tags cannot make a plan adopt it.
+    let state = common::dev_state(&c).await;
+    assert_eq!(
+        state["forgotten"]["metric_alarm.monitoring_throttles"],
+        "dtr-dev-monitoring-throttles"
+    );
     dtr_run(
         &moto,
         &project,

@@ -234,6 +234,14 @@ impl Executor<'_> {
                     known.insert(change.address.name.clone(), Some(observed.outputs));
                     None
                 }
+                // `removed` with `destroy: false`: kept in AWS, and remembered as forgotten, as
+                // `dtr state rm` does, so its dtr tags cannot make a later plan adopt it again.
+                Ok(Done::Gone) if change.action == Action::Forget => {
+                    if state.forget(&change.address).is_some() {
+                        handed.push((writer.send(state), change.address.clone()));
+                    }
+                    None
+                }
                 Ok(Done::Gone) => {
                     forget(state, &change.address, &mut writer, &mut handed);
                     None

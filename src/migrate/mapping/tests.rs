@@ -32,6 +32,8 @@ fn desired(resources: &[(&str, Value)]) -> Desired {
         outputs: BTreeMap::new(),
         sources: Vec::new(),
         sensitive_outputs: Default::default(),
+        moved: Vec::new(),
+        removed: Vec::new(),
     }
 }
 
