@@ -63,6 +63,7 @@ pub fn load_environment(env: &str, root: &Path) -> Result<Desired, Diagnostics> 
             sensitive_outputs: BTreeSet::new(),
             moved: Vec::new(),
             removed: Vec::new(),
+            destroying: true,
         }),
         _ => Err(Diagnostics(c.found)),
     }
@@ -245,6 +246,7 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
         sensitive_outputs,
         moved,
         removed,
+        destroying: false,
     })
 }
 

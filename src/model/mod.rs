@@ -88,6 +88,9 @@ pub struct Desired {
     pub moved: Vec<Moved>,
     /// `removed:` entries: what to do with resources no longer declared.
     pub removed: Vec<Removed>,
+    /// Read from the environment file alone, to destroy everything the state owns
+    /// (`config::load_environment`): every delete planned is the destroy asked for.
+    pub destroying: bool,
 }
 
 /// A `moved:` entry: what the state records at `from` is now declared at `to`, the same resource

@@ -190,6 +190,7 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
             .any(|r| &r.from == address && !r.destroy);
         let (action, reason) = match keep {
             true => (Action::Forget, ActionReason::RemovedWithoutDestroy),
+            false if desired.destroying => (Action::Delete, ActionReason::DestroyRequested),
             false => (Action::Delete, ActionReason::RemovedFromConfiguration),
         };
         changes.push(ResourceChange {

@@ -74,6 +74,8 @@ pub enum ActionReason {
     DeletedOutsideDtr,
     /// It is in the state but no longer in the configuration.
     RemovedFromConfiguration,
+    /// `dtr destroy` (or `plan --destroy`) asked for everything the state owns to go.
+    DestroyRequested,
     /// `--replace` asked for it.
     ReplaceRequested,
     /// It is no longer in the configuration, and a `removed` entry says `destroy: false`.
@@ -100,6 +102,7 @@ impl std::fmt::Display for ActionReason {
             ActionReason::RemovedFromConfiguration => {
                 f.write_str("it is no longer in the configuration")
             }
+            ActionReason::DestroyRequested => f.write_str("the environment is being destroyed"),
             ActionReason::RemovedWithoutDestroy => f.write_str(
                 "a `removed` entry with `destroy: false`: it stays in AWS, no longer managed by dtr",
             ),

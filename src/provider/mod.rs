@@ -2,6 +2,7 @@
 //! SDK errors are classified once, in [`error`], into [`ErrorClass`]; retries and the SDK's waiters
 //! go through [`wait`].
 
+pub mod adapter;
 pub mod apigateway;
 pub mod aws;
 pub mod cloudwatch;
@@ -18,10 +19,11 @@ pub mod s3;
 pub mod stats;
 mod wait;
 
+pub use adapter::Resource;
 pub use error::{
     aws_error, build_error, classify_code, found, ignore_not_found, AwsError, ErrorClass,
 };
-pub use kind::{Compared, Live, Observed, Resource, ResourceError, ResourceType};
+pub use kind::{Compared, Live, Observed, ResourceError, ResourceType};
 pub use wait::{retry_aws, waiter_error, WaitError};
 
 /// Bring a resource's tags from `have` to `want` with its service's own two calls: `untag` the keys

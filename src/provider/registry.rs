@@ -1,7 +1,7 @@
 //! The registry: every kind in [`crate::model::kinds`] → its [`Resource`], generated from that one
 //! list. A kind whose spec does not implement [`super::ResourceType`] does not compile.
 
-use super::kind::{Adapter, Resource};
+use super::adapter::{Adapter, Resource};
 use crate::model::kinds::for_each_kind;
 use crate::model::ResourceKind;
 

@@ -34,6 +34,7 @@ fn desired(resources: &[(&str, Value)]) -> Desired {
         sensitive_outputs: Default::default(),
         moved: Vec::new(),
         removed: Vec::new(),
+        destroying: false,
     }
 }
 

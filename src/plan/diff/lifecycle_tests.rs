@@ -42,6 +42,7 @@ fn desired(declared: &[(&str, &str)], moved: Vec<Moved>, removed: Vec<Removed>) 
         sensitive_outputs: Default::default(),
         moved,
         removed,
+        destroying: false,
     }
 }
 

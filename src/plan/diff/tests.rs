@@ -47,6 +47,7 @@ fn desired(resources: Vec<Value>) -> Desired {
         sensitive_outputs: Default::default(),
         moved: vec![],
         removed: vec![],
+        destroying: false,
     }
 }
 
@@ -227,4 +228,22 @@ fn unresolved_references_are_unknown_after() {
     assert_eq!(v, json!({"a": "${resource.t.arn}", "b": "arn:u"}));
     let changes = attribute_changes(None, &v, &[]);
     assert!(changes[0].after_unknown && !changes[1].after_unknown);
+}
+
+#[test]
+fn a_destroy_says_it_was_asked_for_and_a_removal_says_the_configuration_dropped_it() {
+    let live = || Some(observed(table_props("t1", false, our_tags())));
+    let removed = desired(vec![]);
+    let p = plan(&removed, &state_owning("t1"), live()).unwrap();
+    assert_eq!(
+        p.changes[0].reason,
+        Some(ActionReason::RemovedFromConfiguration)
+    );
+    let destroying = Desired {
+        destroying: true,
+        ..desired(vec![])
+    };
+    let p = plan(&destroying, &state_owning("t1"), live()).unwrap();
+    assert_eq!(actions(&p), vec![Action::Delete]);
+    assert_eq!(p.changes[0].reason, Some(ActionReason::DestroyRequested));
 }

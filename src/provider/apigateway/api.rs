@@ -225,7 +225,7 @@ async fn update(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::kind::compared;
+    use crate::provider::adapter::compared;
 
     fn spec(origins: &[&str], headers: &[&str]) -> HttpApiSpec {
         let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();

@@ -195,7 +195,7 @@ async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::kind::compared;
+    use crate::provider::adapter::compared;
 
     fn spec(actions: &[&str]) -> AlarmSpec {
         serde_json::from_value(serde_json::json!({

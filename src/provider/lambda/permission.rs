@@ -170,7 +170,7 @@ async fn delete(client: &Client, id: &str) -> Result<(), AwsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::kind::compared;
+    use crate::provider::adapter::compared;
 
     fn spec(function_name: &str) -> PermissionSpec {
         PermissionSpec {

@@ -183,7 +183,7 @@ async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::kind::compared;
+    use crate::provider::adapter::compared;
     use std::collections::BTreeMap;
 
     fn spec(key: Option<&str>) -> LogGroupSpec {

@@ -150,7 +150,7 @@ mod tests {
     }
 
     fn replacement_reasons(want: &TableSpec, have: &TableSpec) -> Vec<String> {
-        crate::provider::kind::compared(want, have).replace_reasons
+        crate::provider::adapter::compared(want, have).replace_reasons
     }
 
     #[test]

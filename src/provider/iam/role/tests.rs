@@ -1,5 +1,5 @@
 use super::*;
-use crate::provider::kind::compared;
+use crate::provider::adapter::compared;
 use serde_json::json;
 
 fn spec(statement: Value, managed: &[&str]) -> RoleSpec {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::provider::kind::compared;
+use crate::provider::adapter::compared;
 
 fn spec() -> FunctionSpec {
     serde_json::from_value(serde_json::json!({

@@ -1,6 +1,6 @@
 use super::*;
 use crate::model::bucket::BucketEncryption;
-use crate::provider::kind::compared;
+use crate::provider::adapter::compared;
 
 fn spec() -> BucketSpec {
     serde_json::from_value(serde_json::json!({
