@@ -175,6 +175,30 @@ async fn migrates_with_nothing_to_create_replace_or_delete(env: Env) {
     let moto = Moto::start_for_account(Some(env.account));
     let project = Project::copy();
     let records = deployed_elsewhere(&moto, &project, &env).await;
+    // As Terraform made it, the table carries none of dtr's tags.
+    let c = moto.clients().await;
+    let table = records["dynamodb_table.tools_table"]["physical_id"]
+        .as_str()
+        .unwrap();
+    let arn = c
+        .dynamodb
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .unwrap();
+    let arn = arn.table().and_then(|t| t.table_arn()).unwrap().to_string();
+    c.dynamodb
+        .untag_resource()
+        .resource_arn(&arn)
+        .set_tag_keys(Some(vec![
+            "dtr:stack".into(),
+            "dtr:env".into(),
+            "dtr:address".into(),
+        ]))
+        .send()
+        .await
+        .unwrap();
     let tf = project.path("terraform.tfstate");
     std::fs::write(
         &tf,
@@ -271,12 +295,30 @@ async fn migrates_with_nothing_to_create_replace_or_delete(env: Env) {
             .count();
     assert_eq!(lines.len(), records.len() + folded);
 
-    // The next plan: nothing to create, replace or delete (nor to change).
-    let plan = dtr_run(
-        &moto,
-        &project,
-        &["plan", "--env", env.name, "--detailed-exitcode"],
+    // The next plan: nothing to create, replace or delete; only the real difference, the table's
+    // missing dtr tags, updated in place.
+    let plan_exit = || {
+        dtr_run(
+            &moto,
+            &project,
+            &["plan", "--env", env.name, "--detailed-exitcode"],
+        )
+    };
+    let plan = plan_exit();
+    assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stdout
+            .contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."),
+        "{}",
+        plan.stdout
     );
+    assert!(
+        plan.stdout.contains("dynamodb_table.tools_table"),
+        "{}",
+        plan.stdout
+    );
+    apply(&moto, &project, env.name);
+    let plan = plan_exit();
     assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
     // Running it again finds everything already taken over and changes nothing.
     migrate(&[]).expect_code(0);
