@@ -30,7 +30,8 @@ pub struct GlobalArgs {
     /// Project directory holding environments/ and stacks/.
     #[arg(long, global = true, value_name = "DIR", default_value = ".")]
     pub chdir: PathBuf,
-    /// Print only errors and the summary.
+    /// On stderr, only errors, warnings and the summary (no progress, no lock messages). Standard
+    /// output (the plan, the outputs) is unchanged: it is what scripts and reviewers read.
     #[arg(long, short, global = true)]
     pub quiet: bool,
     /// At the end, print how many AWS API calls were made, by service and operation (to stderr).
