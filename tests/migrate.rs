@@ -406,4 +406,47 @@ async fn a_state_of_another_format_or_of_nothing_live_is_handled_clearly() {
         run.stdout
     );
     assert!(!Path::new(&project.path("nothing")).exists());
+
+    // A log group Terraform named with another prefix: left to Terraform, with the parameter value
+    // that would make the configuration name it.
+    let c = moto.clients().await;
+    c.logs
+        .create_log_group()
+        .log_group_name("/aws/lambda/old-dev-monitoring")
+        .send()
+        .await
+        .unwrap();
+    let mut records = serde_json::Map::new();
+    records.insert(
+        "log_group.monitoring_logs".into(),
+        json!({"physical_id": "/aws/lambda/old-dev-monitoring"}),
+    );
+    std::fs::write(
+        project.path("renamed.tfstate"),
+        terraform_state(&records).to_string(),
+    )
+    .unwrap();
+    let run = dtr_run(
+        &moto,
+        &project,
+        &[
+            "migrate",
+            "terraform",
+            "--env",
+            "dev",
+            "renamed.tfstate",
+            "--dry-run",
+        ],
+    )
+    .expect_code(0);
+    assert!(
+        run.stdout.contains(
+            "log_group.monitoring_logs (expects name = /aws/lambda/dtr-dev-monitoring); Terraform's \
+             module.cloudwatch.aws_cloudwatch_log_group.monitoring_logs has name = \
+             /aws/lambda/old-dev-monitoring: with `name_prefix: old-dev` in environments/dev.yaml \
+             they would match"
+        ),
+        "{}",
+        run.stdout
+    );
 }

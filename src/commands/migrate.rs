@@ -154,11 +154,16 @@ fn report(found: &Migration, desired: &Desired) {
                 line += &format!(" (expects {})", pairs(&u.expected));
             }
             if let Some((from, theirs)) = &u.nearest {
-                line += &format!(
-                    "; Terraform's {from} has {}: make the configuration name the same resource (a parameter of environments/{}.yaml, say) to take it over",
-                    pairs(theirs),
-                    desired.environment
-                );
+                line += &format!("; Terraform's {from} has {}", pairs(theirs));
+                line += &match &u.hint {
+                    Some((parameter, value)) => format!(
+                        ": with `{parameter}: {value}` in environments/{}.yaml they would match",
+                        desired.environment
+                    ),
+                    None => {
+                        ": make the configuration name the same resource to take it over".into()
+                    }
+                };
             }
             line
         }),

@@ -64,6 +64,7 @@ pub fn load_environment(env: &str, root: &Path) -> Result<Desired, Diagnostics> 
             moved: Vec::new(),
             removed: Vec::new(),
             destroying: true,
+            parameters: BTreeMap::new(),
         }),
         _ => Err(Diagnostics(c.found)),
     }
@@ -247,6 +248,11 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
         moved,
         removed,
         destroying: false,
+        parameters: params
+            .iter()
+            .filter(|(name, _)| !secret_params.contains(*name))
+            .filter_map(|(name, node)| Some((name.clone(), node.as_scalar()?.as_str().to_string())))
+            .collect(),
     })
 }
 

@@ -41,6 +41,8 @@ pub struct Unmatched {
     pub expected: Vec<(String, String)>,
     /// A Terraform resource of the same kind that matched nothing, and its identity.
     pub nearest: Option<(String, Vec<(String, String)>)>,
+    /// A parameter, and the value that would make the configuration name that resource.
+    pub hint: Option<(String, String)>,
 }
 
 /// The outcome of matching, before anything is written.
@@ -79,6 +81,7 @@ pub fn map(desired: &Desired, candidates: Vec<Candidate>) -> Mapping {
                     expected
                 },
                 nearest: None,
+                hint: None,
             });
             continue;
         };
@@ -105,8 +108,55 @@ pub fn map(desired: &Desired, candidates: Vec<Candidate>) -> Mapping {
             .iter()
             .find(|c| c.kind == kind)
             .map(|c| (c.from.clone(), identity(kind, &c.live.spec)));
+        if let Some((_, theirs)) = &unmatched.nearest {
+            unmatched.hint = unmatched.expected.iter().find_map(|(key, want)| {
+                let (_, have) = theirs.iter().find(|(k, _)| k == key)?;
+                parameter_hint(want, have, &desired.parameters)
+            });
+        }
     }
     mapping
+}
+
+/// The parameter whose value, changed, would turn `expected` into `theirs`: the part where they
+/// differ lies inside that parameter's value where it appears in `expected`
+/// (`name_prefix: dtr-dev` in `dtr-dev-tools` against Terraform's `x-dev-tools` gives `x-dev`).
+pub fn parameter_hint(
+    expected: &str,
+    theirs: &str,
+    parameters: &BTreeMap<String, String>,
+) -> Option<(String, String)> {
+    let (e, t): (Vec<char>, Vec<char>) = (expected.chars().collect(), theirs.chars().collect());
+    let pre = e.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let max_suf = e.len().min(t.len()) - pre;
+    let suf = e
+        .iter()
+        .rev()
+        .zip(t.iter().rev())
+        .take(max_suf)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (e_end, t_end) = (e.len() - suf, t.len() - suf);
+    if e == t {
+        return None;
+    }
+    parameters.iter().find_map(|(name, value)| {
+        let v: Vec<char> = value.chars().collect();
+        if v.is_empty() || v.len() > e.len() {
+            return None;
+        }
+        (0..=e.len() - v.len())
+            .filter(|&i| e[i..i + v.len()] == v[..])
+            .find(|&i| i <= pre && i + v.len() >= e_end)
+            .map(|i| {
+                let suggested: String = v[..pre - i]
+                    .iter()
+                    .chain(&t[pre..t_end])
+                    .chain(&v[e_end - i..])
+                    .collect();
+                (name.clone(), suggested)
+            })
+    })
 }
 
 /// Whether `live` has the identity `props` gives a resource of `kind`, compared normalised.

@@ -91,6 +91,9 @@ pub struct Desired {
     /// Read from the environment file alone, to destroy everything the state owns
     /// (`config::load_environment`): every delete planned is the destroy asked for.
     pub destroying: bool,
+    /// The string parameters that are not sensitive, with their values: for hints that name a
+    /// parameter (a migration's name mismatch).
+    pub parameters: BTreeMap<String, String>,
 }
 
 /// A `moved:` entry: what the state records at `from` is now declared at `to`, the same resource

@@ -35,6 +35,7 @@ fn desired(resources: &[(&str, Value)]) -> Desired {
         moved: Vec::new(),
         removed: Vec::new(),
         destroying: false,
+        parameters: Default::default(),
     }
 }
 
@@ -195,4 +196,46 @@ fn a_match_the_next_plan_would_replace_says_so_before_anything_is_written() {
     )];
     let mapping = map(&config, candidates);
     assert_eq!(mapping.matched[0].replace_reasons, ["hash_key"]);
+}
+
+#[test]
+fn a_name_mismatch_names_the_parameter_value_that_would_match() {
+    let params = BTreeMap::from([
+        ("name_prefix".to_string(), "dtr-dev".to_string()),
+        ("bucket".to_string(), "dtr-dev-artifacts".to_string()),
+    ]);
+    let hint = |a: &str, b: &str| parameter_hint(a, b, &params);
+    assert_eq!(
+        hint("dtr-dev-tools", "x-dev-tools"),
+        Some(("name_prefix".into(), "x-dev".into()))
+    );
+    assert_eq!(
+        hint(
+            "/aws/lambda/dtr-dev-tool-manager",
+            "/aws/lambda/tools-dev-tool-manager"
+        ),
+        Some(("name_prefix".into(), "tools-dev".into()))
+    );
+    // The difference is not inside any parameter's value: no guess.
+    assert_eq!(hint("dtr-dev-tools", "dtr-dev-catalog"), None);
+    assert_eq!(hint("dtr-dev-tools", "dtr-dev-tools"), None);
+}
+
+#[test]
+fn an_unmatched_name_carries_the_parameter_hint() {
+    let mut config = desired(&[("log_group.logs", group("/aws/lambda/dtr-dev-a"))]);
+    config.parameters = BTreeMap::from([("name_prefix".to_string(), "dtr-dev".to_string())]);
+    let mapping = map(
+        &config,
+        vec![live(
+            "log_group",
+            "/aws/lambda/old-dev-a",
+            group("/aws/lambda/old-dev-a"),
+            &[],
+        )],
+    );
+    assert_eq!(
+        mapping.unmatched[0].hint,
+        Some(("name_prefix".into(), "old-dev".into()))
+    );
 }

@@ -43,6 +43,7 @@ fn desired(declared: &[(&str, &str)], moved: Vec<Moved>, removed: Vec<Removed>) 
         moved,
         removed,
         destroying: false,
+        parameters: Default::default(),
     }
 }
 

@@ -48,6 +48,7 @@ fn desired(resources: Vec<Value>) -> Desired {
         moved: vec![],
         removed: vec![],
         destroying: false,
+        parameters: Default::default(),
     }
 }
 
