@@ -131,8 +131,8 @@ fn terraform_state(records: &serde_json::Map<String, Value>) -> Value {
         json!({"mode": "data", "type": "aws_caller_identity", "name": "current",
                           "instances": [{"attributes": {"account_id": "1"}}]}),
     );
-    resources.push(json!({"mode": "managed", "type": "aws_sns_topic", "name": "alerts",
-                          "instances": [{"attributes": {"id": "arn:aws:sns:us-east-1:1:alerts", "name": "alerts"}}]}));
+    resources.push(json!({"mode": "managed", "type": "aws_sqs_queue", "name": "alerts",
+                          "instances": [{"attributes": {"id": "https://sqs.us-east-1.amazonaws.com/1/alerts", "name": "alerts"}}]}));
     resources.push(json!({"module": "module.cloudwatch", "mode": "managed", "type": "aws_cloudwatch_log_group",
                           "name": "gone", "instances": [{"attributes": {"id": "/gone", "name": "/gone"}}]}));
     json!({"version": 4, "terraform_version": "1.9.8", "serial": 42, "lineage": "5e0c",
@@ -233,7 +233,7 @@ async fn migrates_with_nothing_to_create_replace_or_delete(env: Env) {
 
     let run = migrate(&[]).expect_code(0);
     for left in [
-        "aws_sns_topic.alerts (aws_sns_topic)",
+        "aws_sqs_queue.alerts (aws_sqs_queue)",
         "module.cloudwatch.aws_cloudwatch_log_group.gone",
     ] {
         assert!(

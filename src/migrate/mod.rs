@@ -208,7 +208,7 @@ mod tests {
             }
         );
         assert_eq!(
-            role(&instance("aws_sns_topic", json!({"name": "t"}))),
+            role(&instance("aws_sqs_queue", json!({"name": "t"}))),
             Role::Unmodelled
         );
         // A state without the identifying attribute is not guessed at.

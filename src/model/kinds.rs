@@ -20,6 +20,8 @@ macro_rules! for_each_kind {
             ApiIntegration "api_integration" $crate::model::api::ApiIntegrationSpec,
             ApiRoute "api_route" $crate::model::api::ApiRouteSpec,
             ApiStage "api_stage" $crate::model::api::ApiStageSpec,
+            SnsTopic "sns_topic" $crate::model::topic::TopicSpec,
+            SnsSubscription "sns_subscription" $crate::model::topic::SubscriptionSpec,
         }
     };
 }

@@ -14,6 +14,7 @@ pub mod runtime;
 pub mod sensitive;
 pub mod table;
 pub mod tags;
+pub mod topic;
 
 pub use address::{ResourceAddress, ResourceKind};
 

@@ -42,6 +42,7 @@ pub struct Clients {
     pub lambda: aws_sdk_lambda::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub s3: aws_sdk_s3::Client,
+    pub sns: aws_sdk_sns::Client,
     pub sts: aws_sdk_sts::Client,
     pub region: String,
     /// The backend's clients: the state bucket and the lock table live in the backend's region
@@ -98,6 +99,11 @@ impl Clients {
                     .build(),
             ),
             s3: s3.clone(),
+            sns: aws_sdk_sns::Client::from_conf(
+                aws_sdk_sns::config::Builder::from(&config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
             sts: aws_sdk_sts::Client::from_conf(
                 aws_sdk_sts::config::Builder::from(&config)
                     .interceptor(calls.clone())

@@ -140,6 +140,29 @@ pub async fn nothing_orphaned_or_duplicated(moto: &Moto, label: &str) {
     live.push(("api_authorizer", authorizers));
     live.push(("api_stage", stages));
 
+    let topics = c.sns.list_topics().send().await.unwrap();
+    let topic_arns: Vec<String> = topics
+        .topics()
+        .iter()
+        .filter_map(|t| t.topic_arn.clone())
+        .collect();
+    live.push((
+        "sns_topic",
+        topic_arns
+            .iter()
+            .filter_map(|arn| arn.rsplit(':').next().map(str::to_string))
+            .collect(),
+    ));
+    let subscriptions = c.sns.list_subscriptions().send().await.unwrap();
+    live.push((
+        "sns_subscription",
+        subscriptions
+            .subscriptions()
+            .iter()
+            .filter_map(|s| s.subscription_arn.clone())
+            .filter(|arn| arn.starts_with("arn:"))
+            .collect(),
+    ));
     // Every kind dtr manages is listed here: a kind added to dtr fails this until it is.
     let listed: BTreeSet<&str> = live.iter().map(|(kind, _)| *kind).collect();
     let kinds: BTreeSet<&str> = dtr::model::ResourceKind::ALL
