@@ -159,9 +159,10 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
             address: address.clone(),
             action,
             reason,
-            data_loss: physical_id
-                .as_deref()
-                .and_then(|id| data_loss::warning(address.kind, action, id, force)),
+            data_loss: physical_id.as_deref().and_then(|id| {
+                let spec = live.as_ref().map(|o| &o.spec);
+                data_loss::warning(address.kind, action, id, force, spec)
+            }),
             physical_id,
             // A rename must reach the state even when nothing else changes.
             record_in_state: adopt || moved.is_some(),
@@ -180,6 +181,7 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
             continue;
         }
         let live = observed.get(address).cloned().flatten();
+        let live_spec = live.as_ref().map(|o| o.spec.clone());
         let physical_id = live
             .map(|o| o.physical_id)
             .unwrap_or_else(|| owned.physical_id.clone());
@@ -197,7 +199,13 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
             address: address.clone(),
             action,
             reason: Some(reason),
-            data_loss: data_loss::warning(address.kind, action, &physical_id, owned.force_destroy),
+            data_loss: data_loss::warning(
+                address.kind,
+                action,
+                &physical_id,
+                owned.force_destroy,
+                live_spec.as_ref(),
+            ),
             physical_id: Some(physical_id),
             moved_from: None,
             record_in_state: false,

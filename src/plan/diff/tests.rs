@@ -248,3 +248,17 @@ fn a_destroy_says_it_was_asked_for_and_a_removal_says_the_configuration_dropped_
     assert_eq!(actions(&p), vec![Action::Delete]);
     assert_eq!(p.changes[0].reason, Some(ActionReason::DestroyRequested));
 }
+
+#[test]
+fn the_delete_of_a_protected_table_says_it_will_be_refused() {
+    let mut protected = table_props("t1", false, our_tags());
+    protected["deletion_protection"] = json!(true);
+    let p = plan(
+        &desired(vec![]),
+        &state_owning("t1"),
+        Some(observed(protected)),
+    )
+    .unwrap();
+    let warning = p.changes[0].data_loss.clone().expect("a data-loss warning");
+    assert!(warning.contains("Deletion protection is on"), "{warning}");
+}
