@@ -125,6 +125,48 @@ pub struct HeldData {
     pub kept_without_force_destroy: bool,
 }
 
+#[cfg(test)]
+impl Desired {
+    /// An environment `dev` of stack `s` declaring `resources` (address, properties) in that order,
+    /// with nothing else set: the fixture of the planner's and the migration's unit tests.
+    pub fn for_test(resources: &[(&str, serde_json::Value)]) -> Desired {
+        Desired {
+            stack: "s".into(),
+            environment: "dev".into(),
+            region: "us-east-1".into(),
+            account_id: None,
+            backend: Backend {
+                state_bucket: "b".into(),
+                lock_table: "l".into(),
+                state_key: "k".into(),
+                region: "us-east-1".into(),
+            },
+            resources: resources
+                .iter()
+                .map(|(address, properties)| DesiredResource {
+                    address: address.parse().expect("a test address"),
+                    properties: properties.clone(),
+                    depends_on: Vec::new(),
+                    location: SourceLocation {
+                        file: "stack.yaml".into(),
+                        line: 1,
+                        column: 1,
+                    },
+                    sensitive_paths: Vec::new(),
+                    acknowledged: Vec::new(),
+                })
+                .collect(),
+            outputs: BTreeMap::new(),
+            sources: Vec::new(),
+            sensitive_outputs: BTreeSet::new(),
+            moved: Vec::new(),
+            removed: Vec::new(),
+            destroying: false,
+            parameters: BTreeMap::new(),
+        }
+    }
+}
+
 impl Desired {
     pub fn resource(&self, address: &ResourceAddress) -> Option<&DesiredResource> {
         self.resources.iter().find(|r| &r.address == address)

@@ -1,42 +1,8 @@
 use super::*;
-use crate::model::{Backend, DesiredResource, SourceLocation};
 use serde_json::json;
 
 fn desired(resources: &[(&str, Value)]) -> Desired {
-    Desired {
-        stack: "s".into(),
-        environment: "dev".into(),
-        region: "us-east-1".into(),
-        account_id: None,
-        backend: Backend {
-            state_bucket: "state".into(),
-            lock_table: "locks".into(),
-            state_key: "s/dev.json".into(),
-            region: "us-east-1".into(),
-        },
-        resources: resources
-            .iter()
-            .map(|(address, properties)| DesiredResource {
-                address: address.parse().unwrap(),
-                properties: properties.clone(),
-                depends_on: Vec::new(),
-                location: SourceLocation {
-                    file: "stack.yaml".into(),
-                    line: 1,
-                    column: 1,
-                },
-                sensitive_paths: Vec::new(),
-                acknowledged: Vec::new(),
-            })
-            .collect(),
-        outputs: BTreeMap::new(),
-        sources: Vec::new(),
-        sensitive_outputs: Default::default(),
-        moved: Vec::new(),
-        removed: Vec::new(),
-        destroying: false,
-        parameters: Default::default(),
-    }
+    Desired::for_test(resources)
 }
 
 fn live(kind: &str, id: &str, spec: Value, outputs: &[(&str, &str)]) -> Candidate {

@@ -1,7 +1,7 @@
 //! The planner and `moved`/`removed` entries, and its data-loss warnings.
 
 use super::*;
-use crate::model::{Backend, DesiredResource, Moved, Removed, SourceLocation};
+use crate::model::{DesiredResource, Moved, Removed, SourceLocation};
 use crate::plan::moves;
 use crate::state::ResourceState;
 use serde_json::json;
@@ -11,39 +11,14 @@ fn log_group(name: &str, address: &str) -> Value {
 }
 
 fn desired(declared: &[(&str, &str)], moved: Vec<Moved>, removed: Vec<Removed>) -> Desired {
+    let declared: Vec<(&str, Value)> = declared
+        .iter()
+        .map(|(address, name)| (*address, log_group(name, address)))
+        .collect();
     Desired {
-        stack: "s".into(),
-        environment: "dev".into(),
-        region: "us-east-1".into(),
-        account_id: None,
-        backend: Backend {
-            state_bucket: "b".into(),
-            lock_table: "l".into(),
-            state_key: "k".into(),
-            region: "us-east-1".into(),
-        },
-        resources: declared
-            .iter()
-            .map(|(address, name)| DesiredResource {
-                address: address.parse().unwrap(),
-                properties: log_group(name, address),
-                depends_on: vec![],
-                location: SourceLocation {
-                    file: "stack.yaml".into(),
-                    line: 1,
-                    column: 1,
-                },
-                sensitive_paths: vec![],
-                acknowledged: vec![],
-            })
-            .collect(),
-        outputs: Default::default(),
-        sources: vec![],
-        sensitive_outputs: Default::default(),
         moved,
         removed,
-        destroying: false,
-        parameters: Default::default(),
+        ..Desired::for_test(&declared)
     }
 }
 

@@ -3,7 +3,7 @@
 use super::*;
 use serde_json::json;
 
-use crate::model::{Backend, Desired, DesiredResource, SourceLocation};
+use crate::model::Desired;
 use crate::state::ResourceState;
 
 fn table_props(name: &str, pitr: bool, tags: serde_json::Value) -> Value {
@@ -16,40 +16,11 @@ fn our_tags() -> Value {
 }
 
 fn desired(resources: Vec<Value>) -> Desired {
-    Desired {
-        stack: "s".into(),
-        environment: "dev".into(),
-        region: "us-east-1".into(),
-        account_id: None,
-        backend: Backend {
-            state_bucket: "b".into(),
-            lock_table: "l".into(),
-            state_key: "k".into(),
-            region: "us-east-1".into(),
-        },
-        resources: resources
-            .into_iter()
-            .map(|properties| DesiredResource {
-                address: "dynamodb_table.tools".parse().unwrap(),
-                properties,
-                depends_on: vec![],
-                location: SourceLocation {
-                    file: "stack.yaml".into(),
-                    line: 1,
-                    column: 1,
-                },
-                sensitive_paths: vec![],
-                acknowledged: vec![],
-            })
-            .collect(),
-        outputs: Default::default(),
-        sources: vec![],
-        sensitive_outputs: Default::default(),
-        moved: vec![],
-        removed: vec![],
-        destroying: false,
-        parameters: Default::default(),
-    }
+    let declared: Vec<(&str, Value)> = resources
+        .into_iter()
+        .map(|properties| ("dynamodb_table.tools", properties))
+        .collect();
+    Desired::for_test(&declared)
 }
 
 fn observed(props: Value) -> Observed {
