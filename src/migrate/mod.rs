@@ -9,6 +9,7 @@ pub mod tfstate;
 use crate::engine::{refuse_backend, EngineError};
 use crate::model::{Desired, ResourceAddress, ResourceKind};
 use crate::provider::aws::Clients;
+use crate::provider::kind::tf_attr;
 use crate::provider::{registry, ResourceError};
 use futures_util::stream::{self, StreamExt};
 use mapping::{Candidate, Mapping};
@@ -45,7 +46,7 @@ pub fn role(instance: &TfInstance) -> Role {
             .iter()
             .find(|f| f.resource == instance.resource_type);
         if let Some(folded) = folded {
-            return match (folded.parent_id)(&instance.attributes) {
+            return match tf_attr(&instance.attributes, folded.parent_attribute) {
                 Some(parent_id) => Role::Folded {
                     kind: *kind,
                     parent_id,

@@ -113,12 +113,12 @@ pub struct Terraform {
     pub folded: &'static [Folded],
 }
 
-/// A Terraform resource dtr models as part of another kind, and the physical id of the resource of
-/// that kind it belongs to.
+/// A Terraform resource dtr models as part of another kind, and the attribute of it that holds
+/// the physical id of the resource it belongs to (a bucket's versioning names its `bucket`).
 #[derive(Debug, Clone, Copy)]
 pub struct Folded {
     pub resource: &'static str,
-    pub parent_id: fn(&Value) -> Option<String>,
+    pub parent_attribute: &'static str,
 }
 
 /// A non-empty string attribute of a Terraform resource.

@@ -19,11 +19,11 @@ impl ResourceType for RoleSpec {
         folded: &[
             Folded {
                 resource: "aws_iam_role_policy",
-                parent_id: |a| tf_attr(a, "role"),
+                parent_attribute: "role",
             },
             Folded {
                 resource: "aws_iam_role_policy_attachment",
-                parent_id: |a| tf_attr(a, "role"),
+                parent_attribute: "role",
             },
         ],
     });

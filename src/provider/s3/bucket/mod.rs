@@ -30,27 +30,27 @@ impl ResourceType for BucketSpec {
         folded: &[
             Folded {
                 resource: "aws_s3_bucket_versioning",
-                parent_id: |a| tf_attr(a, "bucket"),
+                parent_attribute: "bucket",
             },
             Folded {
                 resource: "aws_s3_bucket_server_side_encryption_configuration",
-                parent_id: |a| tf_attr(a, "bucket"),
+                parent_attribute: "bucket",
             },
             Folded {
                 resource: "aws_s3_bucket_public_access_block",
-                parent_id: |a| tf_attr(a, "bucket"),
+                parent_attribute: "bucket",
             },
             Folded {
                 resource: "aws_s3_bucket_ownership_controls",
-                parent_id: |a| tf_attr(a, "bucket"),
+                parent_attribute: "bucket",
             },
             Folded {
                 resource: "aws_s3_bucket_policy",
-                parent_id: |a| tf_attr(a, "bucket"),
+                parent_attribute: "bucket",
             },
             Folded {
                 resource: "aws_s3_bucket_lifecycle_configuration",
-                parent_id: |a| tf_attr(a, "bucket"),
+                parent_attribute: "bucket",
             },
         ],
     });
