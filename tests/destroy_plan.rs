@@ -3,12 +3,9 @@
 
 mod common;
 
-use common::{dtr_run, Moto, Project};
+use common::{dev_state, dtr_run, Moto, Project};
 use dtr::provider::aws::Clients;
 use serde_json::Value;
-
-const STATE_BUCKET: &str = "dtr-state-123456789012-dev";
-const STATE_KEY: &str = "dynamic-tool-runtime/dev.json";
 
 fn plan_destroy_to(moto: &Moto, project: &Project, file: &str) -> String {
     let path = project.path(file);
@@ -30,18 +27,6 @@ async fn function_names(c: &Clients) -> Vec<String> {
         .iter()
         .filter_map(|f| f.function_name().map(str::to_string))
         .collect()
-}
-
-async fn state(c: &Clients) -> Value {
-    let object =
-        c.s3.get_object()
-            .bucket(STATE_BUCKET)
-            .key(STATE_KEY)
-            .send()
-            .await
-            .expect("the dev state object");
-    let bytes = object.body.collect().await.expect("its body").to_vec();
-    serde_json::from_slice(&bytes).expect("state JSON")
 }
 
 fn position(changes: &[Value], address: &str) -> usize {
@@ -134,7 +119,7 @@ async fn a_saved_destroy_plan_is_carried_out_by_apply() {
     assert!(groups.log_groups().is_empty(), "the log groups are gone");
     let roles = c.iam.list_roles().send().await.expect("roles");
     assert!(roles.roles().is_empty(), "the roles are gone");
-    let state = state(&c).await;
+    let state = dev_state(&c).await;
     assert_eq!(
         state["resources"].as_object().map(|r| r.len()),
         Some(0),
@@ -194,7 +179,7 @@ async fn a_stale_destroy_plan_is_refused_and_deletes_nothing() {
         r.stderr
     );
     assert_eq!(function_names(&c).await.len(), 3, "nothing was deleted");
-    let state = state(&c).await;
+    let state = dev_state(&c).await;
     assert_eq!(
         state["resources"].as_object().map(|r| r.len()),
         Some(33),

@@ -4,28 +4,15 @@
 
 mod common;
 
-use common::{dtr_run, Moto, Project};
+use common::{dev_state, dtr_run, Moto, Project};
 use dtr::provider::aws::Clients;
 
 const STACK: &str = "stacks/dynamic-tool-runtime/stack.yaml";
 const GROUP: &str = "/aws/lambda/dtr-dev-monitoring";
 
-/// The addresses dev's state records.
+/// The addresses dev's state records (of either state format: a forget makes it format 2).
 async fn state_addresses(c: &Clients) -> Vec<String> {
-    let object =
-        c.s3.get_object()
-            .bucket("dtr-state-123456789012-dev")
-            .key("dynamic-tool-runtime/dev.json")
-            .send()
-            .await
-            .expect("read the dev state");
-    let bytes = object
-        .body
-        .collect()
-        .await
-        .expect("state body")
-        .into_bytes();
-    let state: serde_json::Value = serde_json::from_slice(&bytes).expect("state JSON");
+    let state = dev_state(c).await;
     let resources = state["resources"].as_object().expect("resources");
     resources.keys().cloned().collect()
 }
@@ -267,7 +254,7 @@ async fn a_removed_entry_without_destroy_forgets_and_keeps_the_resource() {
     assert!(!addresses.contains(&"metric_alarm.monitoring_throttles".to_string()));
     assert_eq!(addresses.len(), 32);
     // Remembered as forgotten, as `dtr state rm` does: its dtr tags cannot make a plan adopt it.
-    let state = common::dev_state(&c).await;
+    let state = dev_state(&c).await;
     assert_eq!(
         state["forgotten"]["metric_alarm.monitoring_throttles"],
         "dtr-dev-monitoring-throttles"

@@ -4,23 +4,12 @@
 
 mod common;
 
-use common::{dtr_run, Moto};
+use common::{dev_state_bytes, dtr_run, Moto};
 use dtr::provider::aws::Clients;
 use serde_json::Value;
 
 const LOGS: &str = "log_group.monitoring_logs";
 const LOGS_ID: &str = "/aws/lambda/dtr-dev-monitoring";
-
-async fn state_object(c: &Clients) -> Vec<u8> {
-    let object =
-        c.s3.get_object()
-            .bucket("dtr-state-123456789012-dev")
-            .key("dynamic-tool-runtime/dev.json")
-            .send()
-            .await
-            .expect("the dev state object");
-    object.body.collect().await.expect("its body").to_vec()
-}
 
 async fn log_group_exists(c: &Clients, name: &str) -> bool {
     let groups = c
@@ -125,7 +114,7 @@ async fn state_rm_forgets_under_the_lock_and_keeps_the_resource() {
     let moto = Moto::start();
     let project = common::deployed(&moto);
     let c = moto.clients().await;
-    let before = state_object(&c).await;
+    let before = dev_state_bytes(&c).await.expect("the dev state object");
 
     // Like apply: without a terminal it needs --auto-approve.
     let rm = ["state", "rm", "--env", "dev", LOGS];
@@ -144,7 +133,11 @@ async fn state_rm_forgets_under_the_lock_and_keeps_the_resource() {
         "{}",
         r.stderr
     );
-    assert_eq!(state_object(&c).await, before, "nothing was forgotten");
+    assert_eq!(
+        dev_state_bytes(&c).await.expect("the dev state object"),
+        before,
+        "nothing was forgotten"
+    );
 
     let r = dtr_run(&moto, &project, &[&rm[..], &["--auto-approve"]].concat()).expect_code(0);
     assert!(
@@ -160,7 +153,9 @@ async fn state_rm_forgets_under_the_lock_and_keeps_the_resource() {
     );
     assert!(log_group_exists(&c, LOGS_ID).await, "the log group is kept");
     assert_eq!(lock_items(&c).await, 0, "the lock is released");
-    let state: Value = serde_json::from_slice(&state_object(&c).await).expect("state JSON");
+    let state: Value =
+        serde_json::from_slice(&dev_state_bytes(&c).await.expect("the dev state object"))
+            .expect("state JSON");
     assert!(state["resources"].get(LOGS).is_none(), "{state}");
     assert_eq!(state["forgotten"][LOGS], LOGS_ID, "{state}");
     // A dtr that cannot read `forgotten` refuses the state as too new, not as corrupt.
@@ -191,7 +186,9 @@ async fn state_rm_forgets_under_the_lock_and_keeps_the_resource() {
         &["plan", "--env", "dev", "--detailed-exitcode"],
     )
     .expect_code(0);
-    let state: Value = serde_json::from_slice(&state_object(&c).await).expect("state JSON");
+    let state: Value =
+        serde_json::from_slice(&dev_state_bytes(&c).await.expect("the dev state object"))
+            .expect("state JSON");
     assert!(state.get("forgotten").is_none(), "{state}");
     assert_eq!(
         state["format_version"], 1,
@@ -211,7 +208,7 @@ async fn import_refuses_an_id_another_address_owns() {
         &["state", "rm", "--env", "dev", other, "--auto-approve"],
     )
     .expect_code(0);
-    let before = state_object(&c).await;
+    let before = dev_state_bytes(&c).await.expect("the dev state object");
 
     let r = dtr_run(&moto, &project, &["import", "--env", "dev", other, LOGS_ID]).expect_code(1);
     assert!(
@@ -221,7 +218,11 @@ async fn import_refuses_an_id_another_address_owns() {
         "{}",
         r.stderr
     );
-    assert_eq!(state_object(&c).await, before, "no state write");
+    assert_eq!(
+        dev_state_bytes(&c).await.expect("the dev state object"),
+        before,
+        "no state write"
+    );
     assert_eq!(lock_items(&c).await, 0, "the lock is released");
 
     // Its own id imports.
