@@ -51,7 +51,7 @@ impl ResourceType for ApiAuthorizerSpec {
 
     async fn discover(clients: &Clients, props: &Value) -> Result<Option<String>> {
         let client = &clients.apigateway;
-        Ok(find_child(props, "name", async |api_id, token| {
+        Ok(find_child(props, Self::IDENTITY, async |api_id, token| {
             let p = client
                 .get_authorizers()
                 .api_id(&api_id)

@@ -44,7 +44,7 @@ impl ResourceType for ApiIntegrationSpec {
 
     async fn discover(clients: &Clients, props: &Value) -> Result<Option<String>> {
         let client = &clients.apigateway;
-        Ok(find_child(props, "function_arn", async |api_id, token| {
+        Ok(find_child(props, Self::IDENTITY, async |api_id, token| {
             let p = client
                 .get_integrations()
                 .api_id(&api_id)

@@ -44,19 +44,23 @@ fn no_blind_retry() -> aws_sdk_apigatewayv2::config::Builder {
 /// One page of a listing: (key, id) of each item, and the token of the next page.
 type Page = (Vec<(Option<String>, Option<String>)>, Option<String>);
 
-/// `<api>/<child id>` of the child of the API in `props` whose key (`key_property` of `props`) is
-/// the one listed by `list`, page by page. `None` until the API is known, or when there is none.
+/// `<api>/<child id>` of the child of the API in `props` whose key (the property of `identity` other
+/// than `api_id`) is the one listed by `list`, page by page. `None` until the API is known, or when there is none.
 async fn find_child<F, Fut>(
     props: &Value,
-    key_property: &str,
+    identity: &[&str],
     mut list: F,
 ) -> Result<Option<String>, AwsError>
 where
     F: FnMut(String, Option<String>) -> Fut,
     Fut: Future<Output = Result<Page, AwsError>>,
 {
-    let (Some(api_id), Some(wanted)) = (known_str(props, "api_id"), known_str(props, key_property))
-    else {
+    // The child's identity is its API and one key within it (`ResourceType::IDENTITY`).
+    let key_property = identity.iter().find(|k| **k != "api_id");
+    let (Some(api_id), Some(wanted)) = (
+        known_str(props, "api_id"),
+        key_property.and_then(|k| known_str(props, k)),
+    ) else {
         return Ok(None);
     };
     let mut token = None;

@@ -49,7 +49,7 @@ impl ResourceType for ApiRouteSpec {
 
     async fn discover(clients: &Clients, props: &Value) -> Result<Option<String>> {
         let client = &clients.apigateway;
-        Ok(find_child(props, "route_key", async |api_id, token| {
+        Ok(find_child(props, Self::IDENTITY, async |api_id, token| {
             let p = client
                 .get_routes()
                 .api_id(&api_id)
