@@ -26,6 +26,9 @@ pub enum Done {
     Exists(Observed),
     /// The resource is gone: forget it.
     Gone,
+    /// The resource stays in AWS, no longer managed (`removed` with `destroy: false`): forget it,
+    /// and remember that it was forgotten.
+    Forgotten,
     /// A replace deleted the old resource, then failed to create the new one: forget the old one,
     /// and report the failure.
     GoneThenFailed(ResourceError),
@@ -71,7 +74,7 @@ pub async fn run(clients: Clients, work: Work) -> Result<Done, ResourceError> {
             Ok(Done::Gone)
         }
         // Only the state lets go of it: no AWS call.
-        Action::Forget => Ok(Done::Gone),
+        Action::Forget => Ok(Done::Forgotten),
     }
 }
 

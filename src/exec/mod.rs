@@ -236,18 +236,18 @@ impl Executor<'_> {
                 }
                 // `removed` with `destroy: false`: kept in AWS, and remembered as forgotten, as
                 // `dtr state rm` does, so its dtr tags cannot make a later plan adopt it again.
-                Ok(Done::Gone) if change.action == Action::Forget => {
+                Ok(Done::Forgotten) => {
                     if state.forget(&change.address).is_some() {
                         handed.push((writer.send(state), change.address.clone()));
                     }
                     None
                 }
                 Ok(Done::Gone) => {
-                    forget(state, &change.address, &mut writer, &mut handed);
+                    drop_from_state(state, &change.address, &mut writer, &mut handed);
                     None
                 }
                 Ok(Done::GoneThenFailed(e)) => {
-                    forget(state, &change.address, &mut writer, &mut handed);
+                    drop_from_state(state, &change.address, &mut writer, &mut handed);
                     Some(e)
                 }
                 Err(e) => {
@@ -260,7 +260,7 @@ impl Executor<'_> {
                             .get(&change.address)
                             .is_some_and(|r| r.pending)
                     {
-                        forget(state, &change.address, &mut writer, &mut handed);
+                        drop_from_state(state, &change.address, &mut writer, &mut handed);
                     }
                     Some(e)
                 }
@@ -370,7 +370,7 @@ async fn write_intent(
 }
 
 /// Drop `address` from the state, if it is there, and hand the change to the writer.
-fn forget(
+fn drop_from_state(
     state: &mut State,
     address: &ResourceAddress,
     writer: &mut StateWriter,
