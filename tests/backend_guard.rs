@@ -4,7 +4,7 @@
 mod common;
 
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
-use common::{bootstrapped, destroy_dev, dtr_run, Moto, Project};
+use common::{bootstrapped, destroy_dev, dev_state_bytes, dtr_run, Moto, Project};
 
 const STATE_BUCKET: &str = "dtr-state-123456789012-dev";
 
@@ -145,6 +145,23 @@ async fn another_environments_backend_is_never_planned_or_imported() {
     )
     .expect_code(1);
     assert!(r.stderr.contains("never manages"), "{}", r.stderr);
+    // Nor taken over from a Terraform state that names it: refused before anything is written.
+    let terraform = serde_json::json!({"version": 4, "resources": [{
+        "mode": "managed", "type": "aws_s3_bucket", "name": "artifacts",
+        "instances": [{"attributes": {"id": "dtr-state-123456789012-other",
+                                      "bucket": "dtr-state-123456789012-other"}}]}]});
+    project.write("hostile.tfstate", &terraform.to_string());
+    let r = dtr_run(
+        &moto,
+        &project,
+        &["migrate", "terraform", "--env", "dev", "hostile.tfstate"],
+    )
+    .expect_code(1);
+    assert!(r.stderr.contains("never manages"), "{}", r.stderr);
+    assert!(
+        dev_state_bytes(&moto.clients().await).await.is_none(),
+        "no state was written"
+    );
     // Even a state that claims it (an edited state object, or an import from before the guard) does
     // not get it deleted.
     let c = moto.clients().await;
