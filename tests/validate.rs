@@ -15,7 +15,7 @@ fn validate(dir: &str, env: &str) -> common::Run {
 
 #[test]
 fn the_shipped_environments_are_valid() {
-    for env in ["dev", "staging", "prod"] {
+    for env in ["local", "dev", "staging", "prod"] {
         let r = validate(ROOT, env).expect_code(0);
         assert!(
             r.stdout.contains("configuration is valid"),

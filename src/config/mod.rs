@@ -324,7 +324,7 @@ mod tests {
     #[test]
     fn the_shipped_environments_load() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        for env in ["dev", "staging", "prod"] {
+        for env in ["local", "dev", "staging", "prod"] {
             let desired = load(env, root).unwrap_or_else(|d| panic!("{env}:\n{d}"));
             assert_eq!(desired.environment, env);
         }
