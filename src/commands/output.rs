@@ -16,10 +16,10 @@ pub struct Outputs {
 
 /// Every output whose references are all known; the others are left out.
 pub fn resolve_outputs(desired: &Desired, state: &State) -> Outputs {
-    let by_name: BTreeMap<&str, &BTreeMap<String, String>> = state
+    let by_name: BTreeMap<String, &BTreeMap<String, String>> = state
         .resources
         .iter()
-        .map(|(address, r)| (address.name.as_str(), &r.outputs))
+        .map(|(address, r)| (address.reference(), &r.outputs))
         .collect();
     let lookup = |name: &str, attr: &str| by_name.get(name).and_then(|o| o.get(attr)).cloned();
     Outputs {

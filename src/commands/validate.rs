@@ -24,9 +24,9 @@ pub fn run(ctx: &Context, env: &str) -> Result<Outcome, Error> {
             })?;
         if let Some(warning) = package::direct_upload_warning(size) {
             crate::errln!(
-                "warning: {}: resources.{}.properties.source: {warning}",
+                "warning: {}: {}: properties.source: {warning}",
                 resource.location,
-                resource.address.name
+                resource.address
             );
         }
     }

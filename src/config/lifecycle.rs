@@ -18,7 +18,8 @@ struct Entry<T> {
     to: Option<Span>,
 }
 
-/// The `moved:` and `removed:` entries of the stack, checked against `declared` (name → kind).
+/// The `moved:` and `removed:` entries of the stack, checked against `declared` (reference → kind,
+/// see [`ResourceAddress::reference`]).
 pub fn parse(
     root: &Node,
     declared: &BTreeMap<String, ResourceKind>,
@@ -154,7 +155,7 @@ fn declared_as(
     address: &ResourceAddress,
     declared: &BTreeMap<String, ResourceKind>,
 ) -> Option<ResourceKind> {
-    declared.get(&address.name).copied()
+    declared.get(&address.reference()).copied()
 }
 
 fn check_moved(

@@ -4,7 +4,9 @@
 mod applied;
 mod diagnostics;
 mod environment;
+mod expand;
 mod lifecycle;
+mod modules;
 mod resolve;
 mod security;
 mod sensitive;
@@ -90,7 +92,7 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
     let Some(stack_root) = yaml::read(&stack_path, 1, &mut c) else {
         return Err(fail(c));
     };
-    let Some(stack) = stack::parse(&stack_root, &mut c) else {
+    let Some(stack) = stack::parse(&stack_root, stack::FileKind::Stack, &mut c) else {
         return Err(fail(c));
     };
     if stack.stack.0 != env.stack.0 {
@@ -112,65 +114,103 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
                 .map(|k| *k.span())
         })
         .unwrap_or(*env_root.span());
-    let params = resolve::parameter_values(&stack.parameters, &env.parameters, &anchor, &mut c);
-    let kinds: BTreeMap<String, ResourceKind> = stack
-        .resources
+    let params = resolve::parameter_values(
+        &stack.parameters,
+        &env.parameters,
+        &anchor,
+        "",
+        "stack",
+        &mut c,
+    );
+    let stack_dir = stack_path.parent().unwrap_or(root).to_path_buf();
+    let mut scopes = vec![resolve::Scope {
+        module: None,
+        params,
+        secret: stack
+            .parameters
+            .iter()
+            .filter(|p| p.sensitive)
+            .map(|p| p.name.clone())
+            .collect(),
+        outputs: Some(BTreeMap::new()),
+    }];
+    let mut instances = expand::instances(&stack.resources, 0, &scopes[0], &mut c);
+    for i in expand::module_order(&stack.modules, &mut c) {
+        let decl = &stack.modules[i];
+        let Some(file) = modules::read(decl, &stack_dir, root, &mut c) else {
+            continue;
+        };
+        let scope = expand::module_scope(decl, &file.parameters, &scopes[0], &mut c);
+        let outputs = expand::module_outputs(&file.outputs, &file.resources, &scope, &mut c);
+        scopes.push(scope);
+        instances.extend(expand::instances(
+            &file.resources,
+            scopes.len() - 1,
+            &scopes[scopes.len() - 1],
+            &mut c,
+        ));
+        if let Some(all) = scopes[0].outputs.as_mut() {
+            all.extend(outputs);
+        }
+    }
+    let kinds: BTreeMap<String, ResourceKind> = instances
         .iter()
-        .map(|r| (r.name.clone(), r.kind))
+        .map(|r| (r.address.reference(), r.kind))
+        .collect();
+    let addresses: BTreeMap<String, ResourceAddress> = instances
+        .iter()
+        .map(|r| (r.address.reference(), r.address.clone()))
         .collect();
     let (moved, removed) = lifecycle::parse(&stack_root, &kinds, &mut c);
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut built: BTreeMap<String, Built> = BTreeMap::new();
-    let secret_params: BTreeSet<String> = stack
-        .parameters
-        .iter()
-        .filter(|p| p.sensitive)
-        .map(|p| p.name.clone())
-        .collect();
-    for decl in &stack.resources {
-        let field = yaml::join(&["resources", &decl.name, "properties"]);
+    let dirs = spec::StackDir {
+        real: stack_dir.clone(),
+        shown: shown(&stack_dir, root),
+    };
+    for inst in &instances {
+        let reference = inst.address.reference();
+        let field = yaml::join(&[&inst.field, "properties"]);
         let substituted =
-            resolve::substitute_params(&decl.properties, &params, &secret_params, &field, &mut c);
+            resolve::substitute_params(&inst.properties, &scopes[inst.scope], &field, &mut c);
         let properties = substituted.node;
         let mut deps = resolve::resource_references(&properties, &kinds, &field, &mut c);
-        for (dep, span) in &decl.depends_on {
-            if kinds.contains_key(dep) {
-                deps.insert(dep.clone());
-            } else {
-                c.at(
-                    span,
-                    yaml::join(&["resources", &decl.name, "depends_on"]),
-                    format!("no resource `{dep}` in the stack"),
-                );
+        for (dep, _) in &inst.depends_on {
+            match dep.strip_suffix("[*]") {
+                Some(base) => deps.extend(
+                    kinds
+                        .keys()
+                        .filter(|k| k.starts_with(&format!("{base}[")))
+                        .cloned(),
+                ),
+                None => {
+                    deps.insert(dep.clone());
+                }
             }
         }
-        if deps.contains(&decl.name) {
+        if deps.contains(&reference) {
             c.at(
-                &decl.span,
-                yaml::join(&["resources", &decl.name]),
+                &inst.span,
+                inst.field.clone(),
                 format!(
                     "dependency cycle: {0} -> {0} (it references itself)",
-                    decl.name
+                    reference
                 ),
             );
-            deps.remove(&decl.name);
+            deps.remove(&reference);
         }
-        edges.insert(decl.name.clone(), deps.clone());
-        let address = ResourceAddress::new(decl.kind, decl.name.clone());
+        edges.insert(reference.clone(), deps.clone());
+        let address = inst.address.clone();
         let tags = [
             (TAG_STACK, env.stack.0.as_str()),
             (TAG_ENV, env.name.as_str()),
-            (TAG_ADDRESS, &address.to_string()),
+            (TAG_ADDRESS, &address.tag_value()),
         ]
         .map(|(k, v)| (k.to_string(), v.to_string()));
-        let dirs = spec::StackDir {
-            real: stack_path.parent().unwrap_or(root).to_path_buf(),
-            shown: shown(stack_path.parent().unwrap_or(root), root),
-        };
-        let Some(value) = spec::build(decl.kind, &properties, &field, &tags, &dirs, &mut c) else {
+        let Some(value) = spec::build(inst.kind, &properties, &field, &tags, &dirs, &mut c) else {
             continue;
         };
-        if let Some(part) = backend_part(decl.kind, &value, &env.backend) {
+        if let Some(part) = backend_part(inst.kind, &value, &env.backend) {
             let at = *yaml::locate(&properties, &["name".to_string()]).span();
             c.at(
                 &at,
@@ -178,22 +218,26 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
                 format!("this names the environment's own {part}; dtr never manages its backend (bootstrap keeps it), under any address"),
             );
         }
-        let location = location(&decl.properties, &c);
+        let location = location(&inst.properties, &c);
         let flows = sensitive::anchor(&value, &substituted.sensitive);
         let resource = DesiredResource {
             address,
             properties: value,
             depends_on: deps
                 .iter()
-                .filter_map(|d| kinds.get(d).map(|k| ResourceAddress::new(*k, d.clone())))
+                .filter_map(|d| addresses.get(d).cloned())
                 .collect(),
             location,
             sensitive_paths: Vec::new(),
-            acknowledged: decl.acknowledged.iter().map(|(c, _)| c.clone()).collect(),
+            acknowledged: inst.acknowledged.iter().map(|(c, _)| c.clone()).collect(),
         };
-        built.insert(decl.name.clone(), (resource, properties, flows));
+        built.insert(reference, (resource, properties, flows));
     }
-    let order = resolve::order(&stack.resources, &edges, &mut c);
+    let spans: Vec<(String, marked_yaml::Span)> = instances
+        .iter()
+        .map(|i| (i.address.reference(), i.span))
+        .collect();
+    let order = resolve::order(&spans, &edges, &mut c);
 
     // Sensitive values flow on through references: resolved in dependency order.
     let mut flows: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -204,10 +248,13 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
             flows.insert(name.clone(), sensitive::dotted(&paths));
         }
     }
-    for decl in &stack.resources {
-        let field = yaml::join(&["resources", &decl.name, "properties"]);
-        if let Some((resource, properties, _)) = built.get_mut(&decl.name) {
-            resource.sensitive_paths = flows.get(&decl.name).cloned().unwrap_or_default();
+    for inst in &instances {
+        let field = yaml::join(&[&inst.field, "properties"]);
+        if let Some((resource, properties, _)) = built.get_mut(&inst.address.reference()) {
+            resource.sensitive_paths = flows
+                .get(&inst.address.reference())
+                .cloned()
+                .unwrap_or_default();
             security::report(resource, properties, &field, &mut c);
         }
     }
@@ -216,7 +263,7 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
     let mut sensitive_outputs = BTreeSet::new();
     for (name, node) in &stack.outputs {
         let field = yaml::join(&["outputs", name]);
-        let value = resolve::substitute_params(node, &params, &secret_params, &field, &mut c);
+        let value = resolve::substitute_params(node, &scopes[0], &field, &mut c);
         resolve::resource_references(&value.node, &kinds, &field, &mut c);
         match value.node {
             Node::Scalar(s) => {
@@ -248,9 +295,10 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
         moved,
         removed,
         destroying: false,
-        parameters: params
+        parameters: scopes[0]
+            .params
             .iter()
-            .filter(|(name, _)| !secret_params.contains(*name))
+            .filter(|(name, _)| !scopes[0].secret.contains(*name))
             .filter_map(|(name, node)| Some((name.clone(), node.as_scalar()?.as_str().to_string())))
             .collect(),
     })

@@ -2,7 +2,7 @@
 //! dependency graph ordered (cycles reported with their path).
 
 use super::diagnostics::Collector;
-use super::stack::{ParameterDecl, ResourceDecl};
+use super::stack::ParameterDecl;
 use super::yaml::{join, map_scalars};
 use crate::model::reference::{find_references, Reference};
 use crate::model::ResourceKind;
@@ -10,12 +10,15 @@ use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, MarkedSequenceNode
 use marked_yaml::{Node, Span};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Every declared parameter's value: the environment's, else the default. Reports unknown, missing
-/// (at `anchor`, the environment's `parameters` key) and mistyped values.
+/// Every declared parameter's value: the one given (by the environment, or a module instance at
+/// `within`), else the default. Reports unknown, missing (at `anchor`, where the values are given)
+/// and mistyped values; `owner` says who declares them (`stack`, `module`).
 pub fn parameter_values(
     decls: &[ParameterDecl],
     given: &[(String, Span, Node)],
     anchor: &Span,
+    within: &str,
+    owner: &str,
     c: &mut Collector,
 ) -> BTreeMap<String, Node> {
     let mut values = BTreeMap::new();
@@ -25,9 +28,9 @@ pub fn parameter_values(
                 let known: Vec<&str> = decls.iter().map(|d| d.name.as_str()).collect();
                 c.at(
                     span,
-                    join(&["parameters", name]),
+                    join(&[within, "parameters", name]),
                     format!(
-                        "unknown parameter `{name}`; the stack declares: {}",
+                        "unknown parameter `{name}`; the {owner} declares: {}",
                         known.join(", ")
                     ),
                 );
@@ -35,7 +38,7 @@ pub fn parameter_values(
             Some(decl) if !decl.kind.accepts(value) => {
                 c.at(
                     value.span(),
-                    join(&["parameters", name]),
+                    join(&[within, "parameters", name]),
                     format!("expected a {} value", decl.kind.name()),
                 );
             }
@@ -53,7 +56,7 @@ pub fn parameter_values(
             }
             (None, false) => c.at(
                 anchor,
-                join(&["parameters", &decl.name]),
+                join(&[within, "parameters", &decl.name]),
                 format!(
                     "missing value for parameter `{}` ({}), which has no default",
                     decl.name,
@@ -78,14 +81,14 @@ pub struct Substituted {
 /// scalar that takes (part of) its value from a parameter named in `sensitive` is recorded.
 pub fn substitute_params(
     node: &Node,
-    params: &BTreeMap<String, Node>,
-    sensitive: &BTreeSet<String>,
+    scope: &Scope,
     field: &str,
     c: &mut Collector,
 ) -> Substituted {
     let with = Params {
-        values: params,
-        sensitive,
+        values: &scope.params,
+        sensitive: &scope.secret,
+        outputs: scope.outputs.as_ref(),
         field,
     };
     let mut found = BTreeSet::new();
@@ -96,10 +99,51 @@ pub fn substitute_params(
     }
 }
 
+/// What `${param.*}` and `${module.*}` mean in one file: the stack's parameters and its modules'
+/// outputs, or a module instance's parameters (a module sees no other module).
+pub struct Scope {
+    /// The module instance, or `None` for the stack.
+    pub module: Option<String>,
+    pub params: BTreeMap<String, Node>,
+    /// The parameters whose values are sensitive (declared so, or given a sensitive value).
+    pub secret: BTreeSet<String>,
+    /// `<module>.<output>` → its value (module-local references already made global) and whether
+    /// it is sensitive; `None` inside a module.
+    pub outputs: Option<BTreeMap<String, (Node, bool)>>,
+}
+
 struct Params<'a> {
     values: &'a BTreeMap<String, Node>,
     sensitive: &'a BTreeSet<String>,
+    outputs: Option<&'a BTreeMap<String, (Node, bool)>>,
     field: &'a str,
+}
+
+/// A `${param.*}` or `${module.*}` looked up.
+enum Found<'a> {
+    Value(&'a Node, bool),
+    Missing(String),
+    /// Not a reference this pass substitutes.
+    Other,
+}
+
+impl Params<'_> {
+    fn find(&self, reference: &Reference) -> Found<'_> {
+        match reference {
+            Reference::Param { name } => match self.values.get(name) {
+                Some(v) => Found::Value(v, self.sensitive.contains(name)),
+                None => Found::Missing(format!("`${{param.{name}}}`: no such parameter")),
+            },
+            Reference::Module { module, output } => match self.outputs {
+                None => Found::Missing(format!("`${{module.{module}.{output}}}`: a module cannot read another module's outputs; pass the value in as a parameter")),
+                Some(outputs) => match outputs.get(&format!("{module}.{output}")) {
+                    Some((v, secret)) => Found::Value(v, *secret),
+                    None => Found::Missing(format!("`${{module.{module}.{output}}}`: no module `{module}` with an output `{output}` (a module's outputs are read only after it, in module order)")),
+                },
+            },
+            _ => Found::Other,
+        }
+    }
 }
 
 impl Params<'_> {
@@ -148,51 +192,51 @@ impl Params<'_> {
 
     /// The scalar substituted, and whether a sensitive parameter went into it.
     fn scalar(&self, s: &MarkedScalarNode, c: &mut Collector) -> (Node, bool) {
-        let (params, field) = (self.values, self.field);
+        let field = self.field;
         let text = s.as_str();
         let refs = find_references(text);
-        let secret = refs.iter().any(|(_, r)| {
-            matches!(r, Reference::Param { name } if self.sensitive.contains(name) && params.contains_key(name))
-        });
         if refs.is_empty() {
             return (Node::Scalar(s.clone()), false);
         }
-        if let [(range, Reference::Param { name })] = refs.as_slice() {
+        if let [(range, reference)] = refs.as_slice() {
             if range.start == 0 && range.end == text.len() {
-                return match params.get(name) {
-                    Some(value) => (value.clone(), secret),
-                    None => {
-                        c.at(
-                            s.span(),
-                            field,
-                            format!("`${{param.{name}}}`: no such parameter"),
-                        );
-                        (Node::Scalar(s.clone()), false)
+                match self.find(reference) {
+                    Found::Value(value, secret) => return (value.clone(), secret),
+                    Found::Missing(message) => {
+                        c.at(s.span(), field, message);
+                        return (Node::Scalar(s.clone()), false);
                     }
-                };
+                    Found::Other => {}
+                }
             }
         }
         let mut out = String::new();
         let mut last = 0;
+        let mut secret = false;
         for (range, reference) in &refs {
             out.push_str(&text[last..range.start]);
-            match reference {
-                Reference::Param { name } => match params.get(name) {
-                    Some(Node::Scalar(v)) => out.push_str(v.as_str()),
-                    Some(_) => {
-                        c.at(s.span(), field, format!("`${{param.{name}}}` is a list or map and cannot be part of a string"));
-                    }
-                    None => c.at(
+            match self.find(reference) {
+                Found::Value(Node::Scalar(v), is_secret) => {
+                    out.push_str(v.as_str());
+                    secret |= is_secret;
+                }
+                Found::Value(_, _) => {
+                    c.at(
                         s.span(),
                         field,
-                        format!("`${{param.{name}}}`: no such parameter"),
-                    ),
-                },
-                Reference::Malformed(inner) => {
-                    c.at(s.span(), field, format!("`${{{inner}}}` is not a reference: use ${{param.<name>}} or ${{resource.<name>.<attribute>}}"));
+                        format!(
+                            "`{}` is a list or map and cannot be part of a string",
+                            &text[range.clone()]
+                        ),
+                    );
+                }
+                Found::Missing(message) => c.at(s.span(), field, message),
+                Found::Other => {
+                    if let Reference::Malformed(inner) = reference {
+                        c.at(s.span(), field, format!("`${{{inner}}}` is not a reference: use ${{param.<name>}}, ${{resource.<name>.<attribute>}}, ${{module.<module>.<output>}} or ${{each.key}} / ${{each.value}}"));
+                    }
                     out.push_str(&text[range.clone()]);
                 }
-                Reference::Resource { .. } => out.push_str(&text[range.clone()]),
             }
             last = range.end;
         }
@@ -213,6 +257,7 @@ pub fn resource_references(
         for (_, reference) in find_references(s.as_str()) {
             if let Reference::Resource { name, attribute } = reference {
                 match kinds.get(&name) {
+                    None if kinds.keys().any(|k| k.starts_with(&format!("{name}["))) => c.at(s.span(), field, format!("`{name}` has for_each: name one instance, as `${{resource.{name}[\"<key>\"].{attribute}}}`")),
                     None => c.at(s.span(), field, format!("dangling reference `${{resource.{name}.{attribute}}}`: no resource `{name}` in the stack")),
                     Some(kind) if !kind.exported_attributes().contains(&attribute.as_str()) => c.at(
                         s.span(),
@@ -232,11 +277,11 @@ pub fn resource_references(
 
 /// Resources in dependency order (ties in declaration order); every cycle reported once.
 pub fn order(
-    resources: &[ResourceDecl],
+    resources: &[(String, Span)],
     edges: &BTreeMap<String, BTreeSet<String>>,
     c: &mut Collector,
 ) -> Vec<String> {
-    let names: Vec<&str> = resources.iter().map(|r| r.name.as_str()).collect();
+    let names: Vec<&str> = resources.iter().map(|(r, _)| r.as_str()).collect();
     let mut state: BTreeMap<String, Visit> = BTreeMap::new();
     let mut reported: BTreeSet<BTreeSet<String>> = BTreeSet::new();
     for start in &names {
@@ -282,7 +327,7 @@ fn visit(
     state: &mut BTreeMap<String, Visit>,
     stack: &mut Vec<String>,
     reported: &mut BTreeSet<BTreeSet<String>>,
-    resources: &[ResourceDecl],
+    resources: &[(String, Span)],
     c: &mut Collector,
 ) {
     if state.contains_key(node) {
@@ -299,8 +344,8 @@ fn visit(
                     let first = &cycle[0];
                     let span = resources
                         .iter()
-                        .find(|r| &r.name == first)
-                        .map(|r| r.span)
+                        .find(|(r, _)| r == first)
+                        .map(|(_, span)| *span)
                         .unwrap_or_else(Span::new_blank);
                     let mut shown = cycle.clone();
                     shown.push(next.clone());
@@ -344,7 +389,13 @@ mod tests {
             "plain: [dev]\n",
         ));
         let mut c = Collector::default();
-        let out = substitute_params(&props, &params, &sensitive, "f", &mut c);
+        let scope = Scope {
+            module: None,
+            params,
+            secret: sensitive,
+            outputs: None,
+        };
+        let out = substitute_params(&props, &scope, "f", &mut c);
         assert!(c.found.is_empty());
         let paths: Vec<String> = out.sensitive.iter().map(|p| p.join(".")).collect();
         assert_eq!(

@@ -5,11 +5,29 @@ use super::yaml::{check_keys, join, string_field};
 use crate::model::{ResourceAddress, ResourceKind};
 use marked_yaml::{Node, Span};
 
+/// A stack file, or a module file (`module:` instead of `stack:`, no modules or lifecycle blocks of
+/// its own).
 pub struct StackFile {
     pub stack: (String, Span),
     pub parameters: Vec<ParameterDecl>,
     pub resources: Vec<ResourceDecl>,
     pub outputs: Vec<(String, Node)>,
+    pub modules: Vec<ModuleDecl>,
+}
+
+/// Which of the two a file is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Stack,
+    Module,
+}
+
+/// `modules.<name>`: a module file instantiated under a name, with its parameters' values.
+pub struct ModuleDecl {
+    pub name: String,
+    pub span: Span,
+    pub source: (String, Span),
+    pub parameters: Vec<(String, Span, Node)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +87,8 @@ pub struct ResourceDecl {
     pub span: Span,
     pub depends_on: Vec<(String, Span)>,
     pub properties: Node,
+    /// `for_each:` as written (a list, a map, or a `${param.*}` holding one).
+    pub for_each: Option<Node>,
     /// Security checks acknowledged on this resource: check name → (reason, where).
     pub acknowledged: Vec<(String, Span)>,
 }
@@ -78,18 +98,37 @@ const KEYS: &[&str] = &[
     "description",
     "parameters",
     "resources",
+    "modules",
     "outputs",
     "moved",
     "removed",
 ];
+const MODULE_FILE_KEYS: &[&str] = &[
+    "module",
+    "description",
+    "parameters",
+    "resources",
+    "outputs",
+];
+const MODULE_KEYS: &[&str] = &["source", "parameters"];
 const PARAM_KEYS: &[&str] = &["type", "description", "default", "sensitive"];
-const RESOURCE_KEYS: &[&str] = &["type", "depends_on", "properties", "acknowledge"];
+const RESOURCE_KEYS: &[&str] = &[
+    "type",
+    "for_each",
+    "depends_on",
+    "properties",
+    "acknowledge",
+];
 
-pub fn parse(root: &Node, c: &mut Collector) -> Option<StackFile> {
-    if !check_keys(root, KEYS, "", c) {
+pub fn parse(root: &Node, kind: FileKind, c: &mut Collector) -> Option<StackFile> {
+    let (keys, head) = match kind {
+        FileKind::Stack => (KEYS, "stack"),
+        FileKind::Module => (MODULE_FILE_KEYS, "module"),
+    };
+    if !check_keys(root, keys, "", c) {
         return None;
     }
-    let stack = string_field(root, "stack", "", true, c);
+    let stack = string_field(root, head, "", true, c);
     let map = root.as_mapping()?;
     let mut parameters = Vec::new();
     if let Some(node) = map.get_node("parameters") {
@@ -138,11 +177,58 @@ pub fn parse(root: &Node, c: &mut Collector) -> Option<StackFile> {
             ),
         }
     }
+    let mut modules = Vec::new();
+    match map.get_node("modules") {
+        None => {}
+        Some(Node::Mapping(ms)) => {
+            for (k, v) in ms.iter() {
+                if let Some(m) = parse_module(k.as_str(), *k.span(), v, c) {
+                    modules.push(m);
+                }
+            }
+        }
+        Some(other) => c.at(
+            other.span(),
+            "modules",
+            "expected a mapping of module instances",
+        ),
+    }
     Some(StackFile {
         stack: stack?,
         parameters,
         resources,
         outputs,
+        modules,
+    })
+}
+
+fn parse_module(name: &str, span: Span, node: &Node, c: &mut Collector) -> Option<ModuleDecl> {
+    let field = join(&["modules", name]);
+    if !ResourceAddress::is_valid_name(name) {
+        c.at(&span, &field, format!("`{name}` is not a valid module name: a lowercase letter, then lowercase letters, digits and `_`, at most 64"));
+    }
+    if !check_keys(node, MODULE_KEYS, &field, c) {
+        return None;
+    }
+    let source = string_field(node, "source", &field, true, c)?;
+    let mut parameters = Vec::new();
+    match node.as_mapping()?.get_node("parameters") {
+        None => {}
+        Some(Node::Mapping(ps)) => parameters.extend(
+            ps.iter()
+                .map(|(k, v)| (k.as_str().to_string(), *k.span(), v.clone())),
+        ),
+        Some(other) => c.at(
+            other.span(),
+            join(&[&field, "parameters"]),
+            "expected a mapping of parameter values",
+        ),
+    }
+    Some(ModuleDecl {
+        name: name.to_string(),
+        span,
+        source,
+        parameters,
     })
 }
 
@@ -271,6 +357,7 @@ fn parse_resource(name: &str, span: Span, node: &Node, c: &mut Collector) -> Opt
         ),
     }
     Some(ResourceDecl {
+        for_each: map.get_node("for_each").cloned(),
         acknowledged,
         name: name.to_string(),
         kind,

@@ -118,7 +118,7 @@ impl Executor<'_> {
             .iter()
             .map(|c| {
                 (
-                    c.address.name.clone(),
+                    c.address.reference(),
                     (!c.outputs.is_empty()).then(|| c.outputs.clone()),
                 )
             })
@@ -231,7 +231,7 @@ impl Executor<'_> {
                 Ok(Done::Exists(observed)) => {
                     record(state, change, &observed);
                     handed.push((writer.send(state), change.address.clone()));
-                    known.insert(change.address.name.clone(), Some(observed.outputs));
+                    known.insert(change.address.reference(), Some(observed.outputs));
                     None
                 }
                 // `removed` with `destroy: false`: kept in AWS, and remembered as forgotten, as

@@ -72,7 +72,7 @@ pub fn map(desired: &Desired, candidates: Vec<Candidate>) -> Mapping {
             }),
         };
         let Some(candidate) = found.and_then(|i| free[i].take()) else {
-            known.insert(resource.address.name.clone(), None);
+            known.insert(resource.address.reference(), None);
             mapping.unmatched.push(Unmatched {
                 address: resource.address.clone(),
                 expected: if value_has_resource_reference(&props) {
@@ -90,7 +90,7 @@ pub fn map(desired: &Desired, candidates: Vec<Candidate>) -> Mapping {
             .map(|c| c.replace_reasons)
             .unwrap_or_default();
         known.insert(
-            resource.address.name.clone(),
+            resource.address.reference(),
             Some(candidate.live.outputs.clone()),
         );
         mapping.matched.push(Matched {

@@ -1,4 +1,9 @@
-//! `${param.<name>}` and `${resource.<name>.<attr>}` references inside strings.
+//! `${param.<name>}`, `${resource.<name>.<attr>}`, `${module.<module>.<output>}` and `${each.*}`
+//! references inside strings. Module outputs and `each` are resolved when the configuration is
+//! loaded; what reaches a plan holds only resource references, by [`ResourceAddress::reference`]
+//! (`module.alarms.errors["api"]`).
+
+use super::address::{split_key, split_module, ResourceAddress};
 
 /// One reference found in a string, with its byte range in that string.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -6,9 +11,19 @@ pub enum Reference {
     Param {
         name: String,
     },
+    /// `name` is the resource's reference (`name`, `name["key"]`, `module.m.name["key"]`).
     Resource {
         name: String,
         attribute: String,
+    },
+    /// `${module.<module>.<output>}`.
+    Module {
+        module: String,
+        output: String,
+    },
+    /// `${each.key}` (empty path), `${each.value}` (`["value"]`), `${each.value.x}`.
+    Each {
+        path: Vec<String>,
     },
     /// `${...}` that is neither of the above; the text inside the braces.
     Malformed(String),
@@ -39,18 +54,47 @@ pub fn find_references(s: &str) -> Vec<(std::ops::Range<usize>, Reference)> {
 }
 
 fn parse_inner(inner: &str) -> Reference {
-    let parts: Vec<&str> = inner.trim().split('.').collect();
+    let inner_t = inner.trim();
     let ident = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let malformed = || Reference::Malformed(inner.to_string());
+    if let Some(rest) = inner_t.strip_prefix("resource.") {
+        let Some((name, attribute)) = rest.rsplit_once('.') else {
+            return malformed();
+        };
+        return match parse_resource_ref(name) {
+            Some(name) if ident(attribute) => Reference::Resource {
+                name,
+                attribute: attribute.to_string(),
+            },
+            _ => malformed(),
+        };
+    }
+    let parts: Vec<&str> = inner_t.split('.').collect();
     match parts.as_slice() {
         ["param", name] if ident(name) => Reference::Param {
             name: name.to_string(),
         },
-        ["resource", name, attribute] if ident(name) && ident(attribute) => Reference::Resource {
-            name: name.to_string(),
-            attribute: attribute.to_string(),
+        ["module", module, output] if ident(module) && ident(output) => Reference::Module {
+            module: module.to_string(),
+            output: output.to_string(),
         },
-        _ => Reference::Malformed(inner.to_string()),
+        ["each", "key"] => Reference::Each { path: Vec::new() },
+        ["each", "value", rest @ ..] if rest.iter().all(|p| ident(p)) => Reference::Each {
+            path: std::iter::once("value")
+                .chain(rest.iter().copied())
+                .map(str::to_string)
+                .collect(),
+        },
+        _ => malformed(),
     }
+}
+
+/// `name`, `name["key"]` or `module.m.name["key"]`, checked and written back canonically.
+fn parse_resource_ref(text: &str) -> Option<String> {
+    let (module, rest) = split_module(text).ok()?;
+    let (name, key) = split_key(rest).ok()?;
+    let probe = ResourceAddress::new(super::ResourceKind::ALL[0], name).scoped(module, key);
+    Some(probe.reference())
 }
 
 /// Replace every resource reference in `s` using `lookup(name, attribute)`; `None` if any is unknown.
@@ -109,6 +153,39 @@ mod tests {
                     attribute: "arn".into()
                 },
                 Reference::Malformed("x".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_module_each_and_keyed_references() {
+        let refs: Vec<Reference> = find_references(
+            "${resource.errors[\"api\"].arn} ${resource.module.m.t.name} ${module.m.out} ${each.key} ${each.value.fn} ${resource.a[b].arn} ${each.nope}",
+        )
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
+        assert_eq!(
+            refs,
+            vec![
+                Reference::Resource {
+                    name: "errors[\"api\"]".into(),
+                    attribute: "arn".into()
+                },
+                Reference::Resource {
+                    name: "module.m.t".into(),
+                    attribute: "name".into()
+                },
+                Reference::Module {
+                    module: "m".into(),
+                    output: "out".into()
+                },
+                Reference::Each { path: vec![] },
+                Reference::Each {
+                    path: vec!["value".into(), "fn".into()]
+                },
+                Reference::Malformed("resource.a[b].arn".into()),
+                Reference::Malformed("each.nope".into()),
             ]
         );
     }

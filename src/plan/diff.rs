@@ -151,7 +151,7 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
             (Action::NoOp | Action::Update, Some(o)) => Some(o.outputs.clone()),
             _ => None,
         };
-        known.insert(address.name.clone(), outputs.clone());
+        known.insert(address.reference(), outputs.clone());
         let physical_id = live.as_ref().map(|o| o.physical_id.clone());
         let force = owned.is_some_and(|o| o.force_destroy) || force_destroy(&resource.properties);
         let moved = moved_from.get(address).cloned();
@@ -257,7 +257,7 @@ fn owned_by(observed: &Observed, desired: &Desired, address: &ResourceAddress) -
     let tags = observed.tags();
     tags.get(TAG_STACK) == Some(&desired.stack)
         && tags.get(TAG_ENV) == Some(&desired.environment)
-        && tags.get(TAG_ADDRESS) == Some(&address.to_string())
+        && tags.get(TAG_ADDRESS) == Some(&address.tag_value())
 }
 
 /// Whether the parent a contained resource was found in (the resource its `api_id` or
@@ -277,7 +277,7 @@ fn parent_owned(resource: &crate::model::DesiredResource, inputs: &Inputs<'_>) -
                 .desired
                 .resources
                 .iter()
-                .find(|d| d.address.name == name)
+                .find(|d| d.address.reference() == name)
                 .map(|d| &d.address),
             _ => None,
         })
