@@ -230,3 +230,55 @@ resources: {}
     has("modules.two: module cycle");
     has("modules.four.source: `../outside.yaml`");
 }
+
+#[test]
+fn a_null_default_makes_a_parameter_optional_and_merge_keys_add_caller_entries() {
+    let module = "module: logs
+parameters:
+  name: {type: string}
+  days: {type: number, default: null}
+  more_tags: {type: map, default: {}}
+resources:
+  group:
+    type: log_group
+    properties:
+      name: ${param.name}
+      retention_days: ${param.days}
+      tags:
+        own: mine
+        <<: ${param.more_tags}
+";
+    let dir = project(
+        "modules:
+  bare:
+    source: modules/logs.yaml
+    parameters: {name: bare}
+  full:
+    source: modules/logs.yaml
+    parameters:
+      name: full
+      days: 7
+      more_tags: {own: theirs, extra: added}
+resources: {}
+",
+        &[("modules/logs.yaml", module)],
+    );
+    let desired = load("t", dir.path()).unwrap_or_else(|d| panic!("{d}"));
+    let find = |a: &str| {
+        desired
+            .resources
+            .iter()
+            .find(|r| r.address.to_string() == a)
+            .unwrap()
+    };
+    let bare = &find("module.bare.log_group.group").properties;
+    assert!(
+        bare.get("retention_days").is_none_or(|v| v.is_null()),
+        "{bare}"
+    );
+    assert_eq!(bare["tags"]["own"], "mine");
+    let full = &find("module.full.log_group.group").properties;
+    assert_eq!(full["retention_days"], serde_json::json!(7));
+    assert_eq!(full["tags"]["own"], "mine", "the module's own entry wins");
+    assert_eq!(full["tags"]["extra"], "added");
+}

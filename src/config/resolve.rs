@@ -35,7 +35,7 @@ pub fn parameter_values(
                     ),
                 );
             }
-            Some(decl) if !decl.kind.accepts(value) => {
+            Some(decl) if !decl.kind.accepts(value) && !(decl.optional() && is_null(value)) => {
                 c.at(
                     value.span(),
                     join(&[within, "parameters", name]),
@@ -171,19 +171,31 @@ impl Params<'_> {
                 Node::Sequence(MarkedSequenceNode::new(*seq.span(), items))
             }
             Node::Mapping(map) => {
+                let mut merged = Vec::new();
                 let mut out: MarkedMappingNode = map
                     .iter()
-                    .map(|(k, v)| {
+                    .filter_map(|(k, v)| {
+                        if k.as_str() == MERGE_KEY {
+                            merged.push(self.walk(v, path, in_list, c, found));
+                            return None;
+                        }
                         if !in_list {
                             path.push(k.as_str().to_string());
                         }
-                        let v = self.walk(v, path, in_list, c, found);
+                        let given = self.walk(v, path, in_list, c, found);
                         if !in_list {
                             path.pop();
                         }
-                        (k.clone(), v)
+                        // An optional parameter left unset leaves the property unset.
+                        if is_null(&given) && !is_null(v) {
+                            return None;
+                        }
+                        Some((k.clone(), given))
                     })
                     .collect();
+                for from in merged {
+                    merge_into(&mut out, &from, self.field, c);
+                }
                 *out.span_mut() = *map.span();
                 Node::Mapping(out)
             }
@@ -243,6 +255,41 @@ impl Params<'_> {
         out.push_str(&text[last..]);
         (Node::Scalar(MarkedScalarNode::new(*s.span(), out)), secret)
     }
+}
+
+/// YAML's merge key: `<<: ${param.more}` (a map, or a list of maps) adds the entries a mapping
+/// does not set itself, so a module can add caller-given entries to its own (a role's inline
+/// policies, a function's environment).
+const MERGE_KEY: &str = "<<";
+
+fn merge_into(out: &mut MarkedMappingNode, from: &Node, field: &str, c: &mut Collector) {
+    match from {
+        Node::Mapping(more) => {
+            for (k, v) in more.iter() {
+                if !out.contains_key(k.as_str()) {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        Node::Sequence(items) => {
+            for item in items.iter() {
+                merge_into(out, item, field, c);
+            }
+        }
+        Node::Scalar(_) if is_null(from) => {}
+        other => c.at(
+            other.span(),
+            join(&[field, MERGE_KEY]),
+            "`<<` merges a map (or a list of maps) into this one",
+        ),
+    }
+}
+
+/// YAML's null (`null`, `~`, or nothing): the value of an optional parameter left unset, which
+/// leaves the property it is given to unset.
+pub fn is_null(node: &Node) -> bool {
+    node.as_scalar()
+        .is_some_and(|s| matches!(s.as_str(), "null" | "~" | ""))
 }
 
 /// The resources `node` references, each checked to exist and to export the attribute.

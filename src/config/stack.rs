@@ -39,6 +39,13 @@ pub enum ParamType {
     Map,
 }
 
+impl ParameterDecl {
+    /// Declared with `default: null`: the parameter may be left unset (null).
+    pub fn optional(&self) -> bool {
+        self.default.as_ref().is_some_and(super::resolve::is_null)
+    }
+}
+
 impl ParamType {
     fn parse(s: &str) -> Option<ParamType> {
         Some(match s {
@@ -245,7 +252,7 @@ fn parse_parameter(name: &str, node: &Node, c: &mut Collector) -> Option<Paramet
     let map = node.as_mapping()?;
     let default = map.get_node("default").cloned();
     if let Some(d) = &default {
-        if !kind.accepts(d) {
+        if !kind.accepts(d) && !super::resolve::is_null(d) {
             c.at(
                 d.span(),
                 join(&[&field, "default"]),
