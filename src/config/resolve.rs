@@ -35,7 +35,7 @@ pub fn parameter_values(
                     ),
                 );
             }
-            Some(decl) if !decl.kind.accepts(value) && !(decl.optional() && is_null(value)) => {
+            Some(decl) if !(decl.kind.accepts(value) || decl.optional() && is_null(value)) => {
                 c.at(
                     value.span(),
                     join(&[within, "parameters", name]),
