@@ -177,7 +177,7 @@ fn project(stack: Option<String>) -> tempfile::TempDir {
     if let Some(stack) = stack {
         let path = dir.path().join("stacks/dynamic-tool-runtime/stack.yaml");
         std::fs::write(path, stack).expect("write stack");
-        let env = dir.path().join("environments/dev.yaml");
+        let env = dir.path().join("environments/local.yaml");
         let text = std::fs::read_to_string(&env).expect("env");
         // The generated stack declares only name_prefix.
         let kept: Vec<&str> = text
@@ -225,9 +225,9 @@ fn main() {
         let size: Option<usize> = name.strip_prefix("generated ").and_then(|n| n.parse().ok());
         let e = endpoint(latency_ms);
         let dir = project(stack.clone());
-        dtr(&e, dir.path(), &["bootstrap", "--env", "dev"]);
+        dtr(&e, dir.path(), &["bootstrap", "--env", "local"]);
         let edit = |dir: &Path| {
-            let env = dir.join("environments/dev.yaml");
+            let env = dir.join("environments/local.yaml");
             let stack_file = dir.join("stacks/dynamic-tool-runtime/stack.yaml");
             if stack.is_some() {
                 let s = std::fs::read_to_string(&stack_file).expect("stack");
@@ -248,27 +248,35 @@ fn main() {
         let mut steps = Vec::new();
         steps.push((
             "cold apply",
-            dtr(&e, dir.path(), &["apply", "--env", "dev", "--auto-approve"]),
+            dtr(
+                &e,
+                dir.path(),
+                &["apply", "--env", "local", "--auto-approve"],
+            ),
         ));
         steps.push((
             "no-op plan",
             dtr(
                 &e,
                 dir.path(),
-                &["plan", "--env", "dev", "--detailed-exitcode"],
+                &["plan", "--env", "local", "--detailed-exitcode"],
             ),
         ));
         edit(dir.path());
         steps.push((
             "one change",
-            dtr(&e, dir.path(), &["apply", "--env", "dev", "--auto-approve"]),
+            dtr(
+                &e,
+                dir.path(),
+                &["apply", "--env", "local", "--auto-approve"],
+            ),
         ));
         steps.push((
             "destroy",
             dtr(
                 &e,
                 dir.path(),
-                &["destroy", "--env", "dev", "--auto-approve"],
+                &["destroy", "--env", "local", "--auto-approve"],
             ),
         ));
         for (step, m) in steps {

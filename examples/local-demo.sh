@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job, locally, in one command: start a local AWS-compatible endpoint (moto over HTTPS with a
-# CA generated for it), then bootstrap, plan and apply the dev environment against it and print outputs.
+# CA generated for it), then bootstrap, plan and apply the local environment against it and print outputs.
 #
 #   examples/local-demo.sh           # run it, then stop the endpoint
 #   examples/local-demo.sh --keep    # leave the endpoint running and print the variables to use it
@@ -42,14 +42,14 @@ export AWS_CA_BUNDLE="$state_dir/ca.pem"
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_EC2_METADATA_DISABLED=true
 echo "==> endpoint $AWS_ENDPOINT_URL (CA $AWS_CA_BUNDLE)" >&2
 
-echo; echo "==> dtr bootstrap --env dev" >&2
-"$dtr" bootstrap --env dev
-echo; echo "==> dtr plan --env dev" >&2
-"$dtr" plan --env dev
-echo; echo "==> dtr apply --env dev --auto-approve" >&2
-"$dtr" apply --env dev --auto-approve
-echo; echo "==> dtr plan --env dev --detailed-exitcode (expect no changes)" >&2
-"$dtr" plan --env dev --detailed-exitcode
+echo; echo "==> dtr bootstrap --env local" >&2
+"$dtr" bootstrap --env local
+echo; echo "==> dtr plan --env local" >&2
+"$dtr" plan --env local
+echo; echo "==> dtr apply --env local --auto-approve" >&2
+"$dtr" apply --env local --auto-approve
+echo; echo "==> dtr plan --env local --detailed-exitcode (expect no changes)" >&2
+"$dtr" plan --env local --detailed-exitcode
 
 if $keep; then
   cat >&2 <<EOM

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{bootstrap, dtr_run, Moto, Project, DEV_STATE_BUCKET as BUCKET};
+use common::{bootstrap, dtr_run, Moto, Project, LOCAL_STATE_BUCKET as BUCKET};
 
 const LOCK_TABLE: &str = "dtr-locks";
 
@@ -12,7 +12,7 @@ const LOCK_TABLE: &str = "dtr-locks";
 async fn bootstrap_creates_a_hardened_backend_and_twice_changes_nothing() {
     let moto = Moto::start();
     let project = Project::copy();
-    let first = bootstrap(&moto, &project, "dev");
+    let first = bootstrap(&moto, &project, "local");
     assert!(
         first.stdout.contains("created  state bucket"),
         "{}",
@@ -24,7 +24,7 @@ async fn bootstrap_creates_a_hardened_backend_and_twice_changes_nothing() {
         first.stdout
     );
 
-    let second = bootstrap(&moto, &project, "dev");
+    let second = bootstrap(&moto, &project, "local");
     assert!(
         second.stdout.contains("nothing to change"),
         "{}",
@@ -148,7 +148,7 @@ async fn bootstrap_creates_a_hardened_backend_and_twice_changes_nothing() {
 async fn the_state_bucket_refuses_plain_http_and_serves_tls() {
     let moto = Moto::start();
     let project = Project::copy();
-    bootstrap(&moto, &project, "dev");
+    bootstrap(&moto, &project, "local");
     let tls = moto.clients().await;
     tls.s3
         .put_object()
@@ -177,6 +177,6 @@ async fn the_state_bucket_refuses_plain_http_and_serves_tls() {
 async fn plan_before_bootstrap_says_to_bootstrap() {
     let moto = Moto::start();
     let project = Project::copy();
-    let r = dtr_run(&moto, &project, &["plan", "--env", "dev"]).expect_code(1);
+    let r = dtr_run(&moto, &project, &["plan", "--env", "local"]).expect_code(1);
     assert!(r.stderr.contains("dtr bootstrap"), "{}", r.stderr);
 }

@@ -4,9 +4,9 @@
 mod common;
 
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
-use common::{bootstrapped, destroy_dev, dev_state_bytes, dtr_run, Moto, Project};
+use common::{bootstrapped, destroy_dev, dtr_run, local_state_bytes, Moto, Project};
 
-const STATE_BUCKET: &str = "dtr-state-123456789012-dev";
+const STATE_BUCKET: &str = "dtr-state-123456789012-local";
 
 /// An S3 client acting as another account (moto maps an assumed role's credentials to its account).
 async fn foreign_s3(moto: &Moto, account: &str) -> aws_sdk_s3::Client {
@@ -48,7 +48,7 @@ async fn a_state_bucket_owned_by_another_account_is_refused_and_left_alone() {
         .await
         .unwrap();
 
-    let r = dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(1);
+    let r = dtr_run(&moto, &project, &["bootstrap", "--env", "local"]).expect_code(1);
     assert!(
         r.stderr.contains("not owned by account 123456789012"),
         "{}",
@@ -80,7 +80,7 @@ async fn a_state_bucket_owned_by_another_account_is_refused_and_left_alone() {
         "no policy was put on it"
     );
     // Nor is a state read from it: every state call names the owner.
-    let r = dtr_run(&moto, &project, &["plan", "--env", "dev", "--lock=false"]).expect_code(1);
+    let r = dtr_run(&moto, &project, &["plan", "--env", "local", "--lock=false"]).expect_code(1);
     assert!(r.stderr.contains("AccessDenied"), "{}", r.stderr);
 }
 
@@ -89,13 +89,13 @@ async fn the_own_backend_cannot_be_declared_as_a_resource() {
     let moto = Moto::start();
     let project = Project::copy();
     project.edit(
-        "environments/dev.yaml",
-        "artifact_bucket: dtr-dev-artifacts-123456789012",
+        "environments/local.yaml",
+        "artifact_bucket: dtr-local-artifacts-123456789012",
         &format!("artifact_bucket: {STATE_BUCKET}"),
     );
-    let r = dtr_run(&moto, &project, &["validate", "--env", "dev"]).expect_code(1);
+    let r = dtr_run(&moto, &project, &["validate", "--env", "local"]).expect_code(1);
     assert!(
-        r.stderr.contains("environments/dev.yaml:14:")
+        r.stderr.contains("environments/local.yaml:14:")
             && r.stderr.contains("artifacts_bucket.properties.name")
             && r.stderr.contains("own state bucket"),
         "{}",
@@ -110,23 +110,23 @@ async fn another_environments_backend_is_never_planned_or_imported() {
     let moto = Moto::start();
     let project = Project::copy();
     let other = project
-        .read("environments/dev.yaml")
-        .replace("name: dev", "name: other")
+        .read("environments/local.yaml")
+        .replace("name: local", "name: other")
         .replace(STATE_BUCKET, "dtr-state-123456789012-other")
         .replace(
-            "dynamic-tool-runtime/dev.json",
+            "dynamic-tool-runtime/local.json",
             "dynamic-tool-runtime/other.json",
         );
     project.write("environments/other.yaml", &other);
     dtr_run(&moto, &project, &["bootstrap", "--env", "other"]).expect_code(0);
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    dtr_run(&moto, &project, &["bootstrap", "--env", "local"]).expect_code(0);
     project.edit(
-        "environments/dev.yaml",
-        "artifact_bucket: dtr-dev-artifacts-123456789012",
+        "environments/local.yaml",
+        "artifact_bucket: dtr-local-artifacts-123456789012",
         "artifact_bucket: dtr-state-123456789012-other",
     );
 
-    let r = dtr_run(&moto, &project, &["plan", "--env", "dev"]).expect_code(1);
+    let r = dtr_run(&moto, &project, &["plan", "--env", "local"]).expect_code(1);
     assert!(
         r.stderr.contains("never manages") && r.stderr.contains("s3_bucket.artifacts_bucket"),
         "{}",
@@ -138,7 +138,7 @@ async fn another_environments_backend_is_never_planned_or_imported() {
         &[
             "import",
             "--env",
-            "dev",
+            "local",
             "s3_bucket.artifacts_bucket",
             "dtr-state-123456789012-other",
         ],
@@ -154,12 +154,12 @@ async fn another_environments_backend_is_never_planned_or_imported() {
     let r = dtr_run(
         &moto,
         &project,
-        &["migrate", "terraform", "--env", "dev", "hostile.tfstate"],
+        &["migrate", "terraform", "--env", "local", "hostile.tfstate"],
     )
     .expect_code(1);
     assert!(r.stderr.contains("never manages"), "{}", r.stderr);
     assert!(
-        dev_state_bytes(&moto.clients().await).await.is_none(),
+        local_state_bytes(&moto.clients().await).await.is_none(),
         "no state was written"
     );
     // Even a state that claims it (an edited state object, or an import from before the guard) does
@@ -195,7 +195,7 @@ async fn a_region_override_that_contradicts_the_environment_is_refused() {
     let r = dtr_run(
         &moto,
         &project,
-        &["plan", "--env", "dev", "--region", "eu-west-1"],
+        &["plan", "--env", "local", "--region", "eu-west-1"],
     )
     .expect_code(1);
     assert!(
@@ -208,17 +208,17 @@ async fn a_region_override_that_contradicts_the_environment_is_refused() {
     dtr_run(
         &moto,
         &project,
-        &["plan", "--env", "dev", "--region", "us-east-1"],
+        &["plan", "--env", "local", "--region", "us-east-1"],
     )
     .expect_code(0);
 }
 
-/// Write dev's state object owning `physical_id` at `address`, as an edited state or an import made
+/// Write local's state object owning `physical_id` at `address`, as an edited state or an import made
 /// before the guard would.
 async fn own_in_state(c: &dtr::provider::aws::Clients, address: &str, physical_id: &str) {
     let state = serde_json::json!({
         "format_version": 1, "lineage": "l", "serial": 1,
-        "stack": "dynamic-tool-runtime", "environment": "dev",
+        "stack": "dynamic-tool-runtime", "environment": "local",
         "resources": {address: {"physical_id": physical_id}}
     });
     common::put_dev_state(c, serde_json::to_vec(&state).unwrap()).await;
@@ -242,7 +242,7 @@ async fn the_own_backend_is_refused_by_name_even_untagged() {
         &[
             "import",
             "--env",
-            "dev",
+            "local",
             "s3_bucket.artifacts_bucket",
             STATE_BUCKET,
         ],
@@ -265,11 +265,11 @@ async fn the_backend_lives_in_its_own_region() {
     let moto = Moto::start();
     let project = Project::copy();
     project.edit(
-        "environments/dev.yaml",
-        "state_key: dynamic-tool-runtime/dev.json",
-        "state_key: dynamic-tool-runtime/dev.json\n  region: us-west-2",
+        "environments/local.yaml",
+        "state_key: dynamic-tool-runtime/local.json",
+        "state_key: dynamic-tool-runtime/local.json\n  region: us-west-2",
     );
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    dtr_run(&moto, &project, &["bootstrap", "--env", "local"]).expect_code(0);
     let c = moto.clients().await;
     let location =
         c.s3.get_bucket_location()
@@ -298,6 +298,6 @@ async fn the_backend_lives_in_its_own_region() {
         "and not in us-east-1"
     );
     // The plan locks in us-west-2 (there is no lock table anywhere else) and reads us-east-1.
-    let r = dtr_run(&moto, &project, &["plan", "--env", "dev"]).expect_code(0);
+    let r = dtr_run(&moto, &project, &["plan", "--env", "local"]).expect_code(0);
     assert!(r.stderr.contains("state lock released"), "{}", r.stderr);
 }

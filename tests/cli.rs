@@ -20,11 +20,11 @@ fn dtr(args: &[&str]) -> (i32, String, String) {
 #[test]
 fn usage_errors_exit_1_never_2() {
     for args in [
-        &["plan", "--env", "dev", "--no-such-flag"][..],
+        &["plan", "--env", "local", "--no-such-flag"][..],
         &["plan"][..],
         &["no-such-verb"][..],
         &[][..],
-        &["plan", "--env", "dev", "--parallelism", "many"][..],
+        &["plan", "--env", "local", "--parallelism", "many"][..],
     ] {
         let (code, _, stderr) = dtr(args);
         assert_eq!(code, 1, "dtr {args:?}: {stderr}");

@@ -78,8 +78,8 @@ fn unknown_environment() {
 fn malformed_environment_file() {
     let moto = Moto::start();
     let project = Project::copy();
-    project.edit("environments/dev.yaml", "region:", "region: [\nwhat:");
-    insta::assert_snapshot!(refused(&moto, &project, &["plan", "--env", "dev"]));
+    project.edit("environments/local.yaml", "region:", "region: [\nwhat:");
+    insta::assert_snapshot!(refused(&moto, &project, &["plan", "--env", "local"]));
 }
 
 #[test]
@@ -89,7 +89,7 @@ fn region_contradicting_the_environment() {
     insta::assert_snapshot!(refused(
         &moto,
         &project,
-        &["plan", "--env", "dev", "--region", "eu-west-1"]
+        &["plan", "--env", "local", "--region", "eu-west-1"]
     ));
 }
 
@@ -97,14 +97,14 @@ fn region_contradicting_the_environment() {
 fn account_mismatch() {
     let moto = Moto::start_for_account(Some("999999999999"));
     let project = Project::copy();
-    insta::assert_snapshot!(refused(&moto, &project, &["plan", "--env", "dev"]));
+    insta::assert_snapshot!(refused(&moto, &project, &["plan", "--env", "local"]));
 }
 
 #[test]
 fn no_lock_table_before_bootstrap() {
     let moto = Moto::start();
     let project = Project::copy();
-    insta::assert_snapshot!(refused(&moto, &project, &["plan", "--env", "dev"]));
+    insta::assert_snapshot!(refused(&moto, &project, &["plan", "--env", "local"]));
 }
 
 #[test]
@@ -112,23 +112,23 @@ fn saved_plan_that_is_not_a_plan() {
     let moto = Moto::start();
     let project = Project::copy();
     project.write("plan.json", "{\"format_version\": 2}\n");
-    let missing = refused(&moto, &project, &["apply", "plan.json", "--env", "dev"]);
+    let missing = refused(&moto, &project, &["apply", "plan.json", "--env", "local"]);
     project.write("plan.json", "this is not JSON\n");
-    let garbage = refused(&moto, &project, &["apply", "plan.json", "--env", "dev"]);
+    let garbage = refused(&moto, &project, &["apply", "plan.json", "--env", "local"]);
     project.write("plan.json", "{\"format_version\": 1}\n");
-    let old = refused(&moto, &project, &["apply", "plan.json", "--env", "dev"]);
-    let absent = refused(&moto, &project, &["apply", "absent.json", "--env", "dev"]);
+    let old = refused(&moto, &project, &["apply", "plan.json", "--env", "local"]);
+    let absent = refused(&moto, &project, &["apply", "absent.json", "--env", "local"]);
     insta::assert_snapshot!([missing, garbage, old, absent].join("\n---\n"));
 }
 
-/// Bootstrapped, with a plan of dev saved to plan.json.
+/// Bootstrapped, with a plan of local saved to plan.json.
 fn with_saved_plan(moto: &Moto) -> Project {
     let project = Project::copy();
-    dtr_run(moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    dtr_run(moto, &project, &["bootstrap", "--env", "local"]).expect_code(0);
     dtr_run(
         moto,
         &project,
-        &["plan", "--env", "dev", "--out", "plan.json"],
+        &["plan", "--env", "local", "--out", "plan.json"],
     )
     .expect_code(0);
     project
@@ -145,7 +145,7 @@ fn saved_plan_tampered_with() {
         "\"action\": \"create\"",
         "\"action\": \"no_op\"",
     );
-    let edited = refused(&moto, &project, &["apply", "plan.json", "--env", "dev"]);
+    let edited = refused(&moto, &project, &["apply", "plan.json", "--env", "local"]);
     insta::assert_snapshot!([edited, other_env, no_env].join("\n---\n"));
 }
 
@@ -154,14 +154,14 @@ fn saved_plan_gone_stale() {
     let moto = Moto::start();
     let project = with_saved_plan(&moto);
     project.edit(
-        "environments/dev.yaml",
+        "environments/local.yaml",
         "log_retention_days: 7",
         "log_retention_days: 14",
     );
     insta::assert_snapshot!(refused(
         &moto,
         &project,
-        &["apply", "plan.json", "--env", "dev"]
+        &["apply", "plan.json", "--env", "local"]
     ));
 }
 
@@ -169,8 +169,8 @@ fn saved_plan_gone_stale() {
 fn not_confirmed_without_a_terminal() {
     let moto = Moto::start();
     let project = Project::copy();
-    let apply = refused(&moto, &project, &["apply", "--env", "dev"]);
-    let destroy = refused(&moto, &project, &["destroy", "--env", "dev"]);
+    let apply = refused(&moto, &project, &["apply", "--env", "local"]);
+    let destroy = refused(&moto, &project, &["destroy", "--env", "local"]);
     insta::assert_snapshot!([apply, destroy].join("\n---\n"));
 }
 
@@ -180,9 +180,9 @@ fn not_confirmed_without_a_terminal() {
 fn not_confirmed_at_the_prompt() {
     let moto = Moto::start();
     let project = Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    dtr_run(&moto, &project, &["bootstrap", "--env", "local"]).expect_code(0);
     let mut cmd = dtr(&moto, &project);
-    cmd.args(["apply", "--env", "dev"]);
+    cmd.args(["apply", "--env", "local"]);
     let mut at = common::pty::AtPrompt::start(cmd);
     at.wait_for("Only 'yes' is accepted");
     at.type_line("no");

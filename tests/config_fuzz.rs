@@ -62,7 +62,7 @@ fn project(env: &str, stack: &str) -> tempfile::TempDir {
     let stack_dir = dir.path().join("stacks/dynamic-tool-runtime");
     std::fs::create_dir_all(dir.path().join("environments")).unwrap();
     std::fs::create_dir_all(&stack_dir).unwrap();
-    std::fs::write(dir.path().join("environments/dev.yaml"), env).unwrap();
+    std::fs::write(dir.path().join("environments/local.yaml"), env).unwrap();
     std::fs::write(stack_dir.join("stack.yaml"), stack).unwrap();
     for f in ["tool_manager", "authorizer", "monitoring"] {
         std::fs::create_dir_all(stack_dir.join("functions").join(f)).unwrap();
@@ -83,10 +83,10 @@ proptest! {
         env_mutations in prop::collection::vec(mutation(), 0..4),
         stack_mutations in prop::collection::vec(mutation(), 0..4),
     ) {
-        let env = std::fs::read_to_string(Path::new(ROOT).join("environments/dev.yaml")).unwrap();
+        let env = std::fs::read_to_string(Path::new(ROOT).join("environments/local.yaml")).unwrap();
         let stack = std::fs::read_to_string(Path::new(ROOT).join("stacks/dynamic-tool-runtime/stack.yaml")).unwrap();
         let dir = project(&mutate(&env, &env_mutations), &mutate(&stack, &stack_mutations));
-        if let Err(problems) = dtr::config::load("dev", dir.path()) {
+        if let Err(problems) = dtr::config::load("local", dir.path()) {
             prop_assert!(!problems.0.is_empty());
             for p in &problems.0 {
                 prop_assert!(p.line >= 1 && p.column >= 1, "{p}");

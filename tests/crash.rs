@@ -1,4 +1,4 @@
-//! Crash consistency: `dtr apply` killed with SIGKILL after its k-th AWS call, for k across a whole dev
+//! Crash consistency: `dtr apply` killed with SIGKILL after its k-th AWS call, for k across a whole local
 //! apply. After each kill a fresh apply (taking over the dead run's lease) converges, a plan then shows
 //! no changes, and nothing is orphaned or duplicated: every resource in the account (bar the backend)
 //! is in the state, once.
@@ -14,7 +14,7 @@ use serde_json::json;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-/// Spread over a cold dev apply (about 170 calls): connecting and locking, reading, the first
+/// Spread over a cold local apply (about 170 calls): connecting and locking, reading, the first
 /// creates, the bucket's create-then-tag window, the functions, the API and its children, the alarms.
 const SHORT_SWEEP: &[u64] = &[1, 3, 8, 20, 40, 60, 80, 100, 120, 145];
 
@@ -70,7 +70,7 @@ fn crash_and_recover(k: u64) -> Crash {
 
     let mut apply = dtr(&moto, &project)
         .env("DTR_LOCK_LEASE", "2s")
-        .args(["apply", "--env", "dev", "--auto-approve"])
+        .args(["apply", "--env", "local", "--auto-approve"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -99,7 +99,7 @@ fn crash_and_recover(k: u64) -> Crash {
     let again = common::run(dtr(&moto, &project).env("DTR_LOCK_LEASE", "2s").args([
         "apply",
         "--env",
-        "dev",
+        "local",
         "--auto-approve",
         "--lock-timeout",
         "60s",
@@ -109,7 +109,7 @@ fn crash_and_recover(k: u64) -> Crash {
         "k={k}: the apply after the kill did not converge\n--- stdout\n{}\n--- stderr\n{}",
         again.stdout, again.stderr
     );
-    assert_converged(&moto, &project, "dev", &format!("k={k}: after recovery"));
+    assert_converged(&moto, &project, "local", &format!("k={k}: after recovery"));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

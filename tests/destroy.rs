@@ -15,7 +15,7 @@ async fn destroy_needs_only_the_environment_not_a_valid_stack() {
         "      source: functions/tool_manager\n",
         "      source: functions/tool_manager\n      runtime: python3.7\n",
     );
-    let r = dtr_run(&moto, &project, &["plan", "--env", "dev"]).expect_code(1);
+    let r = dtr_run(&moto, &project, &["plan", "--env", "local"]).expect_code(1);
     assert!(
         r.stderr.contains("python3.7"),
         "the stack no longer validates: {}",

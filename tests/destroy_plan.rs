@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{dev_state, dtr_run, Moto, Project};
+use common::{dtr_run, local_state, Moto, Project};
 use dtr::provider::aws::Clients;
 use serde_json::Value;
 
@@ -13,7 +13,7 @@ fn plan_destroy_to(moto: &Moto, project: &Project, file: &str) -> String {
     let r = dtr_run(
         moto,
         project,
-        &["plan", "--env", "dev", "--destroy", "--out", &path],
+        &["plan", "--env", "local", "--destroy", "--out", &path],
     )
     .expect_code(0);
     assert!(r.stderr.contains("destroy plan saved to"), "{}", r.stderr);
@@ -42,7 +42,7 @@ async fn a_saved_destroy_plan_is_carried_out_by_apply() {
     let project = common::deployed(&moto);
     let c = moto.clients().await;
 
-    let plan = ["plan", "--env", "dev", "--destroy"];
+    let plan = ["plan", "--env", "local", "--destroy"];
     let r = dtr_run(
         &moto,
         &project,
@@ -92,13 +92,13 @@ async fn a_saved_destroy_plan_is_carried_out_by_apply() {
     let r = dtr_run(
         &moto,
         &project,
-        &["apply", edited.to_str().expect("path"), "--env", "dev"],
+        &["apply", edited.to_str().expect("path"), "--env", "local"],
     )
     .expect_code(1);
     assert!(r.stderr.contains("was edited"), "{}", r.stderr);
 
     // Without --auto-approve and without a terminal: a saved plan is its own approval.
-    let r = dtr_run(&moto, &project, &["apply", &file, "--env", "dev"]).expect_code(0);
+    let r = dtr_run(&moto, &project, &["apply", &file, "--env", "local"]).expect_code(0);
     assert!(
         r.stderr
             .contains("Complete destroy: 0 added, 0 changed, 0 replaced, 33 destroyed"),
@@ -119,7 +119,7 @@ async fn a_saved_destroy_plan_is_carried_out_by_apply() {
     assert!(groups.log_groups().is_empty(), "the log groups are gone");
     let roles = c.iam.list_roles().send().await.expect("roles");
     assert!(roles.roles().is_empty(), "the roles are gone");
-    let state = dev_state(&c).await;
+    let state = local_state(&c).await;
     assert_eq!(
         state["resources"].as_object().map(|r| r.len()),
         Some(0),
@@ -127,7 +127,7 @@ async fn a_saved_destroy_plan_is_carried_out_by_apply() {
     );
 
     // Applied once only.
-    let r = dtr_run(&moto, &project, &["apply", &file, "--env", "dev"]).expect_code(1);
+    let r = dtr_run(&moto, &project, &["apply", &file, "--env", "local"]).expect_code(1);
     assert!(
         r.stderr.contains("is stale and was not applied"),
         "{}",
@@ -141,7 +141,7 @@ async fn a_stale_destroy_plan_is_refused_and_deletes_nothing() {
     let project = common::deployed(&moto);
     let c = moto.clients().await;
     let logs = "log_group.authorizer_logs";
-    let rm = ["state", "rm", "--env", "dev", logs, "--auto-approve"];
+    let rm = ["state", "rm", "--env", "local", logs, "--auto-approve"];
     dtr_run(&moto, &project, &rm).expect_code(0);
     let file = plan_destroy_to(&moto, &project, "destroy.json");
 
@@ -149,12 +149,12 @@ async fn a_stale_destroy_plan_is_refused_and_deletes_nothing() {
     let import = [
         "import",
         "--env",
-        "dev",
+        "local",
         logs,
-        "/aws/lambda/dtr-dev-authorizer",
+        "/aws/lambda/dtr-local-authorizer",
     ];
     dtr_run(&moto, &project, &import).expect_code(0);
-    let r = dtr_run(&moto, &project, &["apply", &file, "--env", "dev"]).expect_code(1);
+    let r = dtr_run(&moto, &project, &["apply", &file, "--env", "local"]).expect_code(1);
     assert!(
         r.stderr
             .contains("is stale and was not applied: the state moved"),
@@ -167,11 +167,11 @@ async fn a_stale_destroy_plan_is_refused_and_deletes_nothing() {
     let file = plan_destroy_to(&moto, &project, "destroy2.json");
     c.logs
         .delete_log_group()
-        .log_group_name("/aws/lambda/dtr-dev-tool-manager")
+        .log_group_name("/aws/lambda/dtr-local-tool-manager")
         .send()
         .await
         .expect("delete a log group outside dtr");
-    let r = dtr_run(&moto, &project, &["apply", &file, "--env", "dev"]).expect_code(1);
+    let r = dtr_run(&moto, &project, &["apply", &file, "--env", "local"]).expect_code(1);
     assert!(
         r.stderr
             .contains("log_group.tool_manager_logs changed live"),
@@ -179,7 +179,7 @@ async fn a_stale_destroy_plan_is_refused_and_deletes_nothing() {
         r.stderr
     );
     assert_eq!(function_names(&c).await.len(), 3, "nothing was deleted");
-    let state = dev_state(&c).await;
+    let state = local_state(&c).await;
     assert_eq!(
         state["resources"].as_object().map(|r| r.len()),
         Some(33),

@@ -12,12 +12,12 @@ async fn a_failure_skips_only_its_dependants_and_a_rerun_converges() {
     let moto = Moto::start();
     let project = bootstrapped(&moto);
     moto.inject_faults(json!([
-        {"match": "PUT /dtr-dev-artifacts-123456789012", "status": 403, "code": "AccessDenied", "times": -1}
+        {"match": "PUT /dtr-local-artifacts-123456789012", "status": 403, "code": "AccessDenied", "times": -1}
     ]));
     let r = dtr_run(
         &moto,
         &project,
-        &["apply", "--env", "dev", "--auto-approve"],
+        &["apply", "--env", "local", "--auto-approve"],
     )
     .expect_code(1);
     assert!(
@@ -45,21 +45,21 @@ async fn a_failure_skips_only_its_dependants_and_a_rerun_converges() {
     assert!(c
         .dynamodb
         .describe_table()
-        .table_name("dtr-dev-tools")
+        .table_name("dtr-local-tools")
         .send()
         .await
         .is_ok());
     assert!(c
         .iam
         .get_role()
-        .role_name("dtr-dev-authorizer")
+        .role_name("dtr-local-authorizer")
         .send()
         .await
         .is_ok());
     assert!(c
         .lambda
         .get_function()
-        .function_name("dtr-dev-authorizer")
+        .function_name("dtr-local-authorizer")
         .send()
         .await
         .is_ok());
@@ -67,7 +67,7 @@ async fn a_failure_skips_only_its_dependants_and_a_rerun_converges() {
     assert!(c
         .lambda
         .get_function()
-        .function_name("dtr-dev-tool-manager")
+        .function_name("dtr-local-tool-manager")
         .send()
         .await
         .is_err());
@@ -81,10 +81,10 @@ async fn a_failure_skips_only_its_dependants_and_a_rerun_converges() {
         "done work is not redone: {}",
         again.stderr
     );
-    assert_converged(&moto, &project, "dev", "a rerun after the failure");
+    assert_converged(&moto, &project, "local", "a rerun after the failure");
 }
 
-/// A dev apply whose calls matching `rule` fail twice with a retryable error: dtr retries them, the
+/// A local apply whose calls matching `rule` fail twice with a retryable error: dtr retries them, the
 /// apply succeeds, both faults were really injected, a plan then shows no changes, and nothing was
 /// created twice.
 async fn retried_to_convergence(rule: serde_json::Value, case: &str) {
@@ -95,7 +95,7 @@ async fn retried_to_convergence(rule: serde_json::Value, case: &str) {
     let hits = moto.fault_hits(0);
     moto.inject_faults(json!([]));
     assert_eq!(hits, 2, "{case}: the fault was injected both times");
-    assert_converged(&moto, &project, "dev", case);
+    assert_converged(&moto, &project, "local", case);
     common::inventory::nothing_orphaned_or_duplicated(&moto, case).await;
 }
 
@@ -115,7 +115,7 @@ retried! {
         "code": "ThrottlingException", "format": "json", "times": 2};
     function_create_unavailable_is_retried: {"match": "POST /2015-03-31/functions", "status": 503,
         "code": "ServiceUnavailable", "format": "json", "times": 2};
-    bucket_create_slow_down_is_retried: {"match": "PUT /dtr-dev-artifacts-123456789012",
+    bucket_create_slow_down_is_retried: {"match": "PUT /dtr-local-artifacts-123456789012",
         "status": 503, "code": "SlowDown", "times": 2};
     /// What AWS answers while a new role has not reached Lambda yet (IAM is eventually consistent).
     function_create_before_its_role_propagated_is_retried: {"match": "POST /2015-03-31/functions",

@@ -8,9 +8,9 @@ use common::pty::AtPrompt;
 use common::{assert_converged, bootstrapped, dtr, dtr_run, Moto, Project};
 use dtr::state::{StateError, StateStore};
 
-const STATE_BUCKET: &str = "dtr-state-123456789012-dev";
+const STATE_BUCKET: &str = "dtr-state-123456789012-local";
 const LOCK_TABLE: &str = "dtr-locks";
-const LOCK_KEY: &str = "dtr-state-123456789012-dev/dynamic-tool-runtime/dev.json";
+const LOCK_KEY: &str = "dtr-state-123456789012-local/dynamic-tool-runtime/local.json";
 
 async fn lock_id(moto: &Moto) -> Option<String> {
     let c = moto.clients().await;
@@ -49,19 +49,19 @@ async fn a_holder_whose_lock_was_forced_away_changes_nothing_after_its_prompt() 
     let a_project = common::deployed(&moto);
     let b_project = Project::copy();
     a_project.edit(
-        "environments/dev.yaml",
+        "environments/local.yaml",
         "log_retention_days: 7",
         "log_retention_days: 14",
     );
     b_project.edit(
-        "environments/dev.yaml",
+        "environments/local.yaml",
         "log_retention_days: 7",
         "log_retention_days: 30",
     );
 
     // On a terminal of its own, A plans and asks for confirmation while holding the lock.
     let mut a_cmd = dtr(&moto, &a_project);
-    a_cmd.args(["apply", "--env", "dev"]);
+    a_cmd.args(["apply", "--env", "local"]);
     let mut a = AtPrompt::start(a_cmd);
     a.wait_for("Only 'yes' is accepted");
     let a_lock = lock_id(&moto)
@@ -71,7 +71,7 @@ async fn a_holder_whose_lock_was_forced_away_changes_nothing_after_its_prompt() 
     let forced = dtr_run(
         &moto,
         &b_project,
-        &["force-unlock", "--env", "dev", &a_lock, "--force"],
+        &["force-unlock", "--env", "local", &a_lock, "--force"],
     )
     .expect_code(0);
     assert!(
@@ -82,7 +82,7 @@ async fn a_holder_whose_lock_was_forced_away_changes_nothing_after_its_prompt() 
     dtr_run(
         &moto,
         &b_project,
-        &["apply", "--env", "dev", "--auto-approve"],
+        &["apply", "--env", "local", "--auto-approve"],
     )
     .expect_code(0);
     let after_b = retentions(&moto).await;
@@ -103,7 +103,7 @@ async fn a_holder_whose_lock_was_forced_away_changes_nothing_after_its_prompt() 
         !now.is_empty() && now.iter().all(|d| *d == 30),
         "B's change stands, A reverted nothing: {now:?}"
     );
-    assert_converged(&moto, &b_project, "dev", "after the refused holder");
+    assert_converged(&moto, &b_project, "local", "after the refused holder");
 }
 
 /// Two runs read the same state; the first to write wins, the second is refused and writes nothing.
@@ -150,14 +150,14 @@ async fn a_state_serial_at_its_maximum_is_refused_before_any_change() {
     let project = bootstrapped(&moto);
     let state = serde_json::json!({
         "format_version": 1, "lineage": "l", "serial": u64::MAX,
-        "stack": "dynamic-tool-runtime", "environment": "dev", "resources": {}
+        "stack": "dynamic-tool-runtime", "environment": "local", "resources": {}
     });
     let c = moto.clients().await;
     common::put_dev_state(&c, serde_json::to_vec(&state).unwrap()).await;
     let r = dtr_run(
         &moto,
         &project,
-        &["apply", "--env", "dev", "--auto-approve"],
+        &["apply", "--env", "local", "--auto-approve"],
     )
     .expect_code(1);
     assert!(r.stderr.contains("maximum"), "{}", r.stderr);

@@ -21,11 +21,11 @@ fn count(stats: &str, call: &str) -> usize {
 async fn a_cold_apply_waits_for_each_function_with_the_read_that_records_it() {
     let moto = Moto::start();
     let project = common::Project::copy();
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
+    dtr_run(&moto, &project, &["bootstrap", "--env", "local"]).expect_code(0);
     let r = dtr_run(
         &moto,
         &project,
-        &["--stats", "apply", "--env", "dev", "--auto-approve"],
+        &["--stats", "apply", "--env", "local", "--auto-approve"],
     )
     .expect_code(0);
     // Three functions: each read once by the plan (not found) and once by its wait, nothing else.
@@ -40,7 +40,7 @@ async fn a_cold_apply_waits_for_each_function_with_the_read_that_records_it() {
     let r = dtr_run(
         &moto,
         &project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
+        &["plan", "--env", "local", "--detailed-exitcode"],
     );
     assert_eq!(r.code, 0, "converged:\n{}", r.stdout);
 }
@@ -65,7 +65,7 @@ async fn a_code_and_a_configuration_change_are_each_waited_for_once() {
     let r = dtr_run(
         &moto,
         &project,
-        &["--stats", "apply", "--env", "dev", "--auto-approve"],
+        &["--stats", "apply", "--env", "local", "--auto-approve"],
     )
     .expect_code(0);
     assert_eq!(
@@ -99,7 +99,7 @@ async fn a_code_and_a_configuration_change_are_each_waited_for_once() {
     let f = c
         .lambda
         .get_function()
-        .function_name("dtr-dev-authorizer")
+        .function_name("dtr-local-authorizer")
         .send()
         .await
         .expect("the authorizer exists");
@@ -108,7 +108,7 @@ async fn a_code_and_a_configuration_change_are_each_waited_for_once() {
     let r = dtr_run(
         &moto,
         &project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
+        &["plan", "--env", "local", "--detailed-exitcode"],
     );
     assert_eq!(r.code, 0, "converged:\n{}", r.stdout);
 }

@@ -14,7 +14,7 @@ use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 const LOCK_TABLE: &str = "dtr-locks";
-/// Resources in a dev apply.
+/// Resources in a local apply.
 const DEV_RESOURCES: usize = 33;
 
 /// Items in the lock table: none once every dtr released its lock.
@@ -34,7 +34,7 @@ async fn locks_held(moto: &Moto) -> usize {
 /// Resources the stored state records (none if there is no state object yet).
 async fn recorded(moto: &Moto) -> usize {
     let c = moto.clients().await;
-    let Some(bytes) = common::dev_state_bytes(&c).await else {
+    let Some(bytes) = common::local_state_bytes(&c).await else {
         return 0;
     };
     let state: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
@@ -87,7 +87,7 @@ async fn signal_mid_apply(sig: i32, code: i32, says: &str) {
         .args([
             "apply",
             "--env",
-            "dev",
+            "local",
             "--auto-approve",
             "--parallelism",
             "1",
@@ -150,7 +150,7 @@ async fn ctrl_c_at_the_prompt_releases_the_lock() {
     let moto = Moto::start();
     let project = bootstrapped(&moto);
     let mut cmd = dtr(&moto, &project);
-    cmd.args(["apply", "--env", "dev"])
+    cmd.args(["apply", "--env", "local"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     let (mut child, mut terminal) = Pty::open(50, 200).spawn(
@@ -188,13 +188,13 @@ async fn ctrl_c_at_the_prompt_releases_the_lock() {
 /// are abandoned, the lock released, dtr exits 143 without changing anything.
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_during_the_plans_reads_releases_the_lock() {
-    sigterm_during_reads(&["apply", "--env", "dev", "--auto-approve"]).await;
+    sigterm_during_reads(&["apply", "--env", "local", "--auto-approve"]).await;
 }
 
 /// `dtr plan` takes the lock too (unless `--lock=false`), so the same holds for it.
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_during_a_locked_plan_releases_the_lock() {
-    sigterm_during_reads(&["plan", "--env", "dev"]).await;
+    sigterm_during_reads(&["plan", "--env", "local"]).await;
 }
 
 async fn sigterm_during_reads(args: &[&str]) {
@@ -235,7 +235,7 @@ async fn a_closed_stdout_at_the_outputs_releases_the_lock_then_ends_by_sigpipe()
     let moto = Moto::start();
     let project = bootstrapped(&moto);
     let mut child = dtr(&moto, &project)
-        .args(["apply", "--env", "dev", "--auto-approve"])
+        .args(["apply", "--env", "local", "--auto-approve"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -276,7 +276,7 @@ async fn sigterm_while_waiting_for_the_lock_ends_the_wait() {
         .table_name(LOCK_TABLE)
         .item(
             "LockID",
-            aws_sdk_dynamodb::types::AttributeValue::S(common::DEV_LOCK_ID.into()),
+            aws_sdk_dynamodb::types::AttributeValue::S(common::LOCAL_LOCK_ID.into()),
         )
         .item(
             "Id",
@@ -290,7 +290,7 @@ async fn sigterm_while_waiting_for_the_lock_ends_the_wait() {
         .await
         .unwrap();
     let mut child = dtr(&moto, &project)
-        .args(["plan", "--env", "dev", "--lock-timeout", "5m"])
+        .args(["plan", "--env", "local", "--lock-timeout", "5m"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -328,7 +328,7 @@ async fn a_second_signal_exits_at_once_and_still_releases_the_lock() {
     let project = bootstrapped(&moto);
     moto.inject_faults(json!([{"match": "DynamoDB_20120810.CreateTable", "hang": true}]));
     let mut child = dtr(&moto, &project)
-        .args(["apply", "--env", "dev", "--auto-approve"])
+        .args(["apply", "--env", "local", "--auto-approve"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

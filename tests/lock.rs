@@ -5,7 +5,7 @@
 mod common;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use common::{bootstrapped, dtr, dtr_run, run, Moto, Project, DEV_LOCK_ID as LOCK_KEY};
+use common::{bootstrapped, dtr, dtr_run, run, Moto, Project, LOCAL_LOCK_ID as LOCK_KEY};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -57,7 +57,7 @@ async fn a_held_lock_stops_apply_names_its_holder_and_plan_without_lock_still_wo
     let r = dtr_run(
         &moto,
         &project,
-        &["apply", "--env", "dev", "--auto-approve"],
+        &["apply", "--env", "local", "--auto-approve"],
     )
     .expect_code(1);
     assert!(r.stderr.contains("the state is locked"), "{}", r.stderr);
@@ -71,7 +71,7 @@ async fn a_held_lock_stops_apply_names_its_holder_and_plan_without_lock_still_wo
     let r = dtr_run(
         &moto,
         &project,
-        &["plan", "--env", "dev", "--lock-timeout", "2s"],
+        &["plan", "--env", "local", "--lock-timeout", "2s"],
     )
     .expect_code(1);
     assert!(
@@ -84,7 +84,7 @@ async fn a_held_lock_stops_apply_names_its_holder_and_plan_without_lock_still_wo
         r.stderr
     );
 
-    dtr_run(&moto, &project, &["plan", "--env", "dev", "--lock=false"]).expect_code(0);
+    dtr_run(&moto, &project, &["plan", "--env", "local", "--lock=false"]).expect_code(0);
     let item = lock_item(&moto)
         .await
         .expect("the other holder's lock is untouched");
@@ -99,7 +99,7 @@ async fn an_expired_lease_is_taken_over_loudly() {
     let r = dtr_run(
         &moto,
         &project,
-        &["apply", "--env", "dev", "--auto-approve"],
+        &["apply", "--env", "local", "--auto-approve"],
     )
     .expect_code(0);
     assert!(
@@ -132,7 +132,7 @@ async fn a_lock_taken_after_a_long_wait_is_not_born_expired() {
     }]));
     let waiter = dtr(&moto, &project)
         .env("DTR_LOCK_LEASE", "2s")
-        .args(["plan", "--env", "dev", "--lock-timeout", "30s"])
+        .args(["plan", "--env", "local", "--lock-timeout", "30s"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -170,7 +170,7 @@ async fn force_unlock_needs_the_right_id() {
     let r = dtr_run(
         &moto,
         &project,
-        &["force-unlock", "--env", "dev", "a-wrong-id"],
+        &["force-unlock", "--env", "local", "a-wrong-id"],
     )
     .expect_code(1);
     assert!(
@@ -186,7 +186,7 @@ async fn force_unlock_needs_the_right_id() {
     let r = dtr_run(
         &moto,
         &project,
-        &["force-unlock", "--env", "dev", "the-real-id"],
+        &["force-unlock", "--env", "local", "the-real-id"],
     )
     .expect_code(1);
     assert!(
@@ -201,7 +201,7 @@ async fn force_unlock_needs_the_right_id() {
     let r = dtr_run(
         &moto,
         &project,
-        &["force-unlock", "--env", "dev", "the-real-id", "--force"],
+        &["force-unlock", "--env", "local", "the-real-id", "--force"],
     )
     .expect_code(0);
     assert!(r.stderr.contains("lease is current"), "{}", r.stderr);
@@ -216,7 +216,7 @@ async fn force_unlock_of_an_expired_lease_needs_no_force() {
     dtr_run(
         &moto,
         &project,
-        &["force-unlock", "--env", "dev", "the-dead-id"],
+        &["force-unlock", "--env", "local", "the-dead-id"],
     )
     .expect_code(0);
     assert!(lock_item(&moto).await.is_none());
@@ -231,14 +231,14 @@ async fn two_concurrent_applies_exactly_one_proceeds() {
 
     // On a terminal of its own, A asks for confirmation while holding the lock.
     let mut a_cmd = dtr(&moto, &project);
-    a_cmd.args(["apply", "--env", "dev"]);
+    a_cmd.args(["apply", "--env", "local"]);
     let mut a = common::pty::AtPrompt::start(a_cmd);
     a.wait_for("Only 'yes' is accepted");
     let holder = lock_item(&moto).await.unwrap();
     let b = dtr_run(
         &moto,
         &project,
-        &["apply", "--env", "dev", "--auto-approve"],
+        &["apply", "--env", "local", "--auto-approve"],
     )
     .expect_code(1);
     assert!(b.stderr.contains("the state is locked"), "{}", b.stderr);
@@ -261,7 +261,7 @@ async fn two_concurrent_applies_exactly_one_proceeds() {
     assert!(
         c.dynamodb
             .describe_table()
-            .table_name("dtr-dev-tools")
+            .table_name("dtr-local-tools")
             .send()
             .await
             .is_err(),
@@ -277,6 +277,6 @@ fn run_child(child: std::process::Child) -> common::Run {
 fn apply_without_a_terminal_needs_auto_approve() {
     let moto = Moto::start();
     let project = Project::copy();
-    let r = run(dtr(&moto, &project).args(["apply", "--env", "dev"])).expect_code(1);
+    let r = run(dtr(&moto, &project).args(["apply", "--env", "local"])).expect_code(1);
     assert!(r.stderr.contains("--auto-approve"), "{}", r.stderr);
 }

@@ -4,7 +4,7 @@ mod common;
 
 use common::{apply_dev, assert_converged, dtr_run, Moto};
 
-const GROUP: &str = "/aws/lambda/dtr-dev-tool-manager";
+const GROUP: &str = "/aws/lambda/dtr-local-tool-manager";
 const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/0b4c8f1e-5d2a-4c8e-9f00-1234567890ab";
 
 async fn group(moto: &Moto) -> (Option<String>, usize) {
@@ -44,9 +44,9 @@ async fn a_log_group_key_changes_in_place_and_the_logs_stay() {
     let stack = "stacks/dynamic-tool-runtime/stack.yaml";
     let plain = "      name: /aws/lambda/${param.name_prefix}-tool-manager\n";
     project.edit(stack, plain, &format!("{plain}      kms_key_arn: {KEY}\n"));
-    let plan = dtr_run(&moto, &project, &["plan", "--env", "dev"]).expect_code(0);
+    let plan = dtr_run(&moto, &project, &["plan", "--env", "local"]).expect_code(0);
     assert!(
-        plan.stdout.contains("log_group.tool_manager_logs [/aws/lambda/dtr-dev-tool-manager] will be updated in place"),
+        plan.stdout.contains("log_group.tool_manager_logs [/aws/lambda/dtr-local-tool-manager] will be updated in place"),
         "{}",
         plan.stdout
     );
@@ -60,5 +60,5 @@ async fn a_log_group_key_changes_in_place_and_the_logs_stay() {
     project.edit(stack, &format!("{plain}      kms_key_arn: {KEY}\n"), plain);
     apply_dev(&moto, &project);
     assert_eq!(group(&moto).await, (None, 1), "key off, logs kept");
-    assert_converged(&moto, &project, "dev", "the key changed in place");
+    assert_converged(&moto, &project, "local", "the key changed in place");
 }

@@ -332,7 +332,7 @@ async fn migrates_with_nothing_to_create_replace_or_delete(env: Env) {
 async fn dev_migrates_from_terraform() {
     migrates_with_nothing_to_create_replace_or_delete(Env {
         name: "dev",
-        account: "123456789012",
+        account: "456789012345",
     })
     .await;
 }
@@ -367,7 +367,7 @@ async fn a_state_of_another_format_or_of_nothing_live_is_handled_clearly() {
     let old = dtr_run(
         &moto,
         &project,
-        &["migrate", "terraform", "--env", "dev", "old.tfstate"],
+        &["migrate", "terraform", "--env", "local", "old.tfstate"],
     )
     .expect_code(1);
     assert!(
@@ -380,18 +380,18 @@ async fn a_state_of_another_format_or_of_nothing_live_is_handled_clearly() {
     let mut records = serde_json::Map::new();
     records.insert(
         "dynamodb_table.tools_table".into(),
-        json!({"physical_id": "dtr-dev-tools"}),
+        json!({"physical_id": "dtr-local-tools"}),
     );
     records.insert(
         "log_group.monitoring_logs".into(),
-        json!({"physical_id": "/aws/lambda/dtr-dev-monitoring"}),
+        json!({"physical_id": "/aws/lambda/dtr-local-monitoring"}),
     );
     let tf = terraform_state(&records);
     std::fs::write(project.path("gone.tfstate"), tf.to_string()).unwrap();
     let run = dtr_run(
         &moto,
         &project,
-        &["migrate", "terraform", "--env", "dev", "gone.tfstate"],
+        &["migrate", "terraform", "--env", "local", "gone.tfstate"],
     )
     .expect_code(0);
     assert!(
@@ -412,14 +412,14 @@ async fn a_state_of_another_format_or_of_nothing_live_is_handled_clearly() {
     let c = moto.clients().await;
     c.logs
         .create_log_group()
-        .log_group_name("/aws/lambda/old-dev-monitoring")
+        .log_group_name("/aws/lambda/old-local-monitoring")
         .send()
         .await
         .unwrap();
     let mut records = serde_json::Map::new();
     records.insert(
         "log_group.monitoring_logs".into(),
-        json!({"physical_id": "/aws/lambda/old-dev-monitoring"}),
+        json!({"physical_id": "/aws/lambda/old-local-monitoring"}),
     );
     std::fs::write(
         project.path("renamed.tfstate"),
@@ -433,7 +433,7 @@ async fn a_state_of_another_format_or_of_nothing_live_is_handled_clearly() {
             "migrate",
             "terraform",
             "--env",
-            "dev",
+            "local",
             "renamed.tfstate",
             "--dry-run",
         ],
@@ -441,9 +441,9 @@ async fn a_state_of_another_format_or_of_nothing_live_is_handled_clearly() {
     .expect_code(0);
     assert!(
         run.stdout.contains(
-            "log_group.monitoring_logs (expects name = /aws/lambda/dtr-dev-monitoring); Terraform's \
+            "log_group.monitoring_logs (expects name = /aws/lambda/dtr-local-monitoring); Terraform's \
              module.cloudwatch.aws_cloudwatch_log_group.monitoring_logs has name = \
-             /aws/lambda/old-dev-monitoring: with `name_prefix: old-dev` in environments/dev.yaml \
+             /aws/lambda/old-local-monitoring: with `name_prefix: old-local` in environments/local.yaml \
              they would match"
         ),
         "{}",

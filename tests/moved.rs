@@ -4,15 +4,15 @@
 
 mod common;
 
-use common::{dev_state, dtr_run, Moto, Project};
+use common::{dtr_run, local_state, Moto, Project};
 use dtr::provider::aws::Clients;
 
 const STACK: &str = "stacks/dynamic-tool-runtime/stack.yaml";
-const GROUP: &str = "/aws/lambda/dtr-dev-monitoring";
+const GROUP: &str = "/aws/lambda/dtr-local-monitoring";
 
-/// The addresses dev's state records (of either state format: a forget makes it format 2).
+/// The addresses local's state records (of either state format: a forget makes it format 2).
 async fn state_addresses(c: &Clients) -> Vec<String> {
-    let state = dev_state(c).await;
+    let state = local_state(c).await;
     let resources = state["resources"].as_object().expect("resources");
     resources.keys().cloned().collect()
 }
@@ -68,7 +68,7 @@ async fn a_moved_entry_renames_the_address_and_keeps_the_log_group_and_its_event
 
     // Renamed without a moved entry: refused, naming the entry that would make it a rename.
     rename_monitoring_logs(&project);
-    let r = dtr_run(&moto, &project, &["plan", "--env", "dev"]).expect_code(1);
+    let r = dtr_run(&moto, &project, &["plan", "--env", "local"]).expect_code(1);
     assert!(
         r.stderr.contains(
             "add to the stack: `moved: [{from: log_group.monitoring_logs, to: log_group.monitoring_log_group}]`"
@@ -85,7 +85,7 @@ async fn a_moved_entry_renames_the_address_and_keeps_the_log_group_and_its_event
     let r = dtr_run(
         &moto,
         &project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
+        &["plan", "--env", "local", "--detailed-exitcode"],
     )
     .expect_code(2);
     assert!(
@@ -111,7 +111,7 @@ async fn a_moved_entry_renames_the_address_and_keeps_the_log_group_and_its_event
         r.stdout
     );
     assert!(r.stdout.contains("1 to move."), "{}", r.stdout);
-    let r = dtr_run(&moto, &project, &["plan", "--env", "dev", "--json"]).expect_code(0);
+    let r = dtr_run(&moto, &project, &["plan", "--env", "local", "--json"]).expect_code(0);
     let plan: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON plan");
     let moved: Vec<&serde_json::Value> = plan["changes"]
         .as_array()
@@ -130,7 +130,7 @@ async fn a_moved_entry_renames_the_address_and_keeps_the_log_group_and_its_event
     let r = dtr_run(
         &moto,
         &project,
-        &["plan", "--env", "dev", "--format", "markdown"],
+        &["plan", "--env", "local", "--format", "markdown"],
     )
     .expect_code(0);
     assert!(
@@ -143,7 +143,7 @@ async fn a_moved_entry_renames_the_address_and_keeps_the_log_group_and_its_event
     let r = dtr_run(
         &moto,
         &project,
-        &["apply", "--env", "dev", "--auto-approve"],
+        &["apply", "--env", "local", "--auto-approve"],
     )
     .expect_code(0);
     assert!(
@@ -171,7 +171,7 @@ async fn a_moved_entry_renames_the_address_and_keeps_the_log_group_and_its_event
     dtr_run(
         &moto,
         &project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
+        &["plan", "--env", "local", "--detailed-exitcode"],
     )
     .expect_code(0);
 }
@@ -214,12 +214,12 @@ async fn a_removed_entry_without_destroy_forgets_and_keeps_the_resource() {
     let r = dtr_run(
         &moto,
         &project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
+        &["plan", "--env", "local", "--detailed-exitcode"],
     )
     .expect_code(2);
     assert!(
         r.stdout.contains(
-            "metric_alarm.monitoring_throttles [dtr-dev-monitoring-throttles] will be forgotten, not destroyed"
+            "metric_alarm.monitoring_throttles [dtr-local-monitoring-throttles] will be forgotten, not destroyed"
         ),
         "{}",
         r.stdout
@@ -232,7 +232,7 @@ async fn a_removed_entry_without_destroy_forgets_and_keeps_the_resource() {
     let r = dtr_run(
         &moto,
         &project,
-        &["apply", "--env", "dev", "--auto-approve"],
+        &["apply", "--env", "local", "--auto-approve"],
     )
     .expect_code(0);
     assert!(
@@ -245,7 +245,7 @@ async fn a_removed_entry_without_destroy_forgets_and_keeps_the_resource() {
     let alarms = c
         .cloudwatch
         .describe_alarms()
-        .alarm_names("dtr-dev-monitoring-throttles")
+        .alarm_names("dtr-local-monitoring-throttles")
         .send()
         .await
         .expect("describe alarms");
@@ -254,15 +254,15 @@ async fn a_removed_entry_without_destroy_forgets_and_keeps_the_resource() {
     assert!(!addresses.contains(&"metric_alarm.monitoring_throttles".to_string()));
     assert_eq!(addresses.len(), 32);
     // Remembered as forgotten, as `dtr state rm` does: its dtr tags cannot make a plan adopt it.
-    let state = dev_state(&c).await;
+    let state = local_state(&c).await;
     assert_eq!(
         state["forgotten"]["metric_alarm.monitoring_throttles"],
-        "dtr-dev-monitoring-throttles"
+        "dtr-local-monitoring-throttles"
     );
     dtr_run(
         &moto,
         &project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
+        &["plan", "--env", "local", "--detailed-exitcode"],
     )
     .expect_code(0);
 
@@ -270,12 +270,12 @@ async fn a_removed_entry_without_destroy_forgets_and_keeps_the_resource() {
     let r = dtr_run(
         &moto,
         &project,
-        &["destroy", "--env", "dev", "--auto-approve"],
+        &["destroy", "--env", "local", "--auto-approve"],
     )
     .expect_code(0);
     for loss in [
-        "! deletes the table dtr-dev-tools and every item in it",
-        "! deletes the log group /aws/lambda/dtr-dev-monitoring and every event in it",
+        "! deletes the table dtr-local-tools and every item in it",
+        "! deletes the log group /aws/lambda/dtr-local-monitoring and every event in it",
         "! deletes the bucket ",
     ] {
         assert!(r.stdout.contains(loss), "{loss}:\n{}", r.stdout);
@@ -283,7 +283,7 @@ async fn a_removed_entry_without_destroy_forgets_and_keeps_the_resource() {
     let alarms = c
         .cloudwatch
         .describe_alarms()
-        .alarm_names("dtr-dev-monitoring-throttles")
+        .alarm_names("dtr-local-monitoring-throttles")
         .send()
         .await
         .expect("describe alarms");
@@ -304,7 +304,7 @@ async fn a_bad_moved_entry_is_a_located_configuration_error() {
         STACK,
         &format!("{text}moved:\n  - {{from: log_group.monitoring_logs, to: s3_bucket.artifacts_bucket}}\n"),
     );
-    let r = dtr_run(&moto, &project, &["validate", "--env", "dev"]).expect_code(1);
+    let r = dtr_run(&moto, &project, &["validate", "--env", "local"]).expect_code(1);
     let at = format!("{STACK}:{}:", lines + 2);
     assert!(
         r.stderr.contains(&at)

@@ -1,5 +1,5 @@
 //! What dtr prints, checked as reviewed snapshots (tests/snapshots/output__*.snap): the human plan of
-//! a cold dev apply, a plan as JSON, and the apply and destroy summaries. Volatile parts (clock
+//! a cold local apply, a plan as JSON, and the apply and destroy summaries. Volatile parts (clock
 //! times, durations, lock ids, API Gateway ids, temporary paths) are redacted by
 //! `common::snapshot::redact`. Plans with an update and a replace (and why) are snapshotted in
 //! tests/table.rs, a plan of drift on every type in tests/stack_changes.rs.
@@ -33,11 +33,11 @@ fn redaction_replaces_what_varies_and_keeps_the_rest() {
         r#"["AWS/ApiGateway","5xx","ApiId","[API-ID]"] {"ApiId":"[API-ID]"}"#
     );
     let names =
-        "  + dynamodb_table.tools_table [dtr-dev-tools] will be created: attributes, projection";
+        "  + dynamodb_table.tools_table [dtr-local-tools] will be created: attributes, projection";
     assert_eq!(redact(names), names, "names and words are left alone");
 }
 
-/// Everything a cold apply of dev would create, with every attribute, in dependency order.
+/// Everything a cold apply of local would create, with every attribute, in dependency order.
 #[tokio::test(flavor = "multi_thread")]
 async fn cold_dev_plan() {
     let moto = Moto::start();
@@ -45,7 +45,7 @@ async fn cold_dev_plan() {
     let plan = dtr_run(
         &moto,
         &project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
+        &["plan", "--env", "local", "--detailed-exitcode"],
     )
     .expect_code(2);
     insta::assert_snapshot!("cold_dev_plan_stdout", redact(&plan.stdout));
@@ -57,11 +57,11 @@ async fn cold_dev_plan() {
 async fn cold_table_plan_as_json() {
     let moto = Moto::start();
     let project = table_only(&moto);
-    let json = dtr_run(&moto, &project, &["plan", "--env", "dev", "--json"]).expect_code(0);
+    let json = dtr_run(&moto, &project, &["plan", "--env", "local", "--json"]).expect_code(0);
     insta::assert_snapshot!("cold_table_plan_json", redact(&json.stdout));
 }
 
-/// A quiet apply of dev prints its plan, the summary and the outputs; a quiet destroy its plan of
+/// A quiet apply of local prints its plan, the summary and the outputs; a quiet destroy its plan of
 /// deletions (dependants first) and the summary.
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_and_destroy_summaries() {
@@ -70,7 +70,7 @@ async fn apply_and_destroy_summaries() {
     let applied = dtr_run(
         &moto,
         &project,
-        &["apply", "--env", "dev", "--auto-approve", "--quiet"],
+        &["apply", "--env", "local", "--auto-approve", "--quiet"],
     )
     .expect_code(0);
     let (_, after_plan) = applied
@@ -85,7 +85,7 @@ async fn apply_and_destroy_summaries() {
     let destroyed = dtr_run(
         &moto,
         &project,
-        &["destroy", "--env", "dev", "--auto-approve", "--quiet"],
+        &["destroy", "--env", "local", "--auto-approve", "--quiet"],
     )
     .expect_code(0);
     insta::assert_snapshot!("destroy_stdout", redact(&destroyed.stdout));

@@ -53,7 +53,7 @@ async fn nothing_was_created(moto: &Moto) {
     assert_eq!(tables.table_names(), ["dtr-locks"], "{tables:?}");
     let buckets = c.s3.list_buckets().send().await.unwrap();
     let names: Vec<&str> = buckets.buckets().iter().filter_map(|b| b.name()).collect();
-    assert_eq!(names, ["dtr-state-123456789012-dev"], "{names:?}");
+    assert_eq!(names, ["dtr-state-123456789012-local"], "{names:?}");
 }
 
 /// validate, plan and apply each refuse, naming the link (relative to its source directory) and
@@ -66,9 +66,9 @@ fn every_command_refuses(
     secret: &str,
 ) {
     for args in [
-        &["validate", "--env", "dev"][..],
-        &["plan", "--env", "dev"][..],
-        &["apply", "--env", "dev", "--auto-approve"][..],
+        &["validate", "--env", "local"][..],
+        &["plan", "--env", "local"][..],
+        &["apply", "--env", "local", "--auto-approve"][..],
     ] {
         let r = dtr_within(moto, project, args, extra_env, Duration::from_secs(60));
         assert_eq!(r.code, 1, "{args:?}\n{}\n{}", r.stdout, r.stderr);
@@ -157,7 +157,7 @@ async fn a_link_that_stays_inside_is_packaged_as_the_file_it_points_to() {
     let project = Project::copy();
     let dir = project.path(TOOL_MANAGER);
     symlink("handler.py", dir.join("alias.py")).unwrap();
-    let r = dtr_run(&moto, &project, &["validate", "--env", "dev"]).expect_code(0);
+    let r = dtr_run(&moto, &project, &["validate", "--env", "local"]).expect_code(0);
     assert!(r.stdout.contains("configuration is valid"), "{}", r.stdout);
 }
 
@@ -169,7 +169,7 @@ fn validate_warns_when_a_package_exceeds_the_direct_upload_limit() {
     let validate = |project: &Project| {
         common::run(
             std::process::Command::new(env!("CARGO_BIN_EXE_dtr"))
-                .args(["validate", "--env", "dev", "--chdir"])
+                .args(["validate", "--env", "local", "--chdir"])
                 .arg(project.dir.path())
                 .env_remove("AWS_ENDPOINT_URL"),
         )
@@ -216,7 +216,7 @@ fn source_edited_after_the_plan_is_not_uploaded() {
             let f = c
                 .lambda
                 .get_function()
-                .function_name("dtr-dev-authorizer")
+                .function_name("dtr-local-authorizer")
                 .send()
                 .await
                 .unwrap();
@@ -234,7 +234,7 @@ fn source_edited_after_the_plan_is_not_uploaded() {
 
     // On a terminal of its own, the apply shows the plan and waits for an answer.
     let mut cmd = dtr(&moto, &project);
-    cmd.args(["apply", "--env", "dev"]);
+    cmd.args(["apply", "--env", "local"]);
     let mut apply = common::pty::AtPrompt::start(cmd);
     apply.wait_for("Only 'yes' is accepted");
     project.write(&handler, &format!("{original}\n# an edit nobody planned\n"));

@@ -6,7 +6,7 @@ use common::{assert_converged, bootstrapped, dtr, dtr_run, run, within, Moto, Pr
 use serde_json::json;
 use std::time::Duration;
 
-/// A dev apply under the harness's fault `rules` converges in bounded time: the apply succeeds, the
+/// A local apply under the harness's fault `rules` converges in bounded time: the apply succeeds, the
 /// first `surely_hit` rules (faults placed at fixed points, or a rate high enough) were injected, a
 /// plan then shows no changes, and the account holds exactly what the state records.
 async fn converges_under_faults(rules: serde_json::Value, surely_hit: usize, case: &str) {
@@ -17,7 +17,7 @@ async fn converges_under_faults(rules: serde_json::Value, surely_hit: usize, cas
         dtr_run(
             &moto,
             &project,
-            &["apply", "--env", "dev", "--auto-approve"],
+            &["apply", "--env", "local", "--auto-approve"],
         )
     });
     let per_rule: Vec<u64> = moto
@@ -38,7 +38,7 @@ async fn converges_under_faults(rules: serde_json::Value, surely_hit: usize, cas
         per_rule[..surely_hit].iter().all(|h| *h > 0),
         "{case}: every kind of fault was injected: {per_rule:?}"
     );
-    assert_converged(&moto, &project, "dev", case);
+    assert_converged(&moto, &project, "local", case);
     // No duplicate, nothing unrecorded: the account holds exactly what the state records.
     common::inventory::nothing_orphaned_or_duplicated(&moto, case).await;
 }
@@ -86,7 +86,7 @@ async fn eight_simultaneous_applies_take_turns() {
                 .args([
                     "apply",
                     "--env",
-                    "dev",
+                    "local",
                     "--auto-approve",
                     "--lock-timeout",
                     "120s",
@@ -115,7 +115,7 @@ async fn eight_simultaneous_applies_take_turns() {
     for pair in holds.windows(2) {
         assert!(pair[0].1 <= pair[1].0, "lock holds overlap: {pair:?}");
     }
-    assert_converged(&moto, &project, "dev", "after eight applies in turn");
+    assert_converged(&moto, &project, "local", "after eight applies in turn");
 }
 
 /// Two environments sharing one lock table lock independently and can run at the same time.
@@ -123,18 +123,18 @@ async fn eight_simultaneous_applies_take_turns() {
 async fn two_environments_share_a_lock_table_without_blocking_each_other() {
     let moto = Moto::start();
     let project = Project::copy();
-    let dev = project.read("environments/dev.yaml");
-    let other = dev
-        .replace("name: dev", "name: dev2")
+    let local = project.read("environments/local.yaml");
+    let other = local
+        .replace("name: local", "name: dev2")
         .replace(
-            "dynamic-tool-runtime/dev.json",
+            "dynamic-tool-runtime/local.json",
             "dynamic-tool-runtime/dev2.json",
         )
-        .replace("name_prefix: dtr-dev", "name_prefix: dtr-dev2")
-        .replace("dtr-dev-artifacts-", "dtr-dev2-artifacts-");
+        .replace("name_prefix: dtr-local", "name_prefix: dtr-dev2")
+        .replace("dtr-local-artifacts-", "dtr-dev2-artifacts-");
     project.write("environments/dev2.yaml", &other);
-    dtr_run(&moto, &project, &["bootstrap", "--env", "dev"]).expect_code(0);
-    // Hold dev's lock for the whole test: dev2 must still apply.
+    dtr_run(&moto, &project, &["bootstrap", "--env", "local"]).expect_code(0);
+    // Hold local's lock for the whole test: dev2 must still apply.
     let mut holder = dtr(&moto, &project);
     let _ = &mut holder;
     let c = moto.clients().await;
@@ -146,8 +146,8 @@ async fn two_environments_share_a_lock_table_without_blocking_each_other() {
     c.dynamodb
         .put_item()
         .table_name("dtr-locks")
-        .item("LockID", V::S(common::DEV_LOCK_ID.into()))
-        .item("Id", V::S("held-by-dev".into()))
+        .item("LockID", V::S(common::LOCAL_LOCK_ID.into()))
+        .item("Id", V::S("held-by-local".into()))
         .item("Expires", V::N((now + 60_000).to_string()))
         .send()
         .await
@@ -162,7 +162,7 @@ async fn two_environments_share_a_lock_table_without_blocking_each_other() {
     dtr_run(
         &moto,
         &project,
-        &["apply", "--env", "dev", "--auto-approve"],
+        &["apply", "--env", "local", "--auto-approve"],
     )
     .expect_code(1);
 }
@@ -188,19 +188,19 @@ async fn corrupt_or_newer_state_is_refused_and_never_overwritten() {
         let r = dtr_run(
             &moto,
             &project,
-            &["apply", "--env", "dev", "--auto-approve"],
+            &["apply", "--env", "local", "--auto-approve"],
         )
         .expect_code(1);
         assert!(r.stderr.contains(expected), "{}", r.stderr);
         assert_eq!(
-            common::dev_state_bytes(&c).await,
+            common::local_state_bytes(&c).await,
             Some(body.to_vec()),
             "left untouched"
         );
         assert!(
             c.dynamodb
                 .describe_table()
-                .table_name("dtr-dev-tools")
+                .table_name("dtr-local-tools")
                 .send()
                 .await
                 .is_err(),

@@ -8,7 +8,7 @@ use common::{dtr_run, Moto, Project};
 
 const STACK: &str = "stacks/dynamic-tool-runtime/stack.yaml";
 
-/// dev with `monitoring_logs` renamed through a moved entry, and the `monitoring_throttles` alarm
+/// local with `monitoring_logs` renamed through a moved entry, and the `monitoring_throttles` alarm
 /// retired through a removed entry with `destroy: false`.
 fn rename_and_retire(project: &Project) {
     let destroy = false;
@@ -30,7 +30,7 @@ fn rename_and_retire(project: &Project) {
 fn save(moto: &Moto, project: &Project) -> String {
     let path = project.path("plan.json");
     let path = path.to_str().expect("a UTF-8 path").to_string();
-    dtr_run(moto, project, &["plan", "--env", "dev", "--out", &path]).expect_code(0);
+    dtr_run(moto, project, &["plan", "--env", "local", "--out", &path]).expect_code(0);
     path
 }
 
@@ -50,12 +50,12 @@ async fn a_saved_plan_carries_moves_and_forgets_and_apply_carries_them_out() {
         .iter()
         .any(|c| c["action"] == "forget" && c["address"] == "metric_alarm.monitoring_throttles"));
 
-    dtr_run(&moto, &project, &["apply", &path, "--env", "dev"]).expect_code(0);
+    dtr_run(&moto, &project, &["apply", &path, "--env", "local"]).expect_code(0);
     let c = moto.clients().await;
     let alarms = c
         .cloudwatch
         .describe_alarms()
-        .alarm_names("dtr-dev-monitoring-throttles")
+        .alarm_names("dtr-local-monitoring-throttles")
         .send()
         .await
         .expect("describe alarms");
@@ -63,7 +63,7 @@ async fn a_saved_plan_carries_moves_and_forgets_and_apply_carries_them_out() {
     let groups = c
         .logs
         .describe_log_groups()
-        .log_group_name_prefix("/aws/lambda/dtr-dev-monitoring")
+        .log_group_name_prefix("/aws/lambda/dtr-local-monitoring")
         .send()
         .await
         .expect("describe log groups");
@@ -71,7 +71,7 @@ async fn a_saved_plan_carries_moves_and_forgets_and_apply_carries_them_out() {
     dtr_run(
         &moto,
         &project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
+        &["plan", "--env", "local", "--detailed-exitcode"],
     )
     .expect_code(0);
 }
@@ -84,7 +84,7 @@ async fn a_saved_plan_is_refused_when_a_removed_entry_changed_since() {
     let path = save(&moto, &project);
     // Now the entry asks for a delete: the plan that forgets is stale.
     project.edit(STACK, "destroy: false", "destroy: true");
-    let r = dtr_run(&moto, &project, &["apply", &path, "--env", "dev"]).expect_code(1);
+    let r = dtr_run(&moto, &project, &["apply", &path, "--env", "local"]).expect_code(1);
     // The entries are part of the configuration's fingerprint: refused as stale, not as a diff.
     assert!(
         r.stderr
@@ -96,7 +96,7 @@ async fn a_saved_plan_is_refused_when_a_removed_entry_changed_since() {
     let alarms = c
         .cloudwatch
         .describe_alarms()
-        .alarm_names("dtr-dev-monitoring-throttles")
+        .alarm_names("dtr-local-monitoring-throttles")
         .send()
         .await
         .expect("describe alarms");

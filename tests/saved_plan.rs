@@ -10,7 +10,7 @@ fn plan_to(moto: &Moto, project: &Project, file: &str) {
     let r = dtr_run(
         moto,
         project,
-        &["plan", "--env", "dev", "--out", path.to_str().unwrap()],
+        &["plan", "--env", "local", "--out", path.to_str().unwrap()],
     )
     .expect_code(0);
     assert!(r.stderr.contains("plan saved to"), "{}", r.stderr);
@@ -50,7 +50,7 @@ async fn a_saved_plan_applies_exactly_once() {
     let first = dtr_run(
         &moto,
         &project,
-        &["apply", file.to_str().unwrap(), "--env", "dev"],
+        &["apply", file.to_str().unwrap(), "--env", "local"],
     )
     .expect_code(0);
     assert!(
@@ -61,7 +61,7 @@ async fn a_saved_plan_applies_exactly_once() {
     let second = dtr_run(
         &moto,
         &project,
-        &["apply", file.to_str().unwrap(), "--env", "dev"],
+        &["apply", file.to_str().unwrap(), "--env", "local"],
     )
     .expect_code(1);
     assert!(
@@ -78,21 +78,21 @@ async fn a_plan_is_refused_when_its_configuration_or_a_planned_resource_moved() 
     apply_dev(&moto, &project);
 
     project.edit(
-        "environments/dev.yaml",
+        "environments/local.yaml",
         "log_retention_days: 7",
         "log_retention_days: 14",
     );
     plan_to(&moto, &project, "plan.json");
     let file = project.path("plan.json");
     project.edit(
-        "environments/dev.yaml",
+        "environments/local.yaml",
         "error_alarm_threshold: 5",
         "error_alarm_threshold: 6",
     );
     let r = dtr_run(
         &moto,
         &project,
-        &["apply", file.to_str().unwrap(), "--env", "dev"],
+        &["apply", file.to_str().unwrap(), "--env", "local"],
     )
     .expect_code(1);
     assert!(
@@ -102,14 +102,14 @@ async fn a_plan_is_refused_when_its_configuration_or_a_planned_resource_moved() 
     );
 
     project.edit(
-        "environments/dev.yaml",
+        "environments/local.yaml",
         "error_alarm_threshold: 6",
         "error_alarm_threshold: 5",
     );
     let c = moto.clients().await;
     c.logs
         .put_retention_policy()
-        .log_group_name("/aws/lambda/dtr-dev-authorizer")
+        .log_group_name("/aws/lambda/dtr-local-authorizer")
         .retention_in_days(30)
         .send()
         .await
@@ -117,7 +117,7 @@ async fn a_plan_is_refused_when_its_configuration_or_a_planned_resource_moved() 
     let r = dtr_run(
         &moto,
         &project,
-        &["apply", file.to_str().unwrap(), "--env", "dev"],
+        &["apply", file.to_str().unwrap(), "--env", "local"],
     )
     .expect_code(1);
     assert!(
@@ -128,7 +128,7 @@ async fn a_plan_is_refused_when_its_configuration_or_a_planned_resource_moved() 
     let group = c
         .logs
         .describe_log_groups()
-        .log_group_name_prefix("/aws/lambda/dtr-dev-authorizer")
+        .log_group_name_prefix("/aws/lambda/dtr-local-authorizer")
         .send()
         .await
         .unwrap();
@@ -143,7 +143,7 @@ async fn a_plan_is_refused_when_its_configuration_or_a_planned_resource_moved() 
 async fn plan_json_and_markdown_go_to_stdout_clean() {
     let moto = Moto::start();
     let project = bootstrapped(&moto);
-    let json = dtr_run(&moto, &project, &["plan", "--env", "dev", "--json"]).expect_code(0);
+    let json = dtr_run(&moto, &project, &["plan", "--env", "local", "--json"]).expect_code(0);
     let plan: serde_json::Value =
         serde_json::from_str(&json.stdout).expect("stdout is only the JSON plan");
     assert_eq!(plan["format_version"], 1);
@@ -155,7 +155,7 @@ async fn plan_json_and_markdown_go_to_stdout_clean() {
         .all(|c| c["action"] == "create"));
     // The API key hash is a `sensitive` parameter: masked in every rendering.
     let key_hash = "ed5a18fb8f807f996d649e379d3f35f39c543a91bdbf88c492f2ebd10d4df86c";
-    assert!(project.read("environments/dev.yaml").contains(key_hash));
+    assert!(project.read("environments/local.yaml").contains(key_hash));
     let authorizer = plan["changes"]
         .as_array()
         .unwrap()
@@ -167,7 +167,7 @@ async fn plan_json_and_markdown_go_to_stdout_clean() {
         "(sensitive)"
     );
     assert!(!json.stdout.contains(key_hash));
-    let human = dtr_run(&moto, &project, &["plan", "--env", "dev"]).expect_code(0);
+    let human = dtr_run(&moto, &project, &["plan", "--env", "local"]).expect_code(0);
     assert!(
         !human.stdout.contains(key_hash) && human.stdout.contains("(sensitive)"),
         "{}",
@@ -176,12 +176,12 @@ async fn plan_json_and_markdown_go_to_stdout_clean() {
     let md = dtr_run(
         &moto,
         &project,
-        &["plan", "--env", "dev", "--format", "markdown"],
+        &["plan", "--env", "local", "--format", "markdown"],
     )
     .expect_code(0);
     assert!(
         md.stdout
-            .starts_with("### dtr plan: `dynamic-tool-runtime` / `dev`"),
+            .starts_with("### dtr plan: `dynamic-tool-runtime` / `local`"),
         "{}",
         md.stdout
     );
@@ -220,20 +220,20 @@ async fn plan_json_validates_against_its_schema() {
         );
     };
     validate(
-        &dtr_run(&moto, &project, &["plan", "--env", "dev", "--json"])
+        &dtr_run(&moto, &project, &["plan", "--env", "local", "--json"])
             .expect_code(0)
             .stdout,
     );
     apply_dev(&moto, &project);
     project.edit(
-        "environments/dev.yaml",
+        "environments/local.yaml",
         "log_retention_days: 7",
         "log_retention_days: 14",
     );
     let args = [
         "plan",
         "--env",
-        "dev",
+        "local",
         "--json",
         "--replace",
         "dynamodb_table.tools_table",
@@ -256,7 +256,7 @@ async fn a_targeted_saved_plan_applies_its_targets_only() {
     let args = [
         "plan",
         "--env",
-        "dev",
+        "local",
         "--target",
         "log_group.tool_manager_logs",
         "--out",
@@ -266,7 +266,7 @@ async fn a_targeted_saved_plan_applies_its_targets_only() {
     let r = dtr_run(
         &moto,
         &project,
-        &["apply", path.to_str().unwrap(), "--env", "dev"],
+        &["apply", path.to_str().unwrap(), "--env", "local"],
     )
     .expect_code(0);
     assert!(r.stderr.contains("Complete apply: 1 added"), "{}", r.stderr);
@@ -277,5 +277,5 @@ async fn a_targeted_saved_plan_applies_its_targets_only() {
         .iter()
         .filter_map(|g| g.log_group_name())
         .collect();
-    assert_eq!(names, ["/aws/lambda/dtr-dev-tool-manager"]);
+    assert_eq!(names, ["/aws/lambda/dtr-local-tool-manager"]);
 }

@@ -51,7 +51,7 @@ fn apply_file(moto: &Moto, project: &Project, file: &str) -> common::Run {
     dtr_run(
         moto,
         project,
-        &["apply", path.to_str().unwrap(), "--env", "dev"],
+        &["apply", path.to_str().unwrap(), "--env", "local"],
     )
 }
 
@@ -68,7 +68,7 @@ fn change<'a>(saved: &'a mut Value, address: &str) -> &'a mut Value {
 async fn an_edited_plan_cannot_delete_what_the_environment_does_not_own() {
     let moto = Moto::start();
     let project = Project::copy();
-    bootstrap(&moto, &project, "dev");
+    bootstrap(&moto, &project, "local");
     let c = moto.clients().await;
     c.dynamodb
         .create_table()
@@ -97,7 +97,7 @@ async fn an_edited_plan_cannot_delete_what_the_environment_does_not_own() {
         .await
         .unwrap();
 
-    let mut saved = plan_to(&moto, &project, "dev", "plan.json");
+    let mut saved = plan_to(&moto, &project, "local", "plan.json");
     for (address, id) in [
         ("dynamodb_table.tools_table", "someone-elses-table"),
         ("s3_bucket.artifacts_bucket", "someone-elses-bucket"),
@@ -138,7 +138,7 @@ async fn an_edited_plan_cannot_delete_what_the_environment_does_not_own() {
         .expect("the bucket dtr does not own still exists");
     let tables = c.dynamodb.list_tables().send().await.unwrap();
     assert!(
-        !tables.table_names().iter().any(|t| t == "dtr-dev-tools"),
+        !tables.table_names().iter().any(|t| t == "dtr-local-tools"),
         "a refused plan creates nothing either"
     );
 }
@@ -169,9 +169,9 @@ async fn an_edited_role_policy_is_refused_even_with_its_digest_recomputed() {
     let moto = Moto::start();
     let project = common::deployed(&moto);
     let c = moto.clients().await;
-    let before = role(&c, "dtr-dev-authorizer").await;
+    let before = role(&c, "dtr-local-authorizer").await;
 
-    let clean = plan_to(&moto, &project, "dev", "plan.json");
+    let clean = plan_to(&moto, &project, "local", "plan.json");
     let foreign = json!({"AWS": "arn:aws:iam::999999999999:root"});
     // Everything: `Action: *` and a foreign principal, shown as an in-place update.
     let mut saved = clean.clone();
@@ -202,7 +202,7 @@ async fn an_edited_role_policy_is_refused_even_with_its_digest_recomputed() {
         r.stderr
     );
     assert_eq!(
-        role(&c, "dtr-dev-authorizer").await,
+        role(&c, "dtr-local-authorizer").await,
         before,
         "the role is unchanged"
     );
@@ -219,13 +219,13 @@ async fn a_plan_for_another_environment_is_refused_when_edited_to_look_like_dev(
         "account_id: \"123456789012\"",
     );
     bootstrap(&moto, &project, "staging");
-    bootstrap(&moto, &project, "dev");
+    bootstrap(&moto, &project, "local");
     let staging = plan_to(&moto, &project, "staging", "staging.json");
-    let dev = plan_to(&moto, &project, "dev", "dev.json");
+    let local = plan_to(&moto, &project, "local", "local.json");
 
     let mut saved = staging.clone();
-    saved["environment_file"] = dev["environment_file"].clone();
-    saved["fingerprints"] = dev["fingerprints"].clone();
+    saved["environment_file"] = local["environment_file"].clone();
+    saved["fingerprints"] = local["fingerprints"].clone();
     reseal(&mut saved);
     write(&project, "edited.json", &saved);
     let r = apply_file(&moto, &project, "edited.json").expect_code(1);
@@ -235,7 +235,7 @@ async fn a_plan_for_another_environment_is_refused_when_edited_to_look_like_dev(
         r.stderr
     );
     // Its environment renamed too: the changes are still staging's.
-    saved["plan"]["environment"] = json!("dev");
+    saved["plan"]["environment"] = json!("local");
     reseal(&mut saved);
     write(&project, "edited.json", &saved);
     let r = apply_file(&moto, &project, "edited.json").expect_code(1);
@@ -253,7 +253,7 @@ async fn a_plan_for_another_environment_is_refused_when_edited_to_look_like_dev(
     let r = dtr_run(
         &moto,
         &project,
-        &["apply", "--env", "dev", path.to_str().unwrap()],
+        &["apply", "--env", "local", path.to_str().unwrap()],
     )
     .expect_code(1);
     assert!(
@@ -281,7 +281,7 @@ async fn a_plan_file_cannot_ask_for_a_replacement_by_itself() {
     let table = c
         .dynamodb
         .describe_table()
-        .table_name("dtr-dev-tools")
+        .table_name("dtr-local-tools")
         .send()
         .await
         .unwrap();
@@ -290,7 +290,7 @@ async fn a_plan_file_cannot_ask_for_a_replacement_by_itself() {
         .to_string();
     c.dynamodb
         .put_item()
-        .table_name("dtr-dev-tools")
+        .table_name("dtr-local-tools")
         .item(
             &key,
             aws_sdk_dynamodb::types::AttributeValue::S("kept".into()),
@@ -302,7 +302,7 @@ async fn a_plan_file_cannot_ask_for_a_replacement_by_itself() {
     let args = [
         "plan",
         "--env",
-        "dev",
+        "local",
         "--replace",
         "dynamodb_table.tools_table",
         "--out",
@@ -313,7 +313,7 @@ async fn a_plan_file_cannot_ask_for_a_replacement_by_itself() {
     let r = dtr_run(
         &moto,
         &project,
-        &["apply", path.to_str().unwrap(), "--env", "dev"],
+        &["apply", path.to_str().unwrap(), "--env", "local"],
     )
     .expect_code(1);
     assert!(
@@ -324,7 +324,7 @@ async fn a_plan_file_cannot_ask_for_a_replacement_by_itself() {
     let items = c
         .dynamodb
         .scan()
-        .table_name("dtr-dev-tools")
+        .table_name("dtr-local-tools")
         .send()
         .await
         .unwrap();
@@ -338,7 +338,7 @@ async fn a_plan_file_cannot_ask_for_a_replacement_by_itself() {
             "apply",
             path.to_str().unwrap(),
             "--env",
-            "dev",
+            "local",
             "--replace",
             "dynamodb_table.tools_table",
         ],
@@ -347,7 +347,7 @@ async fn a_plan_file_cannot_ask_for_a_replacement_by_itself() {
     let items = c
         .dynamodb
         .scan()
-        .table_name("dtr-dev-tools")
+        .table_name("dtr-local-tools")
         .send()
         .await
         .unwrap();

@@ -11,14 +11,14 @@ const ORIGIN: &str = "http://localhost:3000";
 
 /// The three renderings of `dtr plan`, each as one text.
 fn plans(moto: &Moto, project: &Project) -> [(&'static str, String); 3] {
-    let human = dtr_run(moto, project, &["plan", "--env", "dev"]).expect_code(0);
+    let human = dtr_run(moto, project, &["plan", "--env", "local"]).expect_code(0);
     let md = dtr_run(
         moto,
         project,
-        &["plan", "--env", "dev", "--format", "markdown"],
+        &["plan", "--env", "local", "--format", "markdown"],
     )
     .expect_code(0);
-    let json = dtr_run(moto, project, &["plan", "--env", "dev", "--json"]).expect_code(0);
+    let json = dtr_run(moto, project, &["plan", "--env", "local", "--json"]).expect_code(0);
     [
         ("human", human.stdout + &human.stderr),
         ("markdown", md.stdout + &md.stderr),
@@ -43,7 +43,7 @@ fn change<'a>(plan: &'a serde_json::Value, address: &str) -> &'a serde_json::Val
 }
 
 fn json_plan(moto: &Moto, project: &Project) -> serde_json::Value {
-    let run = dtr_run(moto, project, &["plan", "--env", "dev", "--json"]).expect_code(0);
+    let run = dtr_run(moto, project, &["plan", "--env", "local", "--json"]).expect_code(0);
     serde_json::from_str(&run.stdout).expect("the JSON plan")
 }
 
@@ -53,7 +53,7 @@ async fn authorizer_key(moto: &Moto) -> Option<String> {
         .await
         .lambda
         .get_function_configuration()
-        .function_name("dtr-dev-authorizer")
+        .function_name("dtr-local-authorizer")
         .send()
         .await
         .expect("the authorizer exists");
@@ -74,7 +74,7 @@ async fn rotating_a_sensitive_value_shows_neither_the_old_nor_the_new_value() {
     apply_dev(&moto, &project);
     assert_eq!(authorizer_key(&moto).await.as_deref(), Some(OLD_HASH));
 
-    project.edit("environments/dev.yaml", OLD_HASH, NEW_HASH);
+    project.edit("environments/local.yaml", OLD_HASH, NEW_HASH);
     for (what, text) in plans(&moto, &project) {
         assert_hidden(what, &text, &[OLD_HASH, NEW_HASH]);
         assert!(text.contains("(sensitive)"), "{what}:\n{text}");
@@ -95,7 +95,7 @@ async fn rotating_a_sensitive_value_shows_neither_the_old_nor_the_new_value() {
     let saved = dtr_run(
         &moto,
         &project,
-        &["plan", "--env", "dev", "--out", file.to_str().unwrap()],
+        &["plan", "--env", "local", "--out", file.to_str().unwrap()],
     )
     .expect_code(0);
     assert_hidden(
@@ -110,7 +110,7 @@ async fn rotating_a_sensitive_value_shows_neither_the_old_nor_the_new_value() {
     let applied = dtr_run(
         &moto,
         &project,
-        &["apply", file.to_str().unwrap(), "--env", "dev"],
+        &["apply", file.to_str().unwrap(), "--env", "local"],
     )
     .expect_code(0);
     assert_hidden(
@@ -158,7 +158,7 @@ async fn a_sensitive_list_and_a_sensitive_output_are_masked() {
         "{}",
         applied.stdout
     );
-    let output = dtr_run(&moto, &project, &["output", "--env", "dev"]).expect_code(0);
+    let output = dtr_run(&moto, &project, &["output", "--env", "local"]).expect_code(0);
     assert_hidden("output", &output.stdout, &[OLD_HASH]);
     assert!(output.stdout.contains("(sensitive)"), "{}", output.stdout);
 
@@ -167,7 +167,7 @@ async fn a_sensitive_list_and_a_sensitive_output_are_masked() {
     let origins: Vec<String> = apis
         .items()
         .iter()
-        .find(|a| a.name() == Some("dtr-dev-tools-api"))
+        .find(|a| a.name() == Some("dtr-local-tools-api"))
         .and_then(|a| a.cors_configuration())
         .map(|cors| cors.allow_origins().to_vec())
         .unwrap_or_default();
@@ -178,7 +178,7 @@ async fn a_sensitive_list_and_a_sensitive_output_are_masked() {
     );
 }
 
-/// Adds a `sensitive` parameter `deploy_token` with the value `dev` (ordinary text: the environment's
+/// Adds a `sensitive` parameter `deploy_token` with the value `local` (ordinary text: the environment's
 /// name, in every resource name, tag and ARN), flowing into the monitoring function's environment.
 fn with_dev_token(project: &Project) {
     let stack = "stacks/dynamic-tool-runtime/stack.yaml";
@@ -188,9 +188,9 @@ fn with_dev_token(project: &Project) {
         "  deploy_token:\n    type: string\n    sensitive: true\n  api_key_sha256:\n",
     );
     project.edit(
-        "environments/dev.yaml",
-        "  name_prefix: dtr-dev\n",
-        "  name_prefix: dtr-dev\n  deploy_token: dev\n",
+        "environments/local.yaml",
+        "  name_prefix: dtr-local\n",
+        "  name_prefix: dtr-local\n  deploy_token: local\n",
     );
     project.edit(
         stack,
@@ -199,7 +199,7 @@ fn with_dev_token(project: &Project) {
     );
 }
 
-/// A sensitive value that is also ordinary text (`dev`) is masked only where it flows: names, tags
+/// A sensitive value that is also ordinary text (`local`) is masked only where it flows: names, tags
 /// and ARNs holding the same text are shown.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sensitive_value_masks_only_where_it_flows() {
@@ -212,14 +212,14 @@ async fn a_sensitive_value_masks_only_where_it_flows() {
         monitoring["desired"]["environment"]["DEPLOY_TOKEN"],
         "(sensitive)"
     );
-    assert_eq!(monitoring["desired"]["name"], "dtr-dev-monitoring");
+    assert_eq!(monitoring["desired"]["name"], "dtr-local-monitoring");
     let table = change(&plan, "dynamodb_table.tools_table");
-    assert_eq!(table["desired"]["name"], "dtr-dev-tools");
-    assert_eq!(table["desired"]["tags"]["environment"], "dev");
-    assert_eq!(table["desired"]["tags"]["dtr:env"], "dev");
+    assert_eq!(table["desired"]["name"], "dtr-local-tools");
+    assert_eq!(table["desired"]["tags"]["environment"], "local");
+    assert_eq!(table["desired"]["tags"]["dtr:env"], "local");
 
     let applied = apply_dev(&moto, &project);
-    let arn = "arn:aws:dynamodb:us-east-1:123456789012:table/dtr-dev-tools";
+    let arn = "arn:aws:dynamodb:us-east-1:123456789012:table/dtr-local-tools";
     assert!(
         applied.stdout.contains(arn),
         "outputs not derived from the sensitive value are shown:\n{}",
@@ -230,7 +230,7 @@ async fn a_sensitive_value_masks_only_where_it_flows() {
         change(&plan, "dynamodb_table.tools_table")["outputs"]["arn"],
         arn
     );
-    let human = dtr_run(&moto, &project, &["plan", "--env", "dev"]).expect_code(0);
+    let human = dtr_run(&moto, &project, &["plan", "--env", "local"]).expect_code(0);
     assert!(human.stdout.starts_with("No changes."), "{}", human.stdout);
 }
 
@@ -241,13 +241,13 @@ async fn a_plain_secret_holding_a_sensitive_value_is_still_refused() {
     let moto = Moto::start();
     let project = Project::copy();
     with_dev_token(&project);
-    dtr_run(&moto, &project, &["validate", "--env", "dev"]).expect_code(0);
+    dtr_run(&moto, &project, &["validate", "--env", "local"]).expect_code(0);
     project.edit(
         "stacks/dynamic-tool-runtime/stack.yaml",
         "        DEPLOY_TOKEN: ${param.deploy_token}\n",
-        "        DEPLOY_TOKEN: ${param.deploy_token}\n        DB_PASSWORD: dev-in-plain-text\n",
+        "        DEPLOY_TOKEN: ${param.deploy_token}\n        DB_PASSWORD: local-in-plain-text\n",
     );
-    let refused = dtr_run(&moto, &project, &["validate", "--env", "dev"]).expect_code(1);
+    let refused = dtr_run(&moto, &project, &["validate", "--env", "local"]).expect_code(1);
     assert!(
         refused
             .stderr

@@ -13,7 +13,7 @@ async fn target_and_replace_do_what_they_say() {
     let args = [
         "apply",
         "--env",
-        "dev",
+        "local",
         "--auto-approve",
         "--target",
         "lambda_function.authorizer",
@@ -28,14 +28,14 @@ async fn target_and_replace_do_what_they_say() {
     assert!(c
         .lambda
         .get_function()
-        .function_name("dtr-dev-authorizer")
+        .function_name("dtr-local-authorizer")
         .send()
         .await
         .is_ok());
     assert!(
         c.lambda
             .get_function()
-            .function_name("dtr-dev-tool-manager")
+            .function_name("dtr-local-tool-manager")
             .send()
             .await
             .is_err(),
@@ -57,7 +57,7 @@ async fn target_and_replace_do_what_they_say() {
         &[
             "plan",
             "--env",
-            "dev",
+            "local",
             "--detailed-exitcode",
             "--replace",
             "log_group.api_access_logs",
@@ -72,7 +72,7 @@ async fn target_and_replace_do_what_they_say() {
     let unknown = dtr_run(
         &moto,
         &project,
-        &["plan", "--env", "dev", "--target", "log_group.nope"],
+        &["plan", "--env", "local", "--target", "log_group.nope"],
     )
     .expect_code(1);
     assert!(
@@ -104,7 +104,7 @@ async fn quiet_prints_only_the_summary() {
     let r = dtr_run(
         &moto,
         &project,
-        &["apply", "--env", "dev", "--auto-approve", "--quiet"],
+        &["apply", "--env", "local", "--auto-approve", "--quiet"],
     )
     .expect_code(0);
     assert!(
@@ -139,7 +139,7 @@ async fn replacing_the_api_carries_its_children_over() {
         &[
             "apply",
             "--env",
-            "dev",
+            "local",
             "--auto-approve",
             "--replace",
             "http_api.api",
@@ -157,6 +157,6 @@ async fn replacing_the_api_carries_its_children_over() {
     assert_ne!(new, old);
     let routes = c.apigateway.get_routes().api_id(&new).send().await.unwrap();
     assert_eq!(routes.items().len(), 5, "every route is on the new API");
-    assert_converged(&moto, &project, "dev", "after --replace");
+    assert_converged(&moto, &project, "local", "after --replace");
     common::inventory::nothing_orphaned_or_duplicated(&moto, "after --replace").await;
 }

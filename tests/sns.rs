@@ -7,7 +7,7 @@ mod common;
 use common::table::{edit_stack, TABLE};
 use common::*;
 
-const TOPIC: &str = "dtr-dev-alerts";
+const TOPIC: &str = "dtr-local-alerts";
 const EMAIL: &str = "ops@example.com";
 
 /// The table, its throttle alarm, and a topic the alarm notifies with one email subscription.
@@ -52,7 +52,7 @@ ops_email:
             .expect("outputs")
             .retain(|k, _| k.as_str().is_some_and(|k| k.starts_with("table_")));
     });
-    bootstrap(moto, &project, "dev");
+    bootstrap(moto, &project, "local");
     project
 }
 
@@ -113,14 +113,14 @@ async fn an_alarm_notifies_a_topic_with_a_subscription_and_drift_is_repaired() {
     let alarm = c
         .cloudwatch
         .describe_alarms()
-        .alarm_names("dtr-dev-tools-table-throttles")
+        .alarm_names("dtr-local-tools-table-throttles")
         .send()
         .await
         .unwrap();
     let alarm = &alarm.metric_alarms()[0];
     assert_eq!(alarm.alarm_actions(), [topic_arn()]);
     assert_eq!(alarm.ok_actions(), [topic_arn()]);
-    assert_converged(&moto, &project, "dev", "after the cold apply");
+    assert_converged(&moto, &project, "local", "after the cold apply");
 
     // Drift behind dtr's back: the display name set, the subscription removed.
     c.sns
@@ -150,7 +150,7 @@ async fn an_alarm_notifies_a_topic_with_a_subscription_and_drift_is_repaired() {
     );
     assert!(plan.stdout.contains("display_name"), "{}", plan.stdout);
     apply_dev(&moto, &project);
-    assert_converged(&moto, &project, "dev", "after the drift was repaired");
+    assert_converged(&moto, &project, "local", "after the drift was repaired");
     let attributes = c
         .sns
         .get_topic_attributes()

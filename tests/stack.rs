@@ -1,4 +1,4 @@
-//! The whole Dynamic Tool Runtime stack, created from empty: on dev every setting checked through the
+//! The whole Dynamic Tool Runtime stack, created from empty: on local every setting checked through the
 //! AWS SDK and a second plan empty; staging and prod in their own pinned accounts.
 //! Changes to a deployed stack are in tests/stack_changes.rs, destroy in tests/stack_destroy.rs, how
 //! actions are run and counted in tests/stack_execution.rs.
@@ -21,7 +21,7 @@ async fn dev_applies_from_empty_with_every_setting_and_converges() {
     let c = moto.clients().await;
 
     // Artifacts bucket: versioning, encryption, public access blocks, ownership, TLS-only, lifecycle.
-    let bucket = "dtr-dev-artifacts-123456789012";
+    let bucket = "dtr-local-artifacts-123456789012";
     let v =
         c.s3.get_bucket_versioning()
             .bucket(bucket)
@@ -80,7 +80,7 @@ async fn dev_applies_from_empty_with_every_setting_and_converges() {
     let role = c
         .iam
         .get_role()
-        .role_name("dtr-dev-tool-manager")
+        .role_name("dtr-local-tool-manager")
         .send()
         .await
         .unwrap()
@@ -93,7 +93,7 @@ async fn dev_applies_from_empty_with_every_setting_and_converges() {
     let doc = c
         .iam
         .get_role_policy()
-        .role_name("dtr-dev-tool-manager")
+        .role_name("dtr-local-tool-manager")
         .policy_name("tools")
         .send()
         .await
@@ -103,11 +103,11 @@ async fn dev_applies_from_empty_with_every_setting_and_converges() {
         .decode_utf8_lossy()
         .to_string();
     assert!(
-        doc.contains("arn:aws:dynamodb:us-east-1:123456789012:table/dtr-dev-tools"),
+        doc.contains("arn:aws:dynamodb:us-east-1:123456789012:table/dtr-local-tools"),
         "{doc}"
     );
     assert!(
-        doc.contains("arn:aws:s3:::dtr-dev-artifacts-123456789012/code/*"),
+        doc.contains("arn:aws:s3:::dtr-local-artifacts-123456789012/code/*"),
         "{doc}"
     );
     assert!(
@@ -119,7 +119,7 @@ async fn dev_applies_from_empty_with_every_setting_and_converges() {
     let f = c
         .lambda
         .get_function()
-        .function_name("dtr-dev-tool-manager")
+        .function_name("dtr-local-tool-manager")
         .send()
         .await
         .unwrap()
@@ -128,18 +128,18 @@ async fn dev_applies_from_empty_with_every_setting_and_converges() {
     assert_eq!(f.runtime.unwrap().as_str(), "python3.12");
     assert_eq!(
         f.role.unwrap(),
-        "arn:aws:iam::123456789012:role/dtr-dev-tool-manager"
+        "arn:aws:iam::123456789012:role/dtr-local-tool-manager"
     );
     assert_eq!(f.memory_size, Some(256));
     let env: HashMap<String, String> = f.environment.unwrap().variables.unwrap();
-    assert_eq!(env["TABLE_NAME"], "dtr-dev-tools");
+    assert_eq!(env["TABLE_NAME"], "dtr-local-tools");
     assert_eq!(env["BUCKET_NAME"], bucket);
 
     // Log groups with the environment's retention.
     let groups = c
         .logs
         .describe_log_groups()
-        .log_group_name_prefix("/aws/lambda/dtr-dev-")
+        .log_group_name_prefix("/aws/lambda/dtr-local-")
         .send()
         .await
         .unwrap();
@@ -153,7 +153,7 @@ async fn dev_applies_from_empty_with_every_setting_and_converges() {
     let alarms = c
         .cloudwatch
         .describe_alarms()
-        .alarm_name_prefix("dtr-dev-")
+        .alarm_name_prefix("dtr-local-")
         .send()
         .await
         .unwrap();
@@ -161,19 +161,19 @@ async fn dev_applies_from_empty_with_every_setting_and_converges() {
     let p99 = alarms
         .metric_alarms()
         .iter()
-        .find(|a| a.alarm_name() == Some("dtr-dev-tools-api-latency-p99"))
+        .find(|a| a.alarm_name() == Some("dtr-local-tools-api-latency-p99"))
         .unwrap();
     assert_eq!(p99.extended_statistic.as_deref(), Some("p99"));
     let errors = alarms
         .metric_alarms()
         .iter()
-        .find(|a| a.alarm_name() == Some("dtr-dev-tool-manager-errors"))
+        .find(|a| a.alarm_name() == Some("dtr-local-tool-manager-errors"))
         .unwrap();
     assert_eq!(errors.threshold, Some(5.0));
     let dash = c
         .cloudwatch
         .get_dashboard()
-        .dashboard_name("dtr-dev-overview")
+        .dashboard_name("dtr-local-overview")
         .send()
         .await
         .unwrap();
@@ -184,7 +184,7 @@ async fn dev_applies_from_empty_with_every_setting_and_converges() {
     );
     assert_eq!(
         body["widgets"][0]["properties"]["metrics"][0][3],
-        "dtr-dev-tool-manager"
+        "dtr-local-tool-manager"
     );
 
     // The API: CORS, the authorizer on every tool route but /health, the $default stage with access logs.
@@ -192,7 +192,7 @@ async fn dev_applies_from_empty_with_every_setting_and_converges() {
     let api = apis
         .items()
         .iter()
-        .find(|a| a.name() == Some("dtr-dev-tools-api"))
+        .find(|a| a.name() == Some("dtr-local-tools-api"))
         .expect("the API exists");
     let api_id = api.api_id().unwrap();
     let cors = api.cors_configuration().unwrap();
@@ -239,11 +239,11 @@ async fn dev_applies_from_empty_with_every_setting_and_converges() {
         .unwrap()
         .destination_arn
         .unwrap()
-        .contains("/aws/apigateway/dtr-dev-tools-api"));
+        .contains("/aws/apigateway/dtr-local-tools-api"));
     let policy = c
         .lambda
         .get_policy()
-        .function_name("dtr-dev-tool-manager")
+        .function_name("dtr-local-tool-manager")
         .send()
         .await
         .unwrap()
@@ -258,18 +258,18 @@ async fn dev_applies_from_empty_with_every_setting_and_converges() {
     assert_converged(
         &moto,
         &project,
-        "dev",
+        "local",
         "no perpetual diff after a cold apply",
     );
 
     // Outputs from the state.
-    let out = dtr_run(&moto, &project, &["output", "--env", "dev", "--json"]).expect_code(0);
+    let out = dtr_run(&moto, &project, &["output", "--env", "local", "--json"]).expect_code(0);
     let outputs: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(outputs["artifacts_bucket"], bucket);
     assert!(outputs["tool_manager_arn"]
         .as_str()
         .unwrap()
-        .ends_with(":function:dtr-dev-tool-manager"));
+        .ends_with(":function:dtr-local-tool-manager"));
 }
 
 /// staging and prod deploy cleanly too, each against an endpoint of its own pinned account.
@@ -340,7 +340,7 @@ async fn the_deployed_tool_manager_answers_health() {
     let out = c
         .lambda
         .invoke()
-        .function_name("dtr-dev-tool-manager")
+        .function_name("dtr-local-tool-manager")
         .payload(aws_sdk_lambda::primitives::Blob::new(event))
         .send()
         .await

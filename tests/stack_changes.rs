@@ -1,4 +1,4 @@
-//! A deployed dev stack changed afterwards: one handler edit redeploys exactly that function, and
+//! A deployed local stack changed afterwards: one handler edit redeploys exactly that function, and
 //! drift on each resource type behind dtr's back is shown by plan and repaired by apply.
 
 mod common;
@@ -28,8 +28,8 @@ async fn editing_one_handler_redeploys_exactly_that_function() {
         }
     };
     let (tm, auth) = (
-        sha("dtr-dev-tool-manager").await,
-        sha("dtr-dev-authorizer").await,
+        sha("dtr-local-tool-manager").await,
+        sha("dtr-local-authorizer").await,
     );
     let handler = "stacks/dynamic-tool-runtime/functions/authorizer/handler.py";
     project.write(
@@ -45,11 +45,11 @@ async fn editing_one_handler_redeploys_exactly_that_function() {
     insta::assert_snapshot!(redact(&plan.stdout));
     apply_dev(&moto, &project);
     assert_ne!(
-        sha("dtr-dev-authorizer").await,
+        sha("dtr-local-authorizer").await,
         auth,
         "the authorizer was redeployed"
     );
-    assert_eq!(sha("dtr-dev-tool-manager").await, tm, "nothing else was");
+    assert_eq!(sha("dtr-local-tool-manager").await, tm, "nothing else was");
 }
 
 /// Change one thing of each resource type behind dtr's back: plan shows every one, apply repairs them.
@@ -59,7 +59,7 @@ async fn drift_on_each_resource_type_is_shown_and_repaired() {
     let project = bootstrapped(&moto);
     apply_dev(&moto, &project);
     let c = moto.clients().await;
-    let bucket = "dtr-dev-artifacts-123456789012";
+    let bucket = "dtr-local-artifacts-123456789012";
     c.s3.delete_public_access_block()
         .bucket(bucket)
         .send()
@@ -67,7 +67,7 @@ async fn drift_on_each_resource_type_is_shown_and_repaired() {
         .unwrap();
     c.iam
         .put_role_policy()
-        .role_name("dtr-dev-authorizer")
+        .role_name("dtr-local-authorizer")
         .policy_name("sneaky")
         .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#)
         .send()
@@ -75,41 +75,41 @@ async fn drift_on_each_resource_type_is_shown_and_repaired() {
         .unwrap();
     c.logs
         .put_retention_policy()
-        .log_group_name("/aws/lambda/dtr-dev-monitoring")
+        .log_group_name("/aws/lambda/dtr-local-monitoring")
         .retention_in_days(1)
         .send()
         .await
         .unwrap();
     c.lambda
         .update_function_configuration()
-        .function_name("dtr-dev-monitoring")
+        .function_name("dtr-local-monitoring")
         .memory_size(1024)
         .send()
         .await
         .unwrap();
     c.lambda
         .remove_permission()
-        .function_name("dtr-dev-authorizer")
+        .function_name("dtr-local-authorizer")
         .statement_id("allow-api-gateway-authorizer")
         .send()
         .await
         .unwrap();
     c.cloudwatch
         .delete_alarms()
-        .alarm_names("dtr-dev-monitoring-throttles")
+        .alarm_names("dtr-local-monitoring-throttles")
         .send()
         .await
         .unwrap();
     c.cloudwatch
         .put_dashboard()
-        .dashboard_name("dtr-dev-overview")
+        .dashboard_name("dtr-local-overview")
         .dashboard_body(r#"{"widgets":[]}"#)
         .send()
         .await
         .unwrap();
     c.dynamodb
         .update_table()
-        .table_name("dtr-dev-tools")
+        .table_name("dtr-local-tools")
         .deletion_protection_enabled(true)
         .send()
         .await
@@ -185,11 +185,11 @@ async fn drift_on_each_resource_type_is_shown_and_repaired() {
     let plan = plan_dev(&moto, &project).expect_code(2);
     insta::assert_snapshot!(redact(&plan.stdout));
     apply_dev(&moto, &project);
-    assert_converged(&moto, &project, "dev", "apply repaired every drift");
+    assert_converged(&moto, &project, "local", "apply repaired every drift");
     let policies = c
         .iam
         .list_role_policies()
-        .role_name("dtr-dev-authorizer")
+        .role_name("dtr-local-authorizer")
         .send()
         .await
         .unwrap();

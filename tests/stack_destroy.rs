@@ -1,4 +1,4 @@
-//! Destroying the whole dev stack: nothing of it stays but the backend, and a bucket holding artifacts
+//! Destroying the whole local stack: nothing of it stays but the backend, and a bucket holding artifacts
 //! is kept unless the configuration says `force_destroy: true`.
 
 mod common;
@@ -12,7 +12,7 @@ async fn destroy_leaves_nothing_of_the_stack_but_keeps_the_backend() {
     apply_dev(&moto, &project);
     let c = moto.clients().await;
     c.s3.put_object()
-        .bucket("dtr-dev-artifacts-123456789012")
+        .bucket("dtr-local-artifacts-123456789012")
         .key("code/abc")
         .body(b"x".to_vec().into())
         .send()
@@ -26,12 +26,12 @@ async fn destroy_leaves_nothing_of_the_stack_but_keeps_the_backend() {
     assert!(roles
         .roles()
         .iter()
-        .all(|r| !r.role_name.starts_with("dtr-dev-")));
+        .all(|r| !r.role_name.starts_with("dtr-local-")));
     let buckets = c.s3.list_buckets().send().await.unwrap();
     let names: Vec<&str> = buckets.buckets().iter().filter_map(|b| b.name()).collect();
     assert_eq!(
         names,
-        vec!["dtr-state-123456789012-dev"],
+        vec!["dtr-state-123456789012-local"],
         "only the state bucket stays"
     );
     let tables = c
@@ -67,13 +67,13 @@ async fn a_non_empty_bucket_is_kept_without_force_destroy() {
     let moto = Moto::start();
     let project = bootstrapped(&moto);
     project.edit(
-        "environments/dev.yaml",
+        "environments/local.yaml",
         "force_destroy_artifacts: true",
         "force_destroy_artifacts: false",
     );
     apply_dev(&moto, &project);
     let c = moto.clients().await;
-    let bucket = "dtr-dev-artifacts-123456789012";
+    let bucket = "dtr-local-artifacts-123456789012";
     c.s3.put_object()
         .bucket(bucket)
         .key("code/abc")

@@ -1,4 +1,4 @@
-//! How an apply of the whole dev stack runs: independent actions side by side up to `--parallelism`,
+//! How an apply of the whole local stack runs: independent actions side by side up to `--parallelism`,
 //! and `--stats` counting the AWS calls of a no-op plan.
 
 mod common;
@@ -39,7 +39,7 @@ async fn independent_actions_run_in_parallel_up_to_the_limit() {
         &[
             "apply",
             "--env",
-            "dev",
+            "local",
             "--auto-approve",
             "--parallelism",
             "1",
@@ -55,7 +55,7 @@ async fn independent_actions_run_in_parallel_up_to_the_limit() {
 }
 
 /// A no-op plan reads each resource with the fewest calls that see drift in what dtr manages, and
-/// `--stats` counts them: 70 calls for the 33 resources of dev (README lists the calls per type).
+/// `--stats` counts them: 70 calls for the 33 resources of local (README lists the calls per type).
 #[tokio::test(flavor = "multi_thread")]
 async fn stats_count_the_calls_of_a_no_op_plan() {
     let moto = Moto::start();
@@ -67,7 +67,7 @@ async fn stats_count_the_calls_of_a_no_op_plan() {
         &[
             "plan",
             "--env",
-            "dev",
+            "local",
             "--lock=false",
             "--stats",
             "--detailed-exitcode",

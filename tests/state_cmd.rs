@@ -4,12 +4,12 @@
 
 mod common;
 
-use common::{dev_state_bytes, dtr_run, Moto};
+use common::{dtr_run, local_state_bytes, Moto};
 use dtr::provider::aws::Clients;
 use serde_json::Value;
 
 const LOGS: &str = "log_group.monitoring_logs";
-const LOGS_ID: &str = "/aws/lambda/dtr-dev-monitoring";
+const LOGS_ID: &str = "/aws/lambda/dtr-local-monitoring";
 
 async fn log_group_exists(c: &Clients, name: &str) -> bool {
     let groups = c
@@ -41,7 +41,7 @@ async fn state_list_and_show_print_what_the_state_records() {
     let moto = Moto::start();
     let project = common::deployed(&moto);
 
-    let r = dtr_run(&moto, &project, &["state", "list", "--env", "dev"]).expect_code(0);
+    let r = dtr_run(&moto, &project, &["state", "list", "--env", "local"]).expect_code(0);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 33, "{}", r.stdout);
     let mut sorted = lines.clone();
@@ -52,7 +52,7 @@ async fn state_list_and_show_print_what_the_state_records() {
     let r = dtr_run(
         &moto,
         &project,
-        &["state", "list", "--env", "dev", "--json"],
+        &["state", "list", "--env", "local", "--json"],
     )
     .expect_code(0);
     let listed: Value = serde_json::from_str(&r.stdout).expect("JSON");
@@ -69,12 +69,12 @@ async fn state_list_and_show_print_what_the_state_records() {
         "state",
         "show",
         "--env",
-        "dev",
+        "local",
         "lambda_function.monitoring",
     ];
     let r = dtr_run(&moto, &project, &[&show[..], &["--json"]].concat()).expect_code(0);
     let shown: Value = serde_json::from_str(&r.stdout).expect("JSON");
-    assert_eq!(shown["physical_id"], "dtr-dev-monitoring");
+    assert_eq!(shown["physical_id"], "dtr-local-monitoring");
     assert_eq!(shown["force_destroy"], false);
     let deps: Vec<&str> = shown["depends_on"]
         .as_array()
@@ -85,12 +85,12 @@ async fn state_list_and_show_print_what_the_state_records() {
     assert!(deps.contains(&"iam_role.monitoring_role"), "{deps:?}");
     assert!(deps.contains(&LOGS), "{deps:?}");
     let arn = shown["outputs"]["arn"].as_str().expect("an arn output");
-    assert!(arn.ends_with(":function:dtr-dev-monitoring"), "{arn}");
+    assert!(arn.ends_with(":function:dtr-local-monitoring"), "{arn}");
 
     let r = dtr_run(&moto, &project, &show).expect_code(0);
     assert!(
         r.stdout
-            .starts_with("# lambda_function.monitoring\nphysical_id   = dtr-dev-monitoring\n"),
+            .starts_with("# lambda_function.monitoring\nphysical_id   = dtr-local-monitoring\n"),
         "{}",
         r.stdout
     );
@@ -99,11 +99,12 @@ async fn state_list_and_show_print_what_the_state_records() {
     let r = dtr_run(
         &moto,
         &project,
-        &["state", "show", "--env", "dev", "log_group.nope"],
+        &["state", "show", "--env", "local", "log_group.nope"],
     )
     .expect_code(1);
     assert!(
-        r.stderr.contains("the state of dev has no log_group.nope"),
+        r.stderr
+            .contains("the state of local has no log_group.nope"),
         "{}",
         r.stderr
     );
@@ -114,10 +115,10 @@ async fn state_rm_forgets_under_the_lock_and_keeps_the_resource() {
     let moto = Moto::start();
     let project = common::deployed(&moto);
     let c = moto.clients().await;
-    let before = dev_state_bytes(&c).await.expect("the dev state object");
+    let before = local_state_bytes(&c).await.expect("the local state object");
 
     // Like apply: without a terminal it needs --auto-approve.
-    let rm = ["state", "rm", "--env", "dev", LOGS];
+    let rm = ["state", "rm", "--env", "local", LOGS];
     let r = dtr_run(&moto, &project, &rm).expect_code(1);
     assert!(r.stderr.contains("--auto-approve"), "{}", r.stderr);
     // One address not in the state: an error naming it, and nothing forgotten.
@@ -134,7 +135,7 @@ async fn state_rm_forgets_under_the_lock_and_keeps_the_resource() {
         r.stderr
     );
     assert_eq!(
-        dev_state_bytes(&c).await.expect("the dev state object"),
+        local_state_bytes(&c).await.expect("the local state object"),
         before,
         "nothing was forgotten"
     );
@@ -154,40 +155,45 @@ async fn state_rm_forgets_under_the_lock_and_keeps_the_resource() {
     assert!(log_group_exists(&c, LOGS_ID).await, "the log group is kept");
     assert_eq!(lock_items(&c).await, 0, "the lock is released");
     let state: Value =
-        serde_json::from_slice(&dev_state_bytes(&c).await.expect("the dev state object"))
+        serde_json::from_slice(&local_state_bytes(&c).await.expect("the local state object"))
             .expect("state JSON");
     assert!(state["resources"].get(LOGS).is_none(), "{state}");
     assert_eq!(state["forgotten"][LOGS], LOGS_ID, "{state}");
     // A dtr that cannot read `forgotten` refuses the state as too new, not as corrupt.
     assert_eq!(state["format_version"], 2);
     assert_eq!(state["resources"].as_object().map(|r| r.len()), Some(32));
-    let r = dtr_run(&moto, &project, &["state", "list", "--env", "dev"]).expect_code(0);
+    let r = dtr_run(&moto, &project, &["state", "list", "--env", "local"]).expect_code(0);
     assert!(!r.stdout.lines().any(|l| l == LOGS), "{}", r.stdout);
 
     // Still declared and still carrying this environment's tags: the plan does not adopt it again
     // (that would undo the rm), and cannot create it (its name is taken); it says so and what to do.
-    let r = dtr_run(&moto, &project, &["plan", "--env", "dev"]).expect_code(1);
+    let r = dtr_run(&moto, &project, &["plan", "--env", "local"]).expect_code(1);
     assert!(
         r.stderr.contains(&format!(
             "{LOGS}: {LOGS_ID} was forgotten by `dtr state rm` and still exists"
         )) && r
             .stderr
-            .contains(&format!("`dtr import --env dev {LOGS} {LOGS_ID}`")),
+            .contains(&format!("`dtr import --env local {LOGS} {LOGS_ID}`")),
         "{}",
         r.stderr
     );
     assert!(log_group_exists(&c, LOGS_ID).await);
 
     // Adopted again on purpose, it is managed as before.
-    dtr_run(&moto, &project, &["import", "--env", "dev", LOGS, LOGS_ID]).expect_code(0);
     dtr_run(
         &moto,
         &project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
+        &["import", "--env", "local", LOGS, LOGS_ID],
+    )
+    .expect_code(0);
+    dtr_run(
+        &moto,
+        &project,
+        &["plan", "--env", "local", "--detailed-exitcode"],
     )
     .expect_code(0);
     let state: Value =
-        serde_json::from_slice(&dev_state_bytes(&c).await.expect("the dev state object"))
+        serde_json::from_slice(&local_state_bytes(&c).await.expect("the local state object"))
             .expect("state JSON");
     assert!(state.get("forgotten").is_none(), "{state}");
     assert_eq!(
@@ -205,12 +211,17 @@ async fn import_refuses_an_id_another_address_owns() {
     dtr_run(
         &moto,
         &project,
-        &["state", "rm", "--env", "dev", other, "--auto-approve"],
+        &["state", "rm", "--env", "local", other, "--auto-approve"],
     )
     .expect_code(0);
-    let before = dev_state_bytes(&c).await.expect("the dev state object");
+    let before = local_state_bytes(&c).await.expect("the local state object");
 
-    let r = dtr_run(&moto, &project, &["import", "--env", "dev", other, LOGS_ID]).expect_code(1);
+    let r = dtr_run(
+        &moto,
+        &project,
+        &["import", "--env", "local", other, LOGS_ID],
+    )
+    .expect_code(1);
     assert!(
         r.stderr.contains(&format!(
             "{LOGS_ID} is already managed as {LOGS}; nothing was imported"
@@ -219,7 +230,7 @@ async fn import_refuses_an_id_another_address_owns() {
         r.stderr
     );
     assert_eq!(
-        dev_state_bytes(&c).await.expect("the dev state object"),
+        local_state_bytes(&c).await.expect("the local state object"),
         before,
         "no state write"
     );
@@ -232,9 +243,9 @@ async fn import_refuses_an_id_another_address_owns() {
         &[
             "import",
             "--env",
-            "dev",
+            "local",
             other,
-            "/aws/lambda/dtr-dev-authorizer",
+            "/aws/lambda/dtr-local-authorizer",
         ],
     )
     .expect_code(0);

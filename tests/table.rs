@@ -6,7 +6,7 @@ mod common;
 
 use common::snapshot::redact;
 use common::table::{describe, edit_stack, table_only, table_props, ADDRESS, TABLE};
-use common::{apply_dev, assert_converged, dev_state_addresses, plan_dev, Moto};
+use common::{apply_dev, assert_converged, local_state_addresses, plan_dev, Moto};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_creates_the_table_and_the_next_plan_has_no_changes() {
@@ -78,7 +78,7 @@ async fn apply_creates_the_table_and_the_next_plan_has_no_changes() {
             .find(|t| t.key == k)
             .map(|t| t.value.clone())
     };
-    assert_eq!(tag("dtr:env").as_deref(), Some("dev"));
+    assert_eq!(tag("dtr:env").as_deref(), Some("local"));
     assert_eq!(tag("dtr:stack").as_deref(), Some("dynamic-tool-runtime"));
     assert_eq!(tag("dtr:address").as_deref(), Some(ADDRESS));
     let ttl = c
@@ -97,7 +97,7 @@ async fn apply_creates_the_table_and_the_next_plan_has_no_changes() {
         "ENABLED"
     );
     assert_eq!(
-        dev_state_addresses(&moto.clients().await).await,
+        local_state_addresses(&moto.clients().await).await,
         vec![ADDRESS]
     );
 
@@ -113,7 +113,7 @@ async fn an_in_place_update_changes_the_same_table() {
     let created = describe(&moto).await.unwrap().creation_date_time;
 
     project.edit(
-        "environments/dev.yaml",
+        "environments/local.yaml",
         "table_pitr: false",
         "table_pitr: true",
     );
@@ -160,7 +160,7 @@ async fn an_in_place_update_changes_the_same_table() {
             .as_str(),
         "ENABLED"
     );
-    assert_converged(&moto, &project, "dev", "after the apply");
+    assert_converged(&moto, &project, "local", "after the apply");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -186,7 +186,7 @@ async fn a_key_change_replaces_the_table_and_says_why() {
         describe(&moto).await.unwrap().key_schema()[0].attribute_name,
         "tool_key"
     );
-    assert_converged(&moto, &project, "dev", "after the apply");
+    assert_converged(&moto, &project, "local", "after the apply");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -210,7 +210,9 @@ async fn removing_the_table_from_the_configuration_deletes_it() {
     );
     apply_dev(&moto, &project);
     assert!(describe(&moto).await.is_none(), "the table is gone");
-    assert!(dev_state_addresses(&moto.clients().await).await.is_empty());
+    assert!(local_state_addresses(&moto.clients().await)
+        .await
+        .is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -249,7 +251,7 @@ async fn drift_behind_dtrs_back_is_shown_and_repaired() {
         plan.stdout
     );
     apply_dev(&moto, &project);
-    assert_converged(&moto, &project, "dev", "after the apply");
+    assert_converged(&moto, &project, "local", "after the apply");
     let t = describe(&moto).await.unwrap();
     assert_eq!(t.deletion_protection_enabled, Some(false));
 }

@@ -6,7 +6,7 @@ mod common;
 
 use common::table::{create_table_by_hand, describe, table_only, ADDRESS, TABLE};
 use common::{
-    apply_dev, assert_converged, delete_dev_state, destroy_dev, dev_state_addresses, dtr_run,
+    apply_dev, assert_converged, delete_dev_state, destroy_dev, dtr_run, local_state_addresses,
     plan_dev, Moto, Project,
 };
 
@@ -38,7 +38,7 @@ async fn destroy_deletes_only_what_this_environment_owns() {
     );
     assert!(
         c.s3.head_bucket()
-            .bucket("dtr-state-123456789012-dev")
+            .bucket("dtr-state-123456789012-local")
             .send()
             .await
             .is_ok(),
@@ -62,10 +62,10 @@ async fn a_table_created_but_never_recorded_is_adopted_not_duplicated() {
     );
     apply_dev(&moto, &project);
     assert_eq!(
-        dev_state_addresses(&moto.clients().await).await,
+        local_state_addresses(&moto.clients().await).await,
         vec![ADDRESS]
     );
-    assert_converged(&moto, &project, "dev", "after the apply");
+    assert_converged(&moto, &project, "local", "after the apply");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -82,7 +82,7 @@ async fn a_foreign_table_with_the_same_name_is_never_touched() {
     dtr_run(
         &moto,
         &project,
-        &["apply", "--env", "dev", "--auto-approve"],
+        &["apply", "--env", "local", "--auto-approve"],
     )
     .expect_code(1);
     assert_eq!(
@@ -144,7 +144,12 @@ async fn import_adopts_an_existing_table() {
         .await
         .unwrap();
     plan_dev(&moto, &project).expect_code(1);
-    let r = dtr_run(&moto, &project, &["import", "--env", "dev", ADDRESS, TABLE]).expect_code(0);
+    let r = dtr_run(
+        &moto,
+        &project,
+        &["import", "--env", "local", ADDRESS, TABLE],
+    )
+    .expect_code(0);
     assert!(
         r.stdout.contains(&format!("Imported {ADDRESS}")),
         "{}",
@@ -158,11 +163,15 @@ async fn import_adopts_an_existing_table() {
         plan.stdout
     );
     assert!(plan.stdout.contains("+ tags.dtr:env"), "{}", plan.stdout);
-    let again =
-        dtr_run(&moto, &project, &["import", "--env", "dev", ADDRESS, TABLE]).expect_code(1);
+    let again = dtr_run(
+        &moto,
+        &project,
+        &["import", "--env", "local", ADDRESS, TABLE],
+    )
+    .expect_code(1);
     assert!(again.stderr.contains("already managed"), "{}", again.stderr);
     apply_dev(&moto, &project);
-    assert_converged(&moto, &project, "dev", "after the apply");
+    assert_converged(&moto, &project, "local", "after the apply");
     assert_eq!(
         c.dynamodb
             .list_tables()

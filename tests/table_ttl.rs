@@ -11,7 +11,7 @@ async fn ttl(moto: &Moto) -> (String, String) {
     let d = c
         .dynamodb
         .describe_time_to_live()
-        .table_name("dtr-dev-tools")
+        .table_name("dtr-local-tools")
         .send()
         .await
         .unwrap();
@@ -29,14 +29,14 @@ async fn renaming_the_ttl_attribute_is_planned_as_two_steps() {
     assert_eq!(ttl(&moto).await, ("ENABLED".into(), "expires_at".into()));
 
     project.edit(
-        "environments/dev.yaml",
-        "  name_prefix: dtr-dev\n",
-        "  name_prefix: dtr-dev\n  ttl_attribute: valid_until\n",
+        "environments/local.yaml",
+        "  name_prefix: dtr-local\n",
+        "  name_prefix: dtr-local\n  ttl_attribute: valid_until\n",
     );
     let r = dtr_run(
         &moto,
         &project,
-        &["apply", "--env", "dev", "--auto-approve"],
+        &["apply", "--env", "local", "--auto-approve"],
     )
     .expect_code(1);
     assert!(

@@ -10,8 +10,8 @@ async fn a_tag_change_converges_on_every_resource() {
     let moto = Moto::start();
     let project = common::deployed(&moto);
     project.edit(
-        "environments/dev.yaml",
-        "    team: agents\n    environment: dev\n    cost-center: rnd-sandbox",
+        "environments/local.yaml",
+        "    team: agents\n    environment: local\n    cost-center: rnd-sandbox",
         "    team: agents\n    cost-center: rnd-platform\n    owner: platform",
     );
     let r = apply_dev(&moto, &project);
@@ -25,7 +25,7 @@ async fn a_tag_change_converges_on_every_resource() {
     assert_converged(
         &moto,
         &project,
-        "dev",
+        "local",
         "after a tag change on every resource",
     );
 

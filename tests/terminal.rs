@@ -28,7 +28,7 @@ fn an_apply_on_a_terminal_ends_with_its_summary_and_outputs() {
     cmd.env_remove("CI").env("TERM", "xterm-256color").args([
         "apply",
         "--env",
-        "dev",
+        "local",
         "--auto-approve",
     ]);
     let (mut child, master) = Pty::open(ROWS, COLS).spawn(

@@ -85,7 +85,7 @@ fn security_checks_fail_validate_until_acknowledged_with_a_reason() {
             "        METRIC_NAMESPACE: DynamicToolRuntime\n        DB_PASSWORD: hunter2\n",
         );
     std::fs::write(&stack, &risky).unwrap();
-    let r = validate(dir.path().to_str().unwrap(), "dev").expect_code(1);
+    let r = validate(dir.path().to_str().unwrap(), "local").expect_code(1);
     for check in [
         "iam-wildcard-resource",
         "bucket-public-access",
@@ -108,7 +108,7 @@ fn security_checks_fail_validate_until_acknowledged_with_a_reason() {
     );
 }
 
-/// `dtr graph --env dev | head -0`: the reader is gone before dtr writes. dtr ends as Unix tools do,
+/// `dtr graph --env local | head -0`: the reader is gone before dtr writes. dtr ends as Unix tools do,
 /// by SIGPIPE, without a panic message; SIGPIPE is otherwise ignored so that a reset connection to AWS
 /// is an error to retry, not a silent death.
 #[cfg(unix)]
@@ -119,7 +119,7 @@ fn a_closed_stdout_ends_dtr_by_sigpipe_without_a_panic() {
     let (reader, writer) = std::io::pipe().expect("pipe");
     drop(reader);
     let out = Command::new(env!("CARGO_BIN_EXE_dtr"))
-        .args(["--chdir", ROOT, "graph", "--env", "dev"])
+        .args(["--chdir", ROOT, "graph", "--env", "local"])
         .stdout(writer)
         .stderr(Stdio::piped())
         .output()
@@ -166,7 +166,7 @@ fn line_of(path: &std::path::Path, needle: &str) -> usize {
 fn what_aws_would_refuse_is_refused_before_any_apply() {
     let dir = copied_project();
     let stack = dir.path().join("stacks/dynamic-tool-runtime/stack.yaml");
-    let env = dir.path().join("environments/dev.yaml");
+    let env = dir.path().join("environments/local.yaml");
     replace_in(
         &stack,
         "      source: functions/tool_manager\n",
@@ -187,16 +187,16 @@ fn what_aws_would_refuse_is_refused_before_any_apply() {
         &format!("    cost-center: rnd-sandbox\n{extra}"),
     );
 
-    let r = validate(dir.path().to_str().unwrap(), "dev").expect_code(1);
+    let r = validate(dir.path().to_str().unwrap(), "local").expect_code(1);
     let runtime_line = line_of(&stack, "runtime: python3.7");
     let tags_line = line_of(&env, "team: agents");
     let expected = [
         format!("stacks/dynamic-tool-runtime/stack.yaml:{runtime_line}:16: resources.tool_manager.properties.runtime: Lambda no longer accepts runtime `python3.7`"),
-        format!("environments/dev.yaml:{tags_line}:9: tags: 51 tags, 3 of them dtr's own `dtr:*` tags: AWS allows at most 50 on a resource, so at most 47 of yours"),
-        format!("environments/dev.yaml:{}:5: tags.long-value: the tag value is 257 characters long", line_of(&env, "long-value")),
-        format!("environments/dev.yaml:{}:5: tags.{}: the tag key is 129 characters long", line_of(&env, "kkkk"), "k".repeat(129)),
-        format!("environments/dev.yaml:{}:5: tags.Aws:created-by: tag keys starting with `aws:` (in any case) are reserved for AWS", line_of(&env, "Aws:created-by")),
-        format!("environments/dev.yaml:{}:5: tags.owner#1: the tag key contains '#'", line_of(&env, "owner#1")),
+        format!("environments/local.yaml:{tags_line}:9: tags: 51 tags, 3 of them dtr's own `dtr:*` tags: AWS allows at most 50 on a resource, so at most 47 of yours"),
+        format!("environments/local.yaml:{}:5: tags.long-value: the tag value is 257 characters long", line_of(&env, "long-value")),
+        format!("environments/local.yaml:{}:5: tags.{}: the tag key is 129 characters long", line_of(&env, "kkkk"), "k".repeat(129)),
+        format!("environments/local.yaml:{}:5: tags.Aws:created-by: tag keys starting with `aws:` (in any case) are reserved for AWS", line_of(&env, "Aws:created-by")),
+        format!("environments/local.yaml:{}:5: tags.owner#1: the tag key contains '#'", line_of(&env, "owner#1")),
     ];
     for line in &expected {
         assert!(
@@ -237,7 +237,7 @@ fn a_function_source_outside_the_stack_directory_is_refused_where_it_is_written(
         "source: functions/authorizer",
         &format!("source: {}", absolute.display()),
     );
-    let r = validate(dir.path().to_str().unwrap(), "dev").expect_code(1);
+    let r = validate(dir.path().to_str().unwrap(), "local").expect_code(1);
     for (name, needle, why) in [
         (
             "tool_manager",

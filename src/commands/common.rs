@@ -64,6 +64,11 @@ impl Context {
             if &actual != pinned {
                 return Err(Error::AccountMismatch {
                     env: desired.environment.clone(),
+                    file: desired
+                        .sources
+                        .first()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
                     pinned: pinned.clone(),
                     actual,
                 });

@@ -50,12 +50,14 @@ pub enum Error {
         region: String,
     },
     #[error(
-        "environment {env} is pinned to account {pinned}, but the credentials belong to account \
-         {actual}; nothing was touched. Use credentials of account {pinned}, or the environment \
-         meant for account {actual}"
+        "environment {env} is pinned to account {pinned} (`account_id` in {file}), but the \
+         credentials belong to account {actual}; nothing was touched. Use credentials of account \
+         {pinned}, or the environment meant for account {actual}; if {env} is meant for account \
+         {actual}, set `account_id` in {file} (and its backend's names) to it"
     )]
     AccountMismatch {
         env: String,
+        file: String,
         pinned: String,
         actual: String,
     },

@@ -1,30 +1,30 @@
 //! The steps most tests share, named once: a bootstrapped project, an apply that must succeed, the
-//! "a plan now shows no changes" check, a bounded-time run, and dev's state object read or written
+//! "a plan now shows no changes" check, a bounded-time run, and local's state object read or written
 //! through the SDK.
 
 use super::{dtr_run, Moto, Project, Run};
 use dtr::provider::aws::Clients;
 use std::time::{Duration, Instant};
 
-/// Where dev's state lives (bootstrap's names in environments/dev.yaml, moto's default account).
-pub const DEV_STATE_BUCKET: &str = "dtr-state-123456789012-dev";
-pub const DEV_STATE_KEY: &str = "dynamic-tool-runtime/dev.json";
-/// The lock item's key for dev's state: `<bucket>/<key>`.
-pub const DEV_LOCK_ID: &str = "dtr-state-123456789012-dev/dynamic-tool-runtime/dev.json";
+/// Where local's state lives (bootstrap's names in environments/local.yaml, moto's default account).
+pub const LOCAL_STATE_BUCKET: &str = "dtr-state-123456789012-local";
+pub const LOCAL_STATE_KEY: &str = "dynamic-tool-runtime/local.json";
+/// The lock item's key for local's state: `<bucket>/<key>`.
+pub const LOCAL_LOCK_ID: &str = "dtr-state-123456789012-local/dynamic-tool-runtime/local.json";
 
 /// `dtr bootstrap --env <env>`, which must succeed.
 pub fn bootstrap(moto: &Moto, project: &Project, env: &str) -> Run {
     dtr_run(moto, project, &["bootstrap", "--env", env]).expect_code(0)
 }
 
-/// A private copy of the project with dev's backend bootstrapped on `moto`, nothing applied yet.
+/// A private copy of the project with local's backend bootstrapped on `moto`, nothing applied yet.
 pub fn bootstrapped(moto: &Moto) -> Project {
     let project = Project::copy();
-    bootstrap(moto, &project, "dev");
+    bootstrap(moto, &project, "local");
     project
 }
 
-/// A private copy of the project with dev bootstrapped and applied on `moto`.
+/// A private copy of the project with local bootstrapped and applied on `moto`.
 pub fn deployed(moto: &Moto) -> Project {
     let project = bootstrapped(moto);
     apply_dev(moto, &project);
@@ -36,26 +36,26 @@ pub fn apply(moto: &Moto, project: &Project, env: &str) -> Run {
     dtr_run(moto, project, &["apply", "--env", env, "--auto-approve"]).expect_code(0)
 }
 
-/// `dtr apply --env dev --auto-approve`, which must succeed.
+/// `dtr apply --env local --auto-approve`, which must succeed.
 pub fn apply_dev(moto: &Moto, project: &Project) -> Run {
-    apply(moto, project, "dev")
+    apply(moto, project, "local")
 }
 
-/// `dtr destroy --env dev --auto-approve`, whatever its exit code.
+/// `dtr destroy --env local --auto-approve`, whatever its exit code.
 pub fn destroy_dev(moto: &Moto, project: &Project) -> Run {
     dtr_run(
         moto,
         project,
-        &["destroy", "--env", "dev", "--auto-approve"],
+        &["destroy", "--env", "local", "--auto-approve"],
     )
 }
 
-/// `dtr plan --env dev --detailed-exitcode`, whatever its exit code (0 no changes, 2 changes).
+/// `dtr plan --env local --detailed-exitcode`, whatever its exit code (0 no changes, 2 changes).
 pub fn plan_dev(moto: &Moto, project: &Project) -> Run {
     dtr_run(
         moto,
         project,
-        &["plan", "--env", "dev", "--detailed-exitcode"],
+        &["plan", "--env", "local", "--detailed-exitcode"],
     )
 }
 
@@ -101,28 +101,34 @@ impl Moto {
     }
 }
 
-/// The bytes of dev's state object, `None` when there is none.
-pub async fn dev_state_bytes(c: &Clients) -> Option<Vec<u8>> {
+/// The bytes of local's state object, `None` when there is none.
+pub async fn local_state_bytes(c: &Clients) -> Option<Vec<u8>> {
     let out =
         c.s3.get_object()
-            .bucket(DEV_STATE_BUCKET)
-            .key(DEV_STATE_KEY)
+            .bucket(LOCAL_STATE_BUCKET)
+            .key(LOCAL_STATE_KEY)
             .send()
             .await
             .ok()?;
-    let body = out.body.collect().await.expect("read the dev state object");
+    let body = out
+        .body
+        .collect()
+        .await
+        .expect("read the local state object");
     Some(body.into_bytes().to_vec())
 }
 
 /// Dev's state object as JSON (panics when there is none: the test expected one).
-pub async fn dev_state(c: &Clients) -> serde_json::Value {
-    let bytes = dev_state_bytes(c).await.expect("dev has a state object");
-    serde_json::from_slice(&bytes).expect("dev's state object is JSON")
+pub async fn local_state(c: &Clients) -> serde_json::Value {
+    let bytes = local_state_bytes(c)
+        .await
+        .expect("local has a state object");
+    serde_json::from_slice(&bytes).expect("local's state object is JSON")
 }
 
-/// The addresses dev's state records, sorted.
-pub async fn dev_state_addresses(c: &Clients) -> Vec<String> {
-    let state = dev_state(c).await;
+/// The addresses local's state records, sorted.
+pub async fn local_state_addresses(c: &Clients) -> Vec<String> {
+    let state = local_state(c).await;
     assert_eq!(state["format_version"], 1);
     let mut addresses: Vec<String> = state["resources"]
         .as_object()
@@ -134,23 +140,23 @@ pub async fn dev_state_addresses(c: &Clients) -> Vec<String> {
     addresses
 }
 
-/// Write dev's state object as `body`: a state edited, corrupted or left by another version of dtr.
+/// Write local's state object as `body`: a state edited, corrupted or left by another version of dtr.
 pub async fn put_dev_state(c: &Clients, body: Vec<u8>) {
     c.s3.put_object()
-        .bucket(DEV_STATE_BUCKET)
-        .key(DEV_STATE_KEY)
+        .bucket(LOCAL_STATE_BUCKET)
+        .key(LOCAL_STATE_KEY)
         .body(body.into())
         .send()
         .await
-        .expect("write the dev state object");
+        .expect("write the local state object");
 }
 
-/// Delete dev's state object: what an apply killed before its first state write leaves behind.
+/// Delete local's state object: what an apply killed before its first state write leaves behind.
 pub async fn delete_dev_state(c: &Clients) {
     c.s3.delete_object()
-        .bucket(DEV_STATE_BUCKET)
-        .key(DEV_STATE_KEY)
+        .bucket(LOCAL_STATE_BUCKET)
+        .key(LOCAL_STATE_KEY)
         .send()
         .await
-        .expect("delete the dev state object");
+        .expect("delete the local state object");
 }

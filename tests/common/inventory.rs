@@ -1,7 +1,7 @@
-//! What the account holds, against what the dev state records: the check that nothing was orphaned
+//! What the account holds, against what the local state records: the check that nothing was orphaned
 //! or duplicated, for tests that disturb an apply (crashes, lost answers).
 
-use super::{dev_state, Moto, DEV_STATE_BUCKET as STATE_BUCKET};
+use super::{local_state, Moto, LOCAL_STATE_BUCKET as STATE_BUCKET};
 use std::collections::BTreeSet;
 
 const LOCK_TABLE: &str = "dtr-locks";
@@ -10,7 +10,7 @@ const LOCK_TABLE: &str = "dtr-locks";
 /// each once: the account was empty before this apply, so anything else is an orphan or a duplicate.
 pub async fn nothing_orphaned_or_duplicated(moto: &Moto, label: &str) {
     let c = moto.clients().await;
-    let state = dev_state(&c).await;
+    let state = local_state(&c).await;
     let resources = state["resources"].as_object().expect("resources");
     let ids = |kind: &str| -> BTreeSet<String> {
         resources

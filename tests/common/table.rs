@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{
     TableDescription,
 };
 
-pub const TABLE: &str = "dtr-dev-tools";
+pub const TABLE: &str = "dtr-local-tools";
 pub const ADDRESS: &str = "dynamodb_table.tools_table";
 pub const STACK: &str = "stacks/dynamic-tool-runtime/stack.yaml";
 
@@ -24,7 +24,7 @@ pub fn table_only(moto: &Moto) -> Project {
             .expect("the stack has outputs")
             .retain(|k, _| k.as_str().is_some_and(|k| k.starts_with("table_")));
     });
-    bootstrap(moto, &project, "dev");
+    bootstrap(moto, &project, "local");
     project
 }
 
