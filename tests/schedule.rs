@@ -358,3 +358,20 @@ async fn drift_on_the_schedule_and_the_group_tags_is_shown_and_repaired() {
     assert_eq!(tags.get("team").map(String::as_str), Some("agents"));
     assert!(!tags.contains_key("rogue"), "{tags:?}");
 }
+
+/// What Scheduler answers while a role created this run has not reached it yet (IAM is eventually
+/// consistent): the create waits it out instead of failing the apply.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_schedule_created_before_its_role_propagated_is_retried() {
+    let moto = Moto::start();
+    let project = scheduled(&moto);
+    moto.inject_faults(serde_json::json!([{
+        "match": "POST /schedules/monitoring", "status": 400, "code": "ValidationException",
+        "message": "The execution role you provide must allow AWS EventBridge Scheduler to assume the role.",
+        "format": "json", "times": 2
+    }]));
+    apply(&moto, &project, ENV);
+    assert_eq!(moto.fault_rules()[0]["hits"], 2, "both refusals were met");
+    let s = schedule(&moto.clients().await).await;
+    assert_eq!(s.schedule_expression(), Some("rate(5 minutes)"));
+}

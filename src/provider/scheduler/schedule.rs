@@ -2,11 +2,14 @@
 //! (CreateSchedule), update (UpdateSchedule, which replaces the whole schedule: every field is sent),
 //! delete (DeleteSchedule). Settings dtr does not manage (a KMS key, start and end dates, the action
 //! after a one-time schedule ran) are left at AWS's defaults, and an update resets them there.
+//! Both writes wait out a role IAM has not propagated to Scheduler yet (Retry::ROLE_PROPAGATION).
 
 use crate::model::schedule::{input_text, ScheduleRetry, ScheduleSpec, ScheduleTarget};
 use crate::provider::aws::Clients;
 use crate::provider::kind::{known_str, reread, tf_attr, Live, ResourceType, Result, Terraform};
-use crate::provider::{aws_error, build_error, found, ignore_not_found, AwsError};
+use crate::provider::{aws_error, build_error, found, ignore_not_found, retry_aws};
+use crate::provider::{AwsError, ErrorClass};
+use crate::retry::Retry;
 use aws_sdk_scheduler::types::{
     DeadLetterConfig, FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, ScheduleState,
     Target,
@@ -93,40 +96,46 @@ impl ResourceType for ScheduleSpec {
 
     async fn create(clients: &Clients, spec: &Self) -> Result<Live<Self>> {
         let Request { target, window } = request(spec)?;
-        clients
-            .scheduler
-            .create_schedule()
-            .group_name(&spec.group)
-            .name(&spec.name)
-            .schedule_expression(&spec.schedule_expression)
-            .set_schedule_expression_timezone(spec.timezone.clone())
-            .state(ScheduleState::from(spec.state.as_str()))
-            .set_description(spec.description.clone())
-            .flexible_time_window(window)
-            .target(target)
-            .send()
-            .await
-            .map_err(|e| aws_error("CreateSchedule", what(&id(spec)), e))?;
+        retry_aws(&Retry::ROLE_PROPAGATION, is_role_propagation, || async {
+            clients
+                .scheduler
+                .create_schedule()
+                .group_name(&spec.group)
+                .name(&spec.name)
+                .schedule_expression(&spec.schedule_expression)
+                .set_schedule_expression_timezone(spec.timezone.clone())
+                .state(ScheduleState::from(spec.state.as_str()))
+                .set_description(spec.description.clone())
+                .flexible_time_window(window.clone())
+                .target(target.clone())
+                .send()
+                .await
+                .map_err(|e| aws_error("CreateSchedule", what(&id(spec)), e))
+        })
+        .await?;
         reread(clients, &id(spec)).await
     }
 
     /// UpdateSchedule replaces the schedule with what it is sent, so it is sent everything.
     async fn update(clients: &Clients, desired: &Self, live: &Live<Self>) -> Result<Live<Self>> {
         let Request { target, window } = request(desired)?;
-        clients
-            .scheduler
-            .update_schedule()
-            .group_name(&desired.group)
-            .name(&desired.name)
-            .schedule_expression(&desired.schedule_expression)
-            .set_schedule_expression_timezone(desired.timezone.clone())
-            .state(ScheduleState::from(desired.state.as_str()))
-            .set_description(desired.description.clone())
-            .flexible_time_window(window)
-            .target(target)
-            .send()
-            .await
-            .map_err(|e| aws_error("UpdateSchedule", what(&id(desired)), e))?;
+        retry_aws(&Retry::ROLE_PROPAGATION, is_role_propagation, || async {
+            clients
+                .scheduler
+                .update_schedule()
+                .group_name(&desired.group)
+                .name(&desired.name)
+                .schedule_expression(&desired.schedule_expression)
+                .set_schedule_expression_timezone(desired.timezone.clone())
+                .state(ScheduleState::from(desired.state.as_str()))
+                .set_description(desired.description.clone())
+                .flexible_time_window(window.clone())
+                .target(target.clone())
+                .send()
+                .await
+                .map_err(|e| aws_error("UpdateSchedule", what(&id(desired)), e))
+        })
+        .await?;
         reread(clients, &live.physical_id).await
     }
 
@@ -160,6 +169,12 @@ impl ResourceType for ScheduleSpec {
             }
         }
     }
+}
+
+/// A role created or changed this run that Scheduler cannot assume yet (IAM propagates it within
+/// seconds to minutes), or AWS asking to slow down: both pass with time.
+fn is_role_propagation(e: &AwsError) -> bool {
+    e.is_role_propagation() || e.class == ErrorClass::Throttled
 }
 
 /// `<group>/<name>` → (`<group>`, `<name>`).
