@@ -22,6 +22,8 @@ macro_rules! for_each_kind {
             ApiStage "api_stage" $crate::model::api::ApiStageSpec,
             SnsTopic "sns_topic" $crate::model::topic::TopicSpec,
             SnsSubscription "sns_subscription" $crate::model::topic::SubscriptionSpec,
+            ScheduleGroup "schedule_group" $crate::model::schedule::ScheduleGroupSpec,
+            Schedule "schedule" $crate::model::schedule::ScheduleSpec,
         }
     };
 }

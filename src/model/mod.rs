@@ -11,6 +11,7 @@ pub mod policy;
 pub mod reference;
 pub mod role;
 pub mod runtime;
+pub mod schedule;
 pub mod sensitive;
 pub mod table;
 pub mod tags;

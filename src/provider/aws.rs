@@ -42,6 +42,7 @@ pub struct Clients {
     pub lambda: aws_sdk_lambda::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub s3: aws_sdk_s3::Client,
+    pub scheduler: aws_sdk_scheduler::Client,
     pub sns: aws_sdk_sns::Client,
     pub sts: aws_sdk_sts::Client,
     pub region: String,
@@ -99,6 +100,11 @@ impl Clients {
                     .build(),
             ),
             s3: s3.clone(),
+            scheduler: aws_sdk_scheduler::Client::from_conf(
+                aws_sdk_scheduler::config::Builder::from(&config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
             sns: aws_sdk_sns::Client::from_conf(
                 aws_sdk_sns::config::Builder::from(&config)
                     .interceptor(calls.clone())

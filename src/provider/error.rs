@@ -212,10 +212,17 @@ impl AwsError {
 
     /// A role just created or changed that the service cannot assume yet: IAM has not propagated it
     /// (Lambda: InvalidParameterValueException, "The role defined for the function cannot be
-    /// assumed by Lambda"). Time cures it.
+    /// assumed by Lambda"; EventBridge Scheduler: ValidationException, "The execution role you
+    /// provide must allow AWS EventBridge Scheduler to assume the role."). Time cures it.
     pub fn is_role_propagation(&self) -> bool {
-        self.code.as_deref() == Some("InvalidParameterValueException")
-            && self.message.to_lowercase().contains("cannot be assumed")
+        let message = self.message.to_lowercase();
+        match self.code.as_deref() {
+            Some("InvalidParameterValueException") => message.contains("cannot be assumed"),
+            Some("ValidationException") => {
+                message.contains("execution role") && message.contains("to assume the role")
+            }
+            _ => false,
+        }
     }
 
     /// The resource is still busy with an earlier change (Lambda answers an update made while
@@ -309,6 +316,16 @@ mod tests {
         assert!(role.is_role_propagation() && !role.is_busy());
         let other = answered("InvalidParameterValueException", "Unzipped size too large");
         assert!(!other.is_role_propagation());
+        let scheduler = answered(
+            "ValidationException",
+            "The execution role you provide must allow AWS EventBridge Scheduler to assume the role.",
+        );
+        assert!(scheduler.is_role_propagation());
+        let invalid = answered(
+            "ValidationException",
+            "Invalid Schedule Expression rate(5).",
+        );
+        assert!(!invalid.is_role_propagation());
         let busy = answered("ResourceConflictException", "An update is in progress");
         assert!(busy.is_busy() && !busy.is_role_propagation());
         // A construction failure carries no code: it is neither.

@@ -16,6 +16,7 @@ pub mod owner;
 pub mod package;
 pub mod registry;
 pub mod s3;
+pub mod scheduler;
 pub mod sns;
 pub mod stats;
 mod wait;

@@ -163,6 +163,29 @@ pub async fn nothing_orphaned_or_duplicated(moto: &Moto, label: &str) {
             .filter(|arn| arn.starts_with("arn:"))
             .collect(),
     ));
+    // Every account has the `default` schedule group, which nothing declares.
+    let groups = c.scheduler.list_schedule_groups().send().await.unwrap();
+    live.push((
+        "schedule_group",
+        groups
+            .schedule_groups()
+            .iter()
+            .filter_map(|g| g.name.clone())
+            .filter(|g| g != "default")
+            .collect(),
+    ));
+    let schedules = c.scheduler.list_schedules().send().await.unwrap();
+    live.push((
+        "schedule",
+        schedules
+            .schedules()
+            .iter()
+            .map(|s| {
+                let group = s.group_name.as_deref().unwrap_or("default");
+                format!("{group}/{}", s.name.as_deref().unwrap_or_default())
+            })
+            .collect(),
+    ));
     // Every kind dtr manages is listed here: a kind added to dtr fails this until it is.
     let listed: BTreeSet<&str> = live.iter().map(|(kind, _)| *kind).collect();
     let kinds: BTreeSet<&str> = dtr::model::ResourceKind::ALL
