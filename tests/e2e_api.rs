@@ -11,9 +11,6 @@ use common::Project;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-const TABLE: &str = "dtr-local-tools";
-const BUCKET: &str = "dtr-local-artifacts-123456789012";
-
 fn sha256_hex(text: &str) -> String {
     Sha256::digest(text.as_bytes())
         .iter()
@@ -48,12 +45,42 @@ fn project_for(agents: &[(&str, &str)]) -> Project {
     project
 }
 
-struct Api<'a> {
+/// Env `local` applied onto MiniStack, its API's endpoint and the names of its table and bucket, as
+/// `dtr output` gives them.
+struct Deployed<'a> {
     ministack: &'a MiniStack,
     endpoint: String,
+    table: String,
+    bucket: String,
 }
 
-impl Api<'_> {
+impl<'a> Deployed<'a> {
+    fn apply(ministack: &'a MiniStack, project: &Project) -> Deployed<'a> {
+        ministack
+            .dtr(project, &["bootstrap", "--env", "local"])
+            .expect_code(0);
+        ministack
+            .dtr(project, &["apply", "--env", "local", "--auto-approve"])
+            .expect_code(0);
+        let out = ministack
+            .dtr(project, &["output", "--env", "local", "--json"])
+            .expect_code(0);
+        let outputs: Value = serde_json::from_str(&out.stdout).expect("outputs as JSON");
+        let output = |name: &str| {
+            outputs[name]
+                .as_str()
+                .unwrap_or_else(|| panic!("no output {name} in {outputs}"))
+                .to_string()
+        };
+        Deployed {
+            ministack,
+            endpoint: output("api_endpoint"),
+            table: output("table_name"),
+            bucket: output("artifacts_bucket"),
+        }
+    }
+
+    /// The API's answer (status, JSON body) to `method path` with `Bearer <key>`.
     fn call(
         &self,
         method: &str,
@@ -72,41 +99,43 @@ impl Api<'_> {
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         (status, body)
     }
-}
 
-async fn item_agent(ministack: &MiniStack, tool_id: &str) -> Option<String> {
-    let c = ministack.clients().await;
-    let item = c
-        .dynamodb
-        .get_item()
-        .table_name(TABLE)
-        .key(
-            "tool_id",
-            aws_sdk_dynamodb::types::AttributeValue::S(tool_id.into()),
-        )
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("GetItem on the tools table");
-    item.item()
-        .and_then(|i| i.get("agent_id"))
-        .and_then(|v| v.as_s().ok())
-        .cloned()
-}
+    /// The agent of the tool's item in the table, read through the SDK (None: no item).
+    async fn item_agent(&self, tool_id: &str) -> Option<String> {
+        let c = self.ministack.clients().await;
+        let item = c
+            .dynamodb
+            .get_item()
+            .table_name(&self.table)
+            .key(
+                "tool_id",
+                aws_sdk_dynamodb::types::AttributeValue::S(tool_id.into()),
+            )
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("GetItem on the tools table");
+        item.item()
+            .and_then(|i| i.get("agent_id"))
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+    }
 
-async fn code_exists(ministack: &MiniStack, code_hash: &str) -> bool {
-    let c = ministack.clients().await;
-    match c
-        .s3
-        .head_object()
-        .bucket(BUCKET)
-        .key(format!("code/{code_hash}"))
-        .send()
-        .await
-    {
-        Ok(_) => true,
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => false,
-        Err(e) => panic!("HeadObject on the artifacts bucket: {e:?}"),
+    /// Whether the code object of `code` is in the bucket, read through the SDK.
+    async fn code_stored(&self, code: &str) -> bool {
+        let c = self.ministack.clients().await;
+        match c
+            .s3
+            .head_object()
+            .bucket(&self.bucket)
+            .key(format!("code/{}", sha256_hex(code)))
+            .send()
+            .await
+        {
+            Ok(_) => true,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => false,
+            Err(e) => panic!("HeadObject on the artifacts bucket: {e:?}"),
+        }
     }
 }
 
@@ -118,52 +147,28 @@ async fn agents_register_list_get_and_delete_their_own_tools_through_the_deploye
         format!("b-{}", uuid::Uuid::new_v4()),
     );
     let project = project_for(&[("agent-a", &key_a), ("agent-b", &key_b)]);
-    ministack
-        .dtr(&project, &["bootstrap", "--env", "local"])
-        .expect_code(0);
-    ministack
-        .dtr(&project, &["apply", "--env", "local", "--auto-approve"])
-        .expect_code(0);
-    let out = ministack
-        .dtr(&project, &["output", "--env", "local", "--json"])
-        .expect_code(0);
-    let outputs: Value = serde_json::from_str(&out.stdout).expect("outputs as JSON");
-    let endpoint = outputs["api_endpoint"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no api_endpoint in {outputs}"))
-        .to_string();
-    let api = Api {
-        ministack: &ministack,
-        endpoint,
-    };
+    let api = Deployed::apply(&ministack, &project);
+    let (a, b) = (Some(key_a.as_str()), Some(key_b.as_str()));
 
-    // A registers; the item is A's whatever the body says, and its code is in the bucket.
+    // A registers; the item is A's and its code is in the bucket. B cannot register as A.
     let code = "def run(a, b):\n    return a + b\n";
     let (status, tool) = api.call(
         "POST",
         "/tools",
-        Some(&key_a),
+        a,
         Some(json!({"name": "add", "code": code})),
     );
     assert_eq!(status, 201, "{tool}");
     assert_eq!(tool["agent_id"], "agent-a");
-    let id = tool["tool_id"].as_str().expect("tool_id").to_string();
     assert_eq!(tool["code_hash"], sha256_hex(code));
-    assert_eq!(
-        item_agent(&ministack, &id).await.as_deref(),
-        Some("agent-a")
-    );
-    assert!(code_exists(&ministack, &sha256_hex(code)).await);
-    let (status, _) = api.call(
-        "POST",
-        "/tools",
-        Some(&key_b),
-        Some(json!({"agent_id": "agent-a", "name": "spoof", "code": "x"})),
-    );
-    assert_eq!(status, 403, "B cannot register as A");
+    let id = tool["tool_id"].as_str().expect("tool_id").to_string();
+    assert_eq!(api.item_agent(&id).await.as_deref(), Some("agent-a"));
+    assert!(api.code_stored(code).await);
+    let spoof = json!({"agent_id": "agent-a", "name": "spoof", "code": "x"});
+    assert_eq!(api.call("POST", "/tools", b, Some(spoof)).0, 403);
 
-    // A lists and gets it; B sees none of it.
-    let (status, list) = api.call("GET", "/tools", Some(&key_a), None);
+    // A lists and gets it; B's list is empty.
+    let (status, list) = api.call("GET", "/tools", a, None);
     assert_eq!(status, 200, "{list}");
     let ids: Vec<&str> = list["tools"]
         .as_array()
@@ -172,22 +177,19 @@ async fn agents_register_list_get_and_delete_their_own_tools_through_the_deploye
         .filter_map(|t| t["tool_id"].as_str())
         .collect();
     assert_eq!(ids, [id.as_str()]);
-    let (status, got) = api.call("GET", &format!("/tools/{id}"), Some(&key_a), None);
+    let (status, got) = api.call("GET", &format!("/tools/{id}"), a, None);
     assert_eq!((status, got["name"].as_str()), (200, Some("add")));
-    let (status, list) = api.call("GET", "/tools", Some(&key_b), None);
-    assert_eq!((status, list["tools"].clone()), (200, json!([])));
+    let (status, list) = api.call("GET", "/tools", b, None);
+    assert_eq!((status, &list["tools"]), (200, &json!([])));
 
-    // B can neither read nor delete A's tool: 404, as for a tool that does not exist.
-    let missing = api.call("GET", "/tools/no-such-tool", Some(&key_b), None);
+    // B can neither read nor delete A's tool: the answer of a tool that does not exist.
+    let missing = api.call("GET", "/tools/no-such-tool", b, None);
     assert_eq!(missing.0, 404);
     for method in ["GET", "DELETE"] {
-        let answer = api.call(method, &format!("/tools/{id}"), Some(&key_b), None);
+        let answer = api.call(method, &format!("/tools/{id}"), b, None);
         assert_eq!(answer, missing, "{method} of A's tool by B");
     }
-    assert_eq!(
-        item_agent(&ministack, &id).await.as_deref(),
-        Some("agent-a")
-    );
+    assert_eq!(api.item_agent(&id).await.as_deref(), Some("agent-a"));
 
     // A wrong key and no key are refused before the Tool Manager runs.
     for key in [Some("not-a-key"), None] {
@@ -196,14 +198,26 @@ async fn agents_register_list_get_and_delete_their_own_tools_through_the_deploye
         assert!(body.get("tools").is_none(), "{body}");
     }
 
-    // A deletes it: the item and its code (no other tool uses it) are gone.
-    let (status, body) = api.call("DELETE", &format!("/tools/{id}"), Some(&key_a), None);
-    assert_eq!(status, 204, "{body}");
-    assert_eq!(
-        api.call("GET", &format!("/tools/{id}"), Some(&key_a), None)
-            .0,
-        404
+    // B registers the same code: A's delete keeps it for B; B's delete removes it.
+    let (status, mine) = api.call(
+        "POST",
+        "/tools",
+        b,
+        Some(json!({"name": "plus", "code": code})),
     );
-    assert_eq!(item_agent(&ministack, &id).await, None);
-    assert!(!code_exists(&ministack, &sha256_hex(code)).await);
+    assert_eq!(status, 201, "{mine}");
+    let (status, body) = api.call("DELETE", &format!("/tools/{id}"), a, None);
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(api.call("GET", &format!("/tools/{id}"), a, None).0, 404);
+    assert_eq!(api.item_agent(&id).await, None);
+    assert!(api.code_stored(code).await, "B's tool still uses the code");
+    let theirs = mine["tool_id"].as_str().expect("tool_id");
+    assert_eq!(
+        api.call("DELETE", &format!("/tools/{theirs}"), b, None).0,
+        204
+    );
+    assert!(
+        !api.code_stored(code).await,
+        "no tool uses the code any more"
+    );
 }
