@@ -142,6 +142,14 @@ class TtlTest(unittest.TestCase):
         self.assertEqual(call("GET", f"/tools/{item['tool_id']}", tool_id=item["tool_id"])[0], 404)
         self.assertEqual(call("GET", "/tools")[1]["tools"], [])
 
+    def test_a_ttl_attribute_that_is_no_number_expires_nothing(self):
+        _, item = call("POST", "/tools", {"name": "t", "code": "x"})
+        boto3.client("dynamodb").update_item(
+            TableName=self.table, Key={"tool_id": {"S": item["tool_id"]}},
+            UpdateExpression="SET expires_at = :text", ExpressionAttributeValues={":text": {"S": "soon"}})
+        self.assertEqual(call("GET", f"/tools/{item['tool_id']}", tool_id=item["tool_id"])[0], 200)
+        self.assertEqual(len(call("GET", "/tools")[1]["tools"]), 1)
+
 
 class SharedCodeTest(unittest.TestCase):
     def setUp(self):

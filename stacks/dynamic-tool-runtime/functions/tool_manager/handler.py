@@ -92,9 +92,10 @@ def _expiry(body):
 
 
 def _expired(item):
+    """Past its TTL. DynamoDB ignores a TTL attribute that is not a number, and so does this."""
     attribute = _ttl_attribute()
     value = item.get(attribute) if attribute else None
-    return value is not None and int(value) <= int(time.time())
+    return isinstance(value, (int, decimal.Decimal)) and value <= int(time.time())
 
 
 def _table():
@@ -177,8 +178,8 @@ def list_tools(event, caller):
     kwargs = {"IndexName": "agent-index", "KeyConditionExpression": Key("agent_id").eq(caller),
               "Limit": limit, "ScanIndexForward": False}
     if _ttl_attribute():
-        kwargs["FilterExpression"] = (Attr(_ttl_attribute()).not_exists()
-                                      | Attr(_ttl_attribute()).gt(int(time.time())))
+        ttl = Attr(_ttl_attribute())
+        kwargs["FilterExpression"] = ~ttl.attribute_type("N") | ttl.gt(int(time.time()))
     if query.get("next_token"):
         try:
             start = json.loads(base64.urlsafe_b64decode(query["next_token"]))
