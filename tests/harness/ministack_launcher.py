@@ -27,6 +27,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import venv
 
@@ -77,6 +78,12 @@ def make_certificates(directory: str):
 
 def serve(args) -> None:
     ca, cert, key = make_certificates(args.cert_dir)
+    # MiniStack unpacks each function for its workers under TMPDIR and, stopped, leaves it there:
+    # keep all of it in the caller's directory, which the test removes.
+    scratch = os.path.join(args.cert_dir, "tmp")
+    os.makedirs(scratch, exist_ok=True)
+    os.environ["TMPDIR"] = scratch
+    tempfile.tempdir = scratch
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -101,6 +108,7 @@ def serve(args) -> None:
         "AWS_CONFIG_FILE": "/nonexistent",
         "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
         "S3_PERSIST": "0",
+        "S3_DATA_DIR": os.path.join(scratch, "s3"),
         # Listeners MiniStack opens by itself, on every interface: the IoT MQTT broker (8883) and SFTP.
         "IOT_MTLS_ENABLED": "0",
         "SFTP_ENABLED": "0",
