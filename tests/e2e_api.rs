@@ -221,3 +221,50 @@ async fn agents_register_list_get_and_delete_their_own_tools_through_the_deploye
         "no tool uses the code any more"
     );
 }
+
+/// The local addresses (hex, as /proc/net/tcp{,6} gives them) of the TCP sockets `pid` listens on.
+fn listening_addresses(pid: u32) -> Vec<String> {
+    let inodes: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("the server's open files")
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter_map(|target| {
+            let target = target.to_string_lossy().into_owned();
+            Some(
+                target
+                    .strip_prefix("socket:[")?
+                    .strip_suffix(']')?
+                    .to_string(),
+            )
+        })
+        .collect();
+    let mut listening = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let text = std::fs::read_to_string(table).unwrap_or_default();
+        for row in text.lines().skip(1) {
+            let cols: Vec<&str> = row.split_whitespace().collect();
+            // local_address is column 1, the state column 3 (0A: LISTEN), the inode column 9.
+            if cols.len() > 9 && cols[3] == "0A" && inodes.iter().any(|i| i == cols[9]) {
+                listening.push(cols[1].to_string());
+            }
+        }
+    }
+    listening
+}
+
+/// MiniStack's own entry point binds 0.0.0.0 (and 443, and an MQTT broker on 8883): the harness
+/// serves it on 127.0.0.1 alone.
+#[test]
+fn ministack_listens_on_loopback_only() {
+    let ministack = MiniStack::start();
+    // MiniStack opens its other listeners after its HTTP port.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let listening = listening_addresses(ministack.pid());
+    assert!(!listening.is_empty(), "no listening socket found");
+    for address in &listening {
+        let (ip, _port) = address.split_once(':').expect("address:port");
+        // /proc writes an IPv4 address as one little-endian word: 127.x.y.z ends in 7F.
+        let loopback =
+            (ip.len() == 8 && ip.ends_with("7F")) || ip == "00000000000000000000000001000000";
+        assert!(loopback, "MiniStack listens on {address}: {listening:?}");
+    }
+}

@@ -59,6 +59,11 @@ impl MiniStack {
         }
     }
 
+    /// The server's process id (the launcher execs MiniStack in place).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SDK clients against this server, to check what the API did.
     pub async fn clients(&self) -> Clients {
         super::set_test_credentials();
