@@ -5,6 +5,7 @@
 
 pub mod context;
 pub mod inventory;
+pub mod ministack;
 pub mod pty;
 pub mod snapshot;
 pub mod table;

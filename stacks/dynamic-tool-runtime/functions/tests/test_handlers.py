@@ -45,8 +45,12 @@ def make_table_and_bucket():
     return table, bucket
 
 
-def call(method, path, body=None, query=None, tool_id=None):
-    event = {"requestContext": {"http": {"method": method}}, "rawPath": path,
+def call(method, path, body=None, query=None, tool_id=None, agent="agent-1"):
+    """The Tool Manager's answer to an API request from `agent` (None: no identity in the context)."""
+    context = {"http": {"method": method}}
+    if agent is not None:
+        context["authorizer"] = {"lambda": {"agent_id": agent}}
+    event = {"requestContext": context, "rawPath": path,
              "queryStringParameters": query, "pathParameters": {"id": tool_id} if tool_id else None,
              "body": json.dumps(body) if isinstance(body, dict) else body}
     response = tool_manager.handler(event, None)
@@ -58,7 +62,7 @@ class ToolManagerTest(unittest.TestCase):
         self.table, self.bucket = make_table_and_bucket()
 
     def register(self, name="add", code="def run(a, b):\n    return a + b\n", agent="agent-1"):
-        return call("POST", "/tools", {"agent_id": agent, "name": name, "code": code})
+        return call("POST", "/tools", {"name": name, "code": code}, agent=agent)
 
     def test_register_get_list_delete(self):
         status, item = self.register()
@@ -90,17 +94,16 @@ class ToolManagerTest(unittest.TestCase):
 
     def test_bad_requests_say_what_is_wrong(self):
         cases = [
-            ({"agent_id": "a", "name": "1bad", "code": "x"}, "name"),
-            ({"agent_id": "", "name": "ok", "code": "x"}, "agent_id"),
-            ({"agent_id": "a", "name": "ok", "code": ""}, "code"),
-            ({"agent_id": "a", "name": "ok", "code": "x", "runtime": "cobol"}, "runtime"),
+            ({"name": "1bad", "code": "x"}, "name"),
+            ({"name": "ok", "code": ""}, "code"),
+            ({"name": "ok", "code": "x", "runtime": "cobol"}, "runtime"),
         ]
         for body, word in cases:
             status, error = call("POST", "/tools", body)
             self.assertEqual(status, 400, body)
             self.assertIn(word, error["message"])
         self.assertEqual(call("POST", "/tools", "{not json")[0], 400)
-        self.assertEqual(call("GET", "/tools")[0], 400)
+        self.assertEqual(call("GET", "/tools", query={"limit": "0"})[0], 400)
 
     def test_routes(self):
         self.assertEqual(call("GET", "/health"), (200, {"status": "ok"}))
@@ -135,7 +138,7 @@ class MonitoringTest(unittest.TestCase):
         namespace = f"Test{uuid.uuid4().hex[:6]}"
         os.environ["METRIC_NAMESPACE"] = namespace
         for agent in ("a", "a", "b"):
-            call("POST", "/tools", {"agent_id": agent, "name": "t", "code": f"# {agent}\n" + uuid.uuid4().hex})
+            call("POST", "/tools", {"name": "t", "code": f"# {agent}\n" + uuid.uuid4().hex}, agent=agent)
         summary = monitoring.handler({}, None)
         self.assertEqual((summary["agents"], summary["tools"]), (2, 3))
         self.assertGreater(summary["artifact_bytes"], 0)
