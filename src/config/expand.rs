@@ -326,6 +326,7 @@ pub fn module_scope(
         params,
         secret,
         outputs: None,
+        env: stack.env.clone(),
     }
 }
 

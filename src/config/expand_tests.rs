@@ -69,7 +69,7 @@ fn for_each_over_a_map_gives_one_keyed_instance_per_entry() {
     type: log_group
     for_each: ${param.groups}
     properties:
-      name: ${param.prefix}-${each.key}
+      name: ${param.prefix}-${each.key}-${env.region}-${env.name}
       retention_days: ${each.value.days}
   after:
     type: log_group
@@ -88,7 +88,7 @@ fn for_each_over_a_map_gives_one_keyed_instance_per_entry() {
         ]
     );
     let jobs = &desired.resources[1];
-    assert_eq!(jobs.properties["name"], "dtr-t-jobs");
+    assert_eq!(jobs.properties["name"], "dtr-t-jobs-us-east-1-t");
     assert_eq!(jobs.properties["retention_days"], serde_json::json!(30));
     assert_eq!(jobs.properties["tags"][TAG_ADDRESS], "log_group.logs/jobs");
     let after = &desired.resources[2];
@@ -109,7 +109,7 @@ fn for_each_mistakes_are_located() {
     properties: {name: '${each.key}'}
   plain:
     type: log_group
-    properties: {name: '${each.key}'}
+    properties: {name: '${each.key}${env.account_id}'}
   reader:
     type: log_group
     properties: {name: '${resource.listed.name}'}
@@ -126,6 +126,7 @@ fn for_each_mistakes_are_located() {
     has("`b c` is not a valid for_each key");
     has("resources.plain.properties: `${each.*}` is only defined in a resource with for_each");
     has("`listed` has for_each: name one instance");
+    has("`${env.account_id}`: this environment pins no account");
     has("resources.secret.for_each: a for_each cannot be a sensitive value");
 }
 

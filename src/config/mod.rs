@@ -133,6 +133,20 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
             .map(|p| p.name.clone())
             .collect(),
         outputs: Some(BTreeMap::new()),
+        env: [
+            ("name", Some(&env.name)),
+            ("region", Some(&env.region)),
+            ("account_id", env.account_id.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let node = marked_yaml::types::MarkedScalarNode::new(
+                marked_yaml::Span::new_blank(),
+                v?.as_str(),
+            );
+            Some((k.to_string(), Node::Scalar(node)))
+        })
+        .collect(),
     }];
     let mut instances = expand::instances(&stack.resources, 0, &scopes[0], &mut c);
     for i in expand::module_order(&stack.modules, &mut c) {

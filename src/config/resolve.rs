@@ -86,6 +86,7 @@ pub fn substitute_params(
     c: &mut Collector,
 ) -> Substituted {
     let with = Params {
+        env: &scope.env,
         values: &scope.params,
         sensitive: &scope.secret,
         outputs: scope.outputs.as_ref(),
@@ -110,9 +111,12 @@ pub struct Scope {
     /// `<module>.<output>` → its value (module-local references already made global) and whether
     /// it is sensitive; `None` inside a module.
     pub outputs: Option<BTreeMap<String, (Node, bool)>>,
+    /// `${env.<field>}`: the environment's name, region and (when pinned) account id.
+    pub env: BTreeMap<String, Node>,
 }
 
 struct Params<'a> {
+    env: &'a BTreeMap<String, Node>,
     values: &'a BTreeMap<String, Node>,
     sensitive: &'a BTreeSet<String>,
     outputs: Option<&'a BTreeMap<String, (Node, bool)>>,
@@ -140,6 +144,11 @@ impl Params<'_> {
                     Some((v, secret)) => Found::Value(v, *secret),
                     None => Found::Missing(format!("`${{module.{module}.{output}}}`: no module `{module}` with an output `{output}` (a module's outputs are read only after it, in module order)")),
                 },
+            },
+            Reference::Env { field } => match self.env.get(field) {
+                Some(v) => Found::Value(v, false),
+                None if field == "account_id" => Found::Missing("`${env.account_id}`: this environment pins no account (`account_id` in its file)".to_string()),
+                None => Found::Missing(format!("`${{env.{field}}}`: an environment has `name`, `region` and `account_id`")),
             },
             _ => Found::Other,
         }
@@ -245,7 +254,7 @@ impl Params<'_> {
                 Found::Missing(message) => c.at(s.span(), field, message),
                 Found::Other => {
                     if let Reference::Malformed(inner) = reference {
-                        c.at(s.span(), field, format!("`${{{inner}}}` is not a reference: use ${{param.<name>}}, ${{resource.<name>.<attribute>}}, ${{module.<module>.<output>}} or ${{each.key}} / ${{each.value}}"));
+                        c.at(s.span(), field, format!("`${{{inner}}}` is not a reference: use ${{param.<name>}}, ${{resource.<name>.<attribute>}}, ${{module.<module>.<output>}}, ${{env.<name|region|account_id>}} or ${{each.key}} / ${{each.value}}"));
                     }
                     out.push_str(&text[range.clone()]);
                 }
@@ -441,6 +450,7 @@ mod tests {
             params,
             secret: sensitive,
             outputs: None,
+            env: BTreeMap::new(),
         };
         let out = substitute_params(&props, &scope, "f", &mut c);
         assert!(c.found.is_empty());

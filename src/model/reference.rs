@@ -21,6 +21,10 @@ pub enum Reference {
         module: String,
         output: String,
     },
+    /// `${env.name}`, `${env.region}`, `${env.account_id}`: the environment being loaded.
+    Env {
+        field: String,
+    },
     /// `${each.key}` (empty path), `${each.value}` (`["value"]`), `${each.value.x}`.
     Each {
         path: Vec<String>,
@@ -77,6 +81,9 @@ fn parse_inner(inner: &str) -> Reference {
         ["module", module, output] if ident(module) && ident(output) => Reference::Module {
             module: module.to_string(),
             output: output.to_string(),
+        },
+        ["env", field] if ident(field) => Reference::Env {
+            field: field.to_string(),
         },
         ["each", "key"] => Reference::Each { path: Vec::new() },
         ["each", "value", rest @ ..] if rest.iter().all(|p| ident(p)) => Reference::Each {
