@@ -2,9 +2,11 @@
 //! a new role propagates, update code and configuration separately, each waiting for
 //! `LastUpdateStatus` before the next (Terraform provider issues #29828, #5154), delete. The waits are
 //! the SDK's own (`FunctionActiveV2`, `FunctionUpdatedV2`), whose last poll is a GetFunction: it is
-//! the read-back, so a create or an update reads the function once.
+//! the read-back, so a create or an update reads the function once. Reserved concurrency and the
+//! asynchronous-invocation settings have their own APIs (`invocation`); a read costs two calls,
+//! GetFunction and GetFunctionEventInvokeConfig, made together.
 
-use crate::model::function::{Architecture, FunctionSpec, LogFormat};
+use crate::model::function::{Architecture, FunctionSpec, LogFormat, TracingMode};
 use crate::provider::aws::Clients;
 use crate::provider::kind::{
     reread, tf_attr, Live, ResourceError, ResourceType, Result, Terraform,
@@ -56,6 +58,14 @@ impl ResourceType for FunctionSpec {
 
     /// `source` is dtr's own (where the code comes from); where the endpoint does not report logging
     /// settings, they cannot be compared and are taken as asked.
+    /// AWS's defaults (PassThrough tracing, two retries) are no setting.
+    fn canonical(mut self) -> Self {
+        self.tracing_mode = self.tracing_mode.filter(|m| *m != TracingMode::PassThrough);
+        let event = invocation::EventConfig::of(&self);
+        event.set_on(&mut self);
+        self
+    }
+
     fn normalize(have: &mut Self, want: &Self, unreported: &[&'static str]) {
         have.source = want.source.clone();
         if unreported.contains(&LOGGING) {
@@ -103,12 +113,18 @@ where
     retry_aws(&Retry::ROLE_PROPAGATION, is_eventually_consistent, call).await
 }
 
+/// Two calls, made together: GetFunction and GetFunctionEventInvokeConfig.
 async fn read(client: &Client, name: &str) -> Result<Option<Live<FunctionSpec>>, AwsError> {
-    let r = client.get_function().function_name(name).send().await;
-    let Some(out) = found(r.map_err(|e| aws_error("GetFunction", what(name), e)))? else {
+    let function = async {
+        let r = client.get_function().function_name(name).send().await;
+        found(r.map_err(|e| aws_error("GetFunction", what(name), e)))
+    };
+    let (function, event) = tokio::join!(function, invocation::read(client, name));
+    let Some(mut live) = function?.and_then(|out| live(name, out)) else {
         return Ok(None);
     };
-    Ok(live(name, out))
+    event?.set_on(&mut live.spec);
+    Ok(Some(live))
 }
 
 /// The function as GetFunction describes it (its configuration and its tags).
@@ -144,6 +160,17 @@ fn live(name: &str, out: GetFunctionOutput) -> Option<Live<FunctionSpec>> {
             _ => Architecture::X86_64,
         },
         description: c.description.clone().filter(|d| !d.is_empty()),
+        reserved_concurrency: out
+            .concurrency
+            .as_ref()
+            .and_then(|c| c.reserved_concurrent_executions),
+        tracing_mode: match c.tracing_config.as_ref().and_then(|t| t.mode.as_ref()) {
+            Some(lambda::TracingMode::Active) => Some(TracingMode::Active),
+            _ => None,
+        },
+        // Not in GetFunction's answer: `invocation::read` fills them in.
+        on_failure_destination: None,
+        maximum_retry_attempts: None,
         tags: out.tags.unwrap_or_default().into_iter().collect(),
         code_sha256: c.code_sha256.clone(),
     };
@@ -158,6 +185,13 @@ fn logging(spec: &FunctionSpec) -> lambda::LoggingConfig {
     lambda::LoggingConfig::builder()
         .log_format(lambda::LogFormat::from(spec.log_format.as_str()))
         .set_log_group(spec.log_group.clone())
+        .build()
+}
+
+fn tracing(spec: &FunctionSpec) -> lambda::TracingConfig {
+    let mode = spec.tracing_mode.unwrap_or_default();
+    lambda::TracingConfig::builder()
+        .mode(lambda::TracingMode::from(mode.as_str()))
         .build()
 }
 
@@ -191,6 +225,7 @@ async fn create(
             .environment(environment(spec))
             .architectures(lambda::Architecture::from(spec.architecture.as_str()))
             .logging_config(logging(spec))
+            .tracing_config(tracing(spec))
             .set_tags(Some(
                 spec.tags.clone().into_iter().collect::<HashMap<_, _>>(),
             ))
@@ -205,7 +240,9 @@ async fn create(
         .function_name(name)
         .wait(FUNCTION_READY)
         .await;
-    waited(name, "to be active", ready)
+    let mut live = waited(name, "to be active", ready)?;
+    invocation::converge(client, name, spec, &mut live.spec).await?;
+    Ok(live)
 }
 
 /// What a waiter's last poll (a GetFunction) says the function is now.
@@ -245,16 +282,20 @@ fn waited<E>(
 }
 
 /// What `UpdateFunctionConfiguration` sets: the spec less what other calls change (the code and its
-/// architecture, the tags) and what identifies it. Compared whole, so a setting added to the spec is
-/// compared without a hand-kept list.
+/// architecture, the tags, the concurrency and invocation settings) and what identifies it, in its
+/// canonical form. Compared whole, so a setting added to the spec is compared without a hand-kept list.
 fn configuration(spec: &FunctionSpec) -> FunctionSpec {
     FunctionSpec {
         source: String::new(),
         code_sha256: None,
         architecture: Default::default(),
         tags: BTreeMap::new(),
+        reserved_concurrency: None,
+        on_failure_destination: None,
+        maximum_retry_attempts: None,
         ..spec.clone()
     }
+    .canonical()
 }
 
 /// Tags first (they need no wait), then the code, then the configuration, each waited for before the
@@ -301,6 +342,7 @@ async fn update(
                 .environment(environment(desired))
                 .description(desired.description.clone().unwrap_or_default())
                 .logging_config(logging(desired))
+                .tracing_config(tracing(desired))
                 .send()
                 .await
                 .map_err(|e| aws_error("UpdateFunctionConfiguration", what(name), e))
@@ -308,7 +350,15 @@ async fn update(
         .await?;
         last = Some(wait_updated(client, name).await?);
     }
-    Ok(last)
+    // Last, so the function is not mid-update; what AWS answered goes into what is returned.
+    let mut invoked = now.clone();
+    invocation::converge(client, name, desired, &mut invoked).await?;
+    Ok(last.map(|mut live| {
+        live.spec.reserved_concurrency = invoked.reserved_concurrency;
+        live.spec.on_failure_destination = invoked.on_failure_destination;
+        live.spec.maximum_retry_attempts = invoked.maximum_retry_attempts;
+        live
+    }))
 }
 
 async fn wait_updated(client: &Client, name: &str) -> Result<Live<FunctionSpec>> {
@@ -358,6 +408,8 @@ async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
     let r = client.delete_function().function_name(name).send().await;
     ignore_not_found(r.map_err(|e| aws_error("DeleteFunction", what(name), e)))
 }
+
+mod invocation;
 
 #[cfg(test)]
 mod tests;
