@@ -45,6 +45,11 @@ PutFunctionEventInvokeConfig appends a second configuration that GetFunctionEven
 shows, where AWS overwrites the function's one configuration
 (https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html).
 
+And API Gateway v2 UpdateStage: moto 5.2.5 has no handler for it and answers 500; AWS updates the
+stage's settings in place (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-stages-stagename.html#UpdateStage).
+The launcher applies the fields sent to the stage moto keeps, the default route settings merged key by
+key into the stage's own.
+
 And one serialisation: moto's threaded server does not apply a DynamoDB conditional write atomically (two
 concurrent `attribute_not_exists` puts can both succeed), so DynamoDB requests reach moto one at a time.
 """
@@ -278,6 +283,36 @@ def patch_lambda() -> None:
     LambdaBackend.put_function_event_invoke_config = put_function_event_invoke_config
 
 
+def patch_apigatewayv2_update_stage() -> None:
+    """UpdateStage, which moto 5.2.5 answers with a 500: the fields sent, set on moto's stage."""
+    from datetime import datetime
+    from urllib.parse import unquote
+
+    from moto.apigatewayv2.responses import ApiGatewayV2Response
+    if hasattr(ApiGatewayV2Response, "update_stage"):
+        return
+
+    def update_stage(self):
+        parts = self.path.split("/")
+        stage = self.apigatewayv2_backend.get_stage(parts[-3], unquote(parts[-1]))
+        body = json.loads(self.body or "{}")
+        for key, attribute in (("accessLogSettings", "access_log_settings"),
+                               ("autoDeploy", "auto_deploy"),
+                               ("clientCertificateId", "client_certificate_id"),
+                               ("description", "description"),
+                               ("routeSettings", "route_settings"),
+                               ("stageVariables", "stage_variables")):
+            if key in body:
+                setattr(stage, attribute, body[key])
+        if "defaultRouteSettings" in body:
+            stage.default_route_settings = {**(stage.default_route_settings or {}),
+                                            **body["defaultRouteSettings"]}
+        stage.updated = datetime.now()
+        return 200, {}, json.dumps(stage.to_json())
+
+    ApiGatewayV2Response.update_stage = update_stage
+
+
 def secure_transport_condition(statement: dict):
     """The statement's aws:SecureTransport condition as (operator, key, expected bool), or None."""
     for operator, entries in (statement.get("Condition") or {}).items():
@@ -415,6 +450,7 @@ def serve(args) -> None:
     patch_s3_secure_transport()
     patch_apigatewayv2_get_authorizers()
     patch_lambda()
+    patch_apigatewayv2_update_stage()
     # One line per request on stderr drowns test output; errors still show.
     import logging
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
