@@ -32,7 +32,7 @@ fn stack(actions: &str) -> String {
           metric:
             namespace: AWS/DynamoDB
             metric_name: ThrottledRequests
-            dimensions: {{TableName: dtr-alarms-tools, Operation: {operation}}}
+            dimensions: {{TableName: "${{resource.tools.name}}", Operation: {operation}}}
             period_seconds: 300
             stat: Sum
 "#
@@ -50,6 +50,13 @@ fn stack(actions: &str) -> String {
     format!(
         r#"stack: alarms
 resources:
+  tools:
+    type: dynamodb_table
+    properties:
+      name: dtr-alarms-tools
+      hash_key: tool_id
+      attributes: [{{name: tool_id, type: S}}]
+      deletion_protection: false
   throttles:
     type: metric_alarm
     properties:
@@ -125,6 +132,18 @@ async fn a_throttle_alarm_summing_per_operation_metrics_converges_and_its_drift_
         .filter_map(|d| d.value.clone())
         .collect();
     assert_eq!(operations, ["PutItem", "GetItem", "DeleteItem", "Query"]);
+    let tables: Vec<_> = alarm
+        .metrics()
+        .iter()
+        .filter_map(|q| q.metric_stat.as_ref()?.metric.as_ref())
+        .flat_map(|m| m.dimensions())
+        .filter(|d| d.name.as_deref() == Some("TableName"))
+        .filter_map(|d| d.value.clone())
+        .collect();
+    assert_eq!(
+        tables, ["dtr-alarms-tools"; 4],
+        "the table's name, by reference"
+    );
     let total = &alarm.metrics()[4];
     assert_eq!(
         total.expression.as_deref(),
