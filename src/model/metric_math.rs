@@ -103,6 +103,24 @@ pub fn problems(queries: &[MetricQuery]) -> Vec<FieldError> {
             _ => {}
         }
     }
+    // PutMetricAlarm takes at most 10 of each kind of query.
+    for (kind, count) in [
+        (
+            "metric",
+            queries.iter().filter(|q| q.metric.is_some()).count(),
+        ),
+        (
+            "expression",
+            queries.iter().filter(|q| q.expression.is_some()).count(),
+        ),
+    ] {
+        if count > 10 {
+            errors.push(FieldError::new(
+                &["metrics"],
+                format!("an alarm takes at most 10 `{kind}` queries, not {count}"),
+            ));
+        }
+    }
     let returning = queries.iter().filter(|q| q.return_data).count();
     if returning != 1 {
         errors.push(FieldError::new(
@@ -173,6 +191,21 @@ mod tests {
         let mut q = throttles();
         q[1].id = "reads".into();
         assert_eq!(paths(&problems(&q)), vec!["metrics.1.id"]);
+    }
+
+    #[test]
+    fn more_than_ten_metrics_are_refused() {
+        let mut q = throttles();
+        let metric = q[0].clone();
+        for i in 0..10 {
+            q.push(MetricQuery {
+                id: format!("m{i}"),
+                ..metric.clone()
+            });
+        }
+        assert_eq!(paths(&problems(&q)), vec!["metrics"]);
+        q.truncate(11);
+        assert!(problems(&q).is_empty());
     }
 
     #[test]
