@@ -1,18 +1,18 @@
-//! `lambda_function`: read in one call (GetFunction: configuration and tags), create with retries while
-//! a new role propagates, update code and configuration separately, each waiting for
-//! `LastUpdateStatus` before the next (Terraform provider issues #29828, #5154), delete. The waits are
+//! `lambda_function`: read in two calls made together (`read`: GetFunction for the configuration, tags
+//! and reserved concurrency, GetFunctionEventInvokeConfig for the asynchronous-invocation settings),
+//! create with retries while a new role propagates, update code and configuration separately, each
+//! waiting for `LastUpdateStatus` before the next (Terraform provider issues #29828, #5154), then the
+//! concurrency and invocation settings through their own APIs (`invocation`), delete. The waits are
 //! the SDK's own (`FunctionActiveV2`, `FunctionUpdatedV2`), whose last poll is a GetFunction: it is
-//! the read-back, so a create or an update reads the function once. Reserved concurrency and the
-//! asynchronous-invocation settings have their own APIs (`invocation`); a read costs two calls,
-//! GetFunction and GetFunctionEventInvokeConfig, made together.
+//! the read-back, so a create or an update reads the function once.
 
-use crate::model::function::{Architecture, FunctionSpec, LogFormat, TracingMode};
+use crate::model::function::{FunctionSpec, TracingMode};
 use crate::provider::aws::Clients;
 use crate::provider::kind::{
     reread, tf_attr, Live, ResourceError, ResourceType, Result, Terraform,
 };
 use crate::provider::package::{self, Package};
-use crate::provider::{aws_error, converge_tags, found, ignore_not_found, retry_aws, waiter_error};
+use crate::provider::{aws_error, converge_tags, ignore_not_found, retry_aws, waiter_error};
 use crate::provider::{AwsError, ErrorClass};
 use crate::retry::{Retry, FUNCTION_READY};
 use aws_sdk_lambda::client::Waiters;
@@ -111,74 +111,6 @@ where
     Fut: std::future::Future<Output = Result<T, AwsError>>,
 {
     retry_aws(&Retry::ROLE_PROPAGATION, is_eventually_consistent, call).await
-}
-
-/// Two calls, made together: GetFunction and GetFunctionEventInvokeConfig.
-async fn read(client: &Client, name: &str) -> Result<Option<Live<FunctionSpec>>, AwsError> {
-    let function = async {
-        let r = client.get_function().function_name(name).send().await;
-        found(r.map_err(|e| aws_error("GetFunction", what(name), e)))
-    };
-    let (function, event) = tokio::join!(function, invocation::read(client, name));
-    let Some(mut live) = function?.and_then(|out| live(name, out)) else {
-        return Ok(None);
-    };
-    event?.set_on(&mut live.spec);
-    Ok(Some(live))
-}
-
-/// The function as GetFunction describes it (its configuration and its tags).
-fn live(name: &str, out: GetFunctionOutput) -> Option<Live<FunctionSpec>> {
-    let c = out.configuration?;
-    let logging = c.logging_config.as_ref();
-    let spec = FunctionSpec {
-        name: c.function_name.clone().unwrap_or_else(|| name.to_string()),
-        runtime: c
-            .runtime
-            .as_ref()
-            .map(|r| r.as_str().to_string())
-            .unwrap_or_default(),
-        handler: c.handler.clone().unwrap_or_default(),
-        source: String::new(),
-        role_arn: c.role.clone().unwrap_or_default(),
-        memory_mb: c.memory_size.unwrap_or(128),
-        timeout_seconds: c.timeout.unwrap_or(3),
-        environment: c
-            .environment
-            .as_ref()
-            .and_then(|e| e.variables.clone())
-            .unwrap_or_default()
-            .into_iter()
-            .collect(),
-        log_group: logging.and_then(|l| l.log_group.clone()),
-        log_format: match logging.and_then(|l| l.log_format.as_ref()) {
-            Some(lambda::LogFormat::Text) => LogFormat::Text,
-            _ => LogFormat::Json,
-        },
-        architecture: match c.architectures().first() {
-            Some(lambda::Architecture::Arm64) => Architecture::Arm64,
-            _ => Architecture::X86_64,
-        },
-        description: c.description.clone().filter(|d| !d.is_empty()),
-        reserved_concurrency: out
-            .concurrency
-            .as_ref()
-            .and_then(|c| c.reserved_concurrent_executions),
-        tracing_mode: match c.tracing_config.as_ref().and_then(|t| t.mode.as_ref()) {
-            Some(lambda::TracingMode::Active) => Some(TracingMode::Active),
-            _ => None,
-        },
-        // Not in GetFunction's answer: `invocation::read` fills them in.
-        on_failure_destination: None,
-        maximum_retry_attempts: None,
-        tags: out.tags.unwrap_or_default().into_iter().collect(),
-        code_sha256: c.code_sha256.clone(),
-    };
-    let mut live = Live::named(name, spec, c.function_arn.clone().unwrap_or_default());
-    if logging.is_none() {
-        live.unreported.push(LOGGING);
-    }
-    Some(live)
 }
 
 fn logging(spec: &FunctionSpec) -> lambda::LoggingConfig {
@@ -410,6 +342,9 @@ async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
 }
 
 mod invocation;
+mod read;
+
+use read::{live, read};
 
 #[cfg(test)]
 mod tests;

@@ -1,4 +1,5 @@
 use super::*;
+use crate::model::function::{Architecture, LogFormat};
 use crate::provider::adapter::compared;
 
 fn spec() -> FunctionSpec {
