@@ -80,7 +80,7 @@ pub struct ApiRouteSpec {
     pub authorizer_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApiStageSpec {
     pub api_id: String,
@@ -92,8 +92,20 @@ pub struct ApiStageSpec {
     pub access_log_group_arn: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_log_format: Option<String>,
+    /// Default route throttling (`DefaultRouteSettings`): absent, the account's limits apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttling: Option<StageThrottling>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+}
+
+/// Requests every route of the stage accepts: `rate_limit` a second on average, `burst_limit` at
+/// once. Both are set together: one left out would be 0, which refuses every request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageThrottling {
+    pub burst_limit: i32,
+    pub rate_limit: f64,
 }
 
 fn default_stage() -> String {
@@ -196,13 +208,27 @@ impl super::ResourceSpec for ApiStageSpec {
     const TAGS: Option<super::TagsOf<Self>> = Some(|s| &mut s.tags);
 
     fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
         if self.access_log_format.is_some() != self.access_log_group_arn.is_some() {
-            vec![FieldError::new(
+            errors.push(FieldError::new(
                 &["access_log_format"],
                 "access logs need both a log group ARN and a format",
-            )]
-        } else {
-            Vec::new()
+            ));
         }
+        if let Some(t) = &self.throttling {
+            if t.burst_limit < 0 {
+                errors.push(FieldError::new(
+                    &["throttling", "burst_limit"],
+                    "must be 0 or more (0 refuses every request)",
+                ));
+            }
+            if !t.rate_limit.is_finite() || t.rate_limit < 0.0 {
+                errors.push(FieldError::new(
+                    &["throttling", "rate_limit"],
+                    "must be 0 or more requests a second (0 refuses every request)",
+                ));
+            }
+        }
+        errors
     }
 }

@@ -30,6 +30,21 @@ pub struct FunctionSpec {
     pub architecture: Architecture,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Concurrent executions reserved for the function (PutFunctionConcurrency); absent: it draws on
+    /// the account's unreserved pool. 0 is legal and throttles every invocation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved_concurrency: Option<i32>,
+    /// X-Ray tracing (`TracingConfig`); absent is AWS's default, `PassThrough`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracing_mode: Option<TracingMode>,
+    /// Where an asynchronous invocation that failed every attempt is sent (an SQS queue, SNS topic,
+    /// Lambda function or EventBridge bus ARN): the event-invoke configuration's
+    /// `DestinationConfig.OnFailure`. The function's role must be allowed to send there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_failure_destination: Option<String>,
+    /// Retries of a failed asynchronous invocation, 0-2; absent is AWS's default, 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_retry_attempts: Option<i32>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     /// Computed by dtr: base64 SHA-256 of the package, as Lambda reports it. Not to be set by hand.
@@ -86,6 +101,25 @@ impl Architecture {
     }
 }
 
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TracingMode {
+    #[default]
+    PassThrough,
+    Active,
+}
+
+impl TracingMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TracingMode::PassThrough => "PassThrough",
+            TracingMode::Active => "Active",
+        }
+    }
+}
+
+/// What AWS does when `maximum_retry_attempts` is absent.
+pub const DEFAULT_RETRY_ATTEMPTS: i32 = 2;
+
 impl super::ResourceSpec for FunctionSpec {
     const EXPORTS: &'static [&'static str] = &["name", "arn"];
     const TAGS: Option<super::TagsOf<Self>> = Some(|s| &mut s.tags);
@@ -135,6 +169,26 @@ impl super::ResourceSpec for FunctionSpec {
         if let Some(problem) = super::runtime::problem(&self.runtime, &super::runtime::today()) {
             errors.push(FieldError::new(&["runtime"], problem));
         }
+        if self.reserved_concurrency.is_some_and(|n| n < 0) {
+            errors.push(FieldError::new(
+                &["reserved_concurrency"],
+                "must be 0 or more (0 throttles every invocation; leave it out for unreserved)",
+            ));
+        }
+        if self
+            .maximum_retry_attempts
+            .is_some_and(|n| !(0..=2).contains(&n))
+        {
+            errors.push(FieldError::new(&["maximum_retry_attempts"], "must be 0-2"));
+        }
+        if let Some(arn) = &self.on_failure_destination {
+            if !super::reference::has_resource_reference(arn) && !arn.starts_with("arn:") {
+                errors.push(FieldError::new(
+                    &["on_failure_destination"],
+                    format!("`{arn}` is not an ARN (an SQS queue, SNS topic, Lambda function or EventBridge bus)"),
+                ));
+            }
+        }
         if self.code_sha256.is_some() {
             errors.push(FieldError::new(
                 &["code_sha256"],
@@ -142,5 +196,49 @@ impl super::ResourceSpec for FunctionSpec {
             ));
         }
         errors
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ResourceSpec;
+
+    fn function(extra: serde_json::Value) -> FunctionSpec {
+        let mut v =
+            serde_json::json!({"name": "f", "source": "s", "role_arn": "arn:aws:iam::1:role/r"});
+        if let (Some(v), Some(extra)) = (v.as_object_mut(), extra.as_object()) {
+            v.extend(extra.clone());
+        }
+        serde_json::from_value(v).expect("a function spec")
+    }
+
+    fn paths(spec: &FunctionSpec) -> Vec<String> {
+        spec.validate().iter().map(|e| e.path.join(".")).collect()
+    }
+
+    #[test]
+    fn concurrency_retries_and_destination_are_checked_each_where_written() {
+        let ok = function(serde_json::json!({
+            "reserved_concurrency": 0, "tracing_mode": "Active", "maximum_retry_attempts": 0,
+            "on_failure_destination": "${resource.failures.arn}"
+        }));
+        assert_eq!(paths(&ok), Vec::<String>::new());
+        let bad = function(serde_json::json!({
+            "reserved_concurrency": -1, "maximum_retry_attempts": 3,
+            "on_failure_destination": "failures"
+        }));
+        assert_eq!(
+            paths(&bad),
+            vec![
+                "reserved_concurrency",
+                "maximum_retry_attempts",
+                "on_failure_destination"
+            ]
+        );
+        let r: Result<FunctionSpec, _> =
+            serde_json::from_value(serde_json::json!({"name": "f", "source": "s",
+                "role_arn": "r", "tracing_mode": "active"}));
+        assert!(r.is_err(), "tracing modes are spelt as AWS spells them");
     }
 }

@@ -6,6 +6,7 @@ pub mod bucket;
 pub mod function;
 pub mod kinds;
 pub mod log_group;
+pub mod metric_math;
 pub mod monitoring;
 pub mod policy;
 pub mod reference;

@@ -1,5 +1,6 @@
 //! `lambda_permission`, `metric_alarm` and `dashboard`: the small resources around the functions.
 
+use super::metric_math::{period_problem, MetricQuery};
 use super::FieldError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -56,8 +57,11 @@ pub struct AlarmSpec {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    pub namespace: String,
-    pub metric_name: String,
+    /// The one metric watched; absent when `metrics` (metric math) says what is watched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_name: Option<String>,
     #[serde(default)]
     pub dimensions: BTreeMap<String, String>,
     /// `Sum`, `Average`, `Minimum`, `Maximum`, `SampleCount`; or use `extended_statistic` (`p99`).
@@ -65,8 +69,14 @@ pub struct AlarmSpec {
     pub statistic: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extended_statistic: Option<String>,
-    #[serde(default = "five_minutes")]
-    pub period_seconds: i32,
+    /// 300 when absent, for a single-metric alarm (see `canonical`); a metric-math alarm has its
+    /// periods in `metrics`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period_seconds: Option<i32>,
+    /// Metric math (CloudWatch `Metrics`, MetricDataQuery): the metrics and expressions the alarm
+    /// evaluates, exactly one of them returning data. Instead of the single-metric fields above.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metrics: Vec<MetricQuery>,
     #[serde(default = "one")]
     pub evaluation_periods: i32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -79,13 +89,12 @@ pub struct AlarmSpec {
     pub alarm_actions: Vec<String>,
     #[serde(default)]
     pub ok_actions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub insufficient_data_actions: Vec<String>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
 }
 
-fn five_minutes() -> i32 {
-    300
-}
 fn one() -> i32 {
     1
 }
@@ -107,18 +116,11 @@ impl super::ResourceSpec for AlarmSpec {
     const TAGS: Option<super::TagsOf<Self>> = Some(|s| &mut s.tags);
 
     fn validate(&self) -> Vec<FieldError> {
-        let mut errors = Vec::new();
-        match (&self.statistic, &self.extended_statistic) {
-            (Some(s), None) if !STATISTICS.contains(&s.as_str()) => errors.push(FieldError::new(
-                &["statistic"],
-                format!("`{s}` is not one of {}", STATISTICS.join(", ")),
-            )),
-            (Some(_), Some(_)) | (None, None) => errors.push(FieldError::new(
-                &["statistic"],
-                "set exactly one of `statistic` and `extended_statistic`",
-            )),
-            _ => {}
-        }
+        let mut errors = if self.metrics.is_empty() {
+            self.single_metric_problems()
+        } else {
+            self.metric_math_problems()
+        };
         if !OPERATORS.contains(&self.comparison_operator.as_str()) {
             errors.push(FieldError::new(
                 &["comparison_operator"],
@@ -129,12 +131,6 @@ impl super::ResourceSpec for AlarmSpec {
             errors.push(FieldError::new(
                 &["treat_missing_data"],
                 format!("must be one of {}", MISSING_DATA.join(", ")),
-            ));
-        }
-        if self.period_seconds < 10 || (self.period_seconds > 30 && self.period_seconds % 60 != 0) {
-            errors.push(FieldError::new(
-                &["period_seconds"],
-                "must be 10, 20, 30 or a multiple of 60",
             ));
         }
         if self.evaluation_periods < 1 {
@@ -152,6 +148,64 @@ impl super::ResourceSpec for AlarmSpec {
                 "must be between 1 and evaluation_periods",
             ));
         }
+        errors
+    }
+}
+
+impl AlarmSpec {
+    /// A single-metric alarm names its metric and exactly one statistic.
+    fn single_metric_problems(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        for (field, value) in [
+            ("namespace", &self.namespace),
+            ("metric_name", &self.metric_name),
+        ] {
+            if value.is_none() {
+                errors.push(FieldError::new(
+                    &[field],
+                    format!("`{field}` is required (or describe the alarm with `metrics`)"),
+                ));
+            }
+        }
+        match (&self.statistic, &self.extended_statistic) {
+            (Some(s), None) if !STATISTICS.contains(&s.as_str()) => errors.push(FieldError::new(
+                &["statistic"],
+                format!("`{s}` is not one of {}", STATISTICS.join(", ")),
+            )),
+            (Some(_), Some(_)) | (None, None) => errors.push(FieldError::new(
+                &["statistic"],
+                "set exactly one of `statistic` and `extended_statistic`",
+            )),
+            _ => {}
+        }
+        if let Some(problem) = self.period_seconds.and_then(period_problem) {
+            errors.push(FieldError::new(&["period_seconds"], problem));
+        }
+        errors
+    }
+
+    /// A metric-math alarm says everything in `metrics`: the single-metric fields are refused
+    /// (PutMetricAlarm would), each where it is written.
+    fn metric_math_problems(&self) -> Vec<FieldError> {
+        let single = [
+            ("namespace", self.namespace.is_some()),
+            ("metric_name", self.metric_name.is_some()),
+            ("statistic", self.statistic.is_some()),
+            ("extended_statistic", self.extended_statistic.is_some()),
+            ("dimensions", !self.dimensions.is_empty()),
+            ("period_seconds", self.period_seconds.is_some()),
+        ];
+        let mut errors: Vec<FieldError> = single
+            .into_iter()
+            .filter(|(_, set)| *set)
+            .map(|(field, _)| {
+                FieldError::new(
+                    &[field],
+                    format!("`{field}` cannot be set with `metrics`: put the metric (and its period and stat) in a `metrics` entry"),
+                )
+            })
+            .collect();
+        errors.extend(super::metric_math::problems(&self.metrics));
         errors
     }
 }
@@ -179,5 +233,56 @@ impl super::ResourceSpec for DashboardSpec {
                 "a dashboard body needs a `widgets` list",
             )],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ResourceSpec;
+
+    fn alarm(extra: serde_json::Value) -> AlarmSpec {
+        let mut v = serde_json::json!({
+            "name": "a", "threshold": 1.0, "comparison_operator": "GreaterThanThreshold"
+        });
+        if let (Some(v), Some(extra)) = (v.as_object_mut(), extra.as_object()) {
+            v.extend(extra.clone());
+        }
+        serde_json::from_value(v).expect("an alarm spec")
+    }
+
+    fn paths(spec: &AlarmSpec) -> Vec<String> {
+        spec.validate().iter().map(|e| e.path.join(".")).collect()
+    }
+
+    #[test]
+    fn metrics_and_the_single_metric_fields_exclude_each_other_each_where_written() {
+        let math = serde_json::json!([{"id": "total", "expression": "SUM(METRICS())"}]);
+        assert!(paths(&alarm(serde_json::json!({"metrics": math}))).is_empty());
+        let both = alarm(serde_json::json!({
+            "metrics": math, "namespace": "AWS/Lambda", "statistic": "Sum",
+            "period_seconds": 60, "dimensions": {"FunctionName": "f"}
+        }));
+        assert_eq!(
+            paths(&both),
+            vec!["namespace", "statistic", "dimensions", "period_seconds"]
+        );
+    }
+
+    #[test]
+    fn a_single_metric_alarm_needs_its_metric_and_a_statistic() {
+        assert_eq!(
+            paths(&alarm(serde_json::json!({}))),
+            vec!["namespace", "metric_name", "statistic"]
+        );
+        let ok = alarm(serde_json::json!({
+            "namespace": "AWS/Lambda", "metric_name": "Errors", "statistic": "Sum"
+        }));
+        assert!(paths(&ok).is_empty());
+        let odd = AlarmSpec {
+            period_seconds: Some(45),
+            ..ok
+        };
+        assert_eq!(paths(&odd), vec!["period_seconds"]);
     }
 }

@@ -37,6 +37,19 @@ which AWS applies to a log group in place
 (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_AssociateKmsKey.html); the
 launcher sets or clears the key on the log group moto keeps (which DescribeLogGroups reports).
 
+And three Lambda gaps, each where AWS keeps what moto drops: GetFunction leaves out `Concurrency` when
+the reserved concurrency is 0 (a falsy test; AWS reports 0, which throttles every invocation:
+https://docs.aws.amazon.com/lambda/latest/api/API_GetFunction.html); UpdateFunctionConfiguration
+ignores `TracingConfig` (https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionConfiguration.html);
+PutFunctionEventInvokeConfig appends a second configuration that GetFunctionEventInvokeConfig never
+shows, where AWS overwrites the function's one configuration
+(https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html).
+
+And API Gateway v2 UpdateStage: moto 5.2.5 has no handler for it and answers 500; AWS updates the
+stage's settings in place (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-stages-stagename.html#UpdateStage).
+The launcher applies the fields sent to the stage moto keeps, the default route settings merged key by
+key into the stage's own.
+
 And one serialisation: moto's threaded server does not apply a DynamoDB conditional write atomically (two
 concurrent `attribute_not_exists` puts can both succeed), so DynamoDB requests reach moto one at a time.
 """
@@ -240,6 +253,66 @@ def patch_apigatewayv2_get_authorizers() -> None:
     ApiGatewayV2Response.get_authorizers = get_authorizers
 
 
+def patch_lambda() -> None:
+    """The three Lambda gaps the docstring names, patched on moto's own models."""
+    from moto.awslambda.models import EventInvokeConfig, LambdaBackend, LambdaFunction
+
+    get_code = LambdaFunction.get_code
+
+    def get_code_reporting_zero(self):
+        response = get_code(self)
+        if self.reserved_concurrency is not None and "Concurrency" not in response:
+            response["Concurrency"] = {"ReservedConcurrentExecutions": self.reserved_concurrency}
+        return response
+
+    update_configuration = LambdaFunction.update_configuration
+
+    def update_configuration_with_tracing(self, config_updates):
+        if "TracingConfig" in config_updates:
+            self.tracing_config = config_updates["TracingConfig"]
+        return update_configuration(self, config_updates)
+
+    def put_function_event_invoke_config(self, function_name, config):
+        fn = self.get_function(function_name)
+        event_config = EventInvokeConfig(fn.function_arn, fn.last_modified, config)
+        fn.event_invoke_config = [event_config]
+        return event_config.response()
+
+    LambdaFunction.get_code = get_code_reporting_zero
+    LambdaFunction.update_configuration = update_configuration_with_tracing
+    LambdaBackend.put_function_event_invoke_config = put_function_event_invoke_config
+
+
+def patch_apigatewayv2_update_stage() -> None:
+    """UpdateStage, which moto 5.2.5 answers with a 500: the fields sent, set on moto's stage."""
+    from datetime import datetime
+    from urllib.parse import unquote
+
+    from moto.apigatewayv2.responses import ApiGatewayV2Response
+    if hasattr(ApiGatewayV2Response, "update_stage"):
+        return
+
+    def update_stage(self):
+        parts = self.path.split("/")
+        stage = self.apigatewayv2_backend.get_stage(parts[-3], unquote(parts[-1]))
+        body = json.loads(self.body or "{}")
+        for key, attribute in (("accessLogSettings", "access_log_settings"),
+                               ("autoDeploy", "auto_deploy"),
+                               ("clientCertificateId", "client_certificate_id"),
+                               ("description", "description"),
+                               ("routeSettings", "route_settings"),
+                               ("stageVariables", "stage_variables")):
+            if key in body:
+                setattr(stage, attribute, body[key])
+        if "defaultRouteSettings" in body:
+            stage.default_route_settings = {**(stage.default_route_settings or {}),
+                                            **body["defaultRouteSettings"]}
+        stage.updated = datetime.now()
+        return 200, {}, json.dumps(stage.to_json())
+
+    ApiGatewayV2Response.update_stage = update_stage
+
+
 def secure_transport_condition(statement: dict):
     """The statement's aws:SecureTransport condition as (operator, key, expected bool), or None."""
     for operator, entries in (statement.get("Condition") or {}).items():
@@ -376,6 +449,8 @@ def serve(args) -> None:
 
     patch_s3_secure_transport()
     patch_apigatewayv2_get_authorizers()
+    patch_lambda()
+    patch_apigatewayv2_update_stage()
     # One line per request on stderr drowns test output; errors still show.
     import logging
     logging.getLogger("werkzeug").setLevel(logging.ERROR)

@@ -1,5 +1,6 @@
 //! `metric_alarm`: PutMetricAlarm is an upsert, so create and update are one call each, plus tags.
 
+use crate::model::metric_math::{five_minutes, MetricQuery, MetricStat};
 use crate::model::monitoring::AlarmSpec;
 use crate::provider::aws::Clients;
 use crate::provider::kind::{reread, tf_attr, Live, ResourceType, Result, Terraform};
@@ -33,9 +34,14 @@ impl ResourceType for AlarmSpec {
         Ok(delete(&clients.cloudwatch, name).await?)
     }
 
+    /// Actions are sets; a single-metric alarm's period defaults to five minutes.
     fn canonical(mut self) -> Self {
         self.alarm_actions.sort();
         self.ok_actions.sort();
+        self.insufficient_data_actions.sort();
+        if self.metrics.is_empty() && self.period_seconds.is_none() {
+            self.period_seconds = Some(five_minutes());
+        }
         self
     }
 }
@@ -72,24 +78,18 @@ async fn read(client: &Client, name: &str) -> Result<Option<Live<AlarmSpec>>, Aw
     alarm_actions.sort();
     let mut ok_actions = a.ok_actions.clone().unwrap_or_default();
     ok_actions.sort();
+    let mut insufficient_data_actions = a.insufficient_data_actions.clone().unwrap_or_default();
+    insufficient_data_actions.sort();
     let spec = AlarmSpec {
         name: name.to_string(),
         description: a.alarm_description.clone().filter(|d| !d.is_empty()),
-        namespace: a.namespace.clone().unwrap_or_default(),
-        metric_name: a.metric_name.clone().unwrap_or_default(),
-        dimensions: a
-            .dimensions()
-            .iter()
-            .map(|d| {
-                (
-                    d.name.clone().unwrap_or_default(),
-                    d.value.clone().unwrap_or_default(),
-                )
-            })
-            .collect(),
+        namespace: a.namespace.clone().filter(|n| !n.is_empty()),
+        metric_name: a.metric_name.clone().filter(|n| !n.is_empty()),
+        dimensions: dimensions_of(a.dimensions()),
         statistic: a.statistic.as_ref().map(|s| s.as_str().to_string()),
         extended_statistic: a.extended_statistic.clone(),
-        period_seconds: a.period.unwrap_or_default(),
+        period_seconds: a.period,
+        metrics: a.metrics().iter().map(query_of).collect(),
         evaluation_periods: a.evaluation_periods.unwrap_or_default(),
         datapoints_to_alarm: a.datapoints_to_alarm,
         threshold: a.threshold.unwrap_or_default(),
@@ -104,6 +104,7 @@ async fn read(client: &Client, name: &str) -> Result<Option<Live<AlarmSpec>>, Aw
             .unwrap_or_else(|| "missing".into()),
         alarm_actions,
         ok_actions,
+        insufficient_data_actions,
         tags,
     };
     Ok(Some(Live::named(name, spec, arn)))
@@ -118,21 +119,19 @@ async fn put(
     current: Option<&Live<AlarmSpec>>,
 ) -> Result<(), AwsError> {
     let name = &spec.name;
-    let dimensions = spec
-        .dimensions
-        .iter()
-        .map(|(k, v)| cw::Dimension::builder().name(k).value(v).build())
-        .collect();
+    // A metric-math alarm sends `Metrics` and none of the single-metric fields (AWS refuses both).
+    let single = spec.metrics.is_empty();
     client
         .put_metric_alarm()
         .alarm_name(name)
         .set_alarm_description(spec.description.clone())
-        .namespace(&spec.namespace)
-        .metric_name(&spec.metric_name)
-        .set_dimensions(Some(dimensions))
+        .set_namespace(spec.namespace.clone())
+        .set_metric_name(spec.metric_name.clone())
+        .set_dimensions(single.then(|| dimensions(&spec.dimensions)))
         .set_statistic(spec.statistic.as_deref().map(cw::Statistic::from))
         .set_extended_statistic(spec.extended_statistic.clone())
-        .period(spec.period_seconds)
+        .set_period(single.then(|| spec.period_seconds.unwrap_or_else(five_minutes)))
+        .set_metrics((!single).then(|| spec.metrics.iter().map(query).collect()))
         .evaluation_periods(spec.evaluation_periods)
         .set_datapoints_to_alarm(spec.datapoints_to_alarm)
         .threshold(spec.threshold)
@@ -142,6 +141,7 @@ async fn put(
         .treat_missing_data(&spec.treat_missing_data)
         .set_alarm_actions(Some(spec.alarm_actions.clone()))
         .set_ok_actions(Some(spec.ok_actions.clone()))
+        .set_insufficient_data_actions(Some(spec.insufficient_data_actions.clone()))
         .set_tags(current.is_none().then(|| {
             spec.tags
                 .iter()
@@ -186,6 +186,75 @@ async fn put(
     .await
 }
 
+fn dimensions(dimensions: &std::collections::BTreeMap<String, String>) -> Vec<cw::Dimension> {
+    dimensions
+        .iter()
+        .map(|(k, v)| cw::Dimension::builder().name(k).value(v).build())
+        .collect()
+}
+
+fn dimensions_of(dimensions: &[cw::Dimension]) -> std::collections::BTreeMap<String, String> {
+    dimensions
+        .iter()
+        .map(|d| {
+            (
+                d.name.clone().unwrap_or_default(),
+                d.value.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// A metric-math query as PutMetricAlarm takes it.
+fn query(q: &MetricQuery) -> cw::MetricDataQuery {
+    let stat = q.metric.as_ref().map(|m| {
+        cw::MetricStat::builder()
+            .metric(
+                cw::Metric::builder()
+                    .namespace(&m.namespace)
+                    .metric_name(&m.metric_name)
+                    .set_dimensions(Some(dimensions(&m.dimensions)))
+                    .build(),
+            )
+            .period(m.period_seconds)
+            .stat(&m.stat)
+            .set_unit(m.unit.as_deref().map(cw::StandardUnit::from))
+            .build()
+    });
+    cw::MetricDataQuery::builder()
+        .id(&q.id)
+        .set_expression(q.expression.clone())
+        .set_metric_stat(stat)
+        .set_label(q.label.clone())
+        .return_data(q.return_data)
+        .build()
+}
+
+/// A metric-math query as DescribeAlarms reports it; an unreported ReturnData is AWS's default, true.
+fn query_of(q: &cw::MetricDataQuery) -> MetricQuery {
+    MetricQuery {
+        id: q.id.clone().unwrap_or_default(),
+        expression: q.expression.clone().filter(|e| !e.is_empty()),
+        metric: q.metric_stat.as_ref().map(|s| {
+            let metric = s.metric.as_ref();
+            MetricStat {
+                namespace: metric.and_then(|m| m.namespace.clone()).unwrap_or_default(),
+                metric_name: metric
+                    .and_then(|m| m.metric_name.clone())
+                    .unwrap_or_default(),
+                dimensions: metric
+                    .map(|m| dimensions_of(m.dimensions()))
+                    .unwrap_or_default(),
+                period_seconds: s.period.unwrap_or_else(five_minutes),
+                stat: s.stat.clone().unwrap_or_default(),
+                unit: s.unit.as_ref().map(|u| u.as_str().to_string()),
+            }
+        }),
+        label: q.label.clone().filter(|l| !l.is_empty()),
+        return_data: q.return_data.unwrap_or(true),
+    }
+}
+
 /// DeleteAlarms answers ResourceNotFound when a named alarm does not exist: gone is deleted.
 async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
     let r = client.delete_alarms().alarm_names(name).send().await;
@@ -226,5 +295,69 @@ mod tests {
         };
         let c = compared(&higher, &spec(&[]));
         assert!(c.replace_reasons.is_empty() && Some(c.desired) != c.observed);
+    }
+
+    /// The stack's throttle alarm: ThrottledRequests per TableName + Operation, summed.
+    fn throttles() -> AlarmSpec {
+        let per_operation = |id: &str, op: &str| {
+            serde_json::json!({"id": id, "return_data": false, "metric": {
+                "namespace": "AWS/DynamoDB", "metric_name": "ThrottledRequests",
+                "dimensions": {"TableName": "tools", "Operation": op},
+                "period_seconds": 300, "stat": "Sum"}})
+        };
+        serde_json::from_value(serde_json::json!({
+            "name": "throttles", "threshold": 1.0,
+            "comparison_operator": "GreaterThanOrEqualToThreshold",
+            "metrics": [per_operation("puts", "PutItem"), per_operation("gets", "GetItem"),
+                {"id": "total", "expression": "SUM([puts, gets])", "label": "Throttled"}]
+        }))
+        .expect("a metric-math alarm spec")
+    }
+
+    #[test]
+    fn a_metric_math_alarm_read_back_as_sent_is_no_difference() {
+        let want = throttles();
+        let mut have = want.clone();
+        have.metrics = want
+            .metrics
+            .iter()
+            .map(query)
+            .map(|q| query_of(&q))
+            .collect();
+        let c = compared(&want, &have);
+        assert_eq!(Some(c.desired.clone()), c.observed);
+        assert_eq!(
+            c.desired.get("period_seconds"),
+            None,
+            "no alarm-level period"
+        );
+        // AWS may leave ReturnData out where it is true, its default.
+        let mut unreported = query(&want.metrics[2]);
+        unreported.return_data = None;
+        assert_eq!(query_of(&unreported), want.metrics[2]);
+    }
+
+    #[test]
+    fn a_changed_query_or_insufficient_data_action_is_an_update() {
+        let mut changed = throttles();
+        if let Some(m) = changed.metrics[0].metric.as_mut() {
+            m.stat = "Maximum".into();
+        }
+        let c = compared(&changed, &throttles());
+        assert!(c.replace_reasons.is_empty() && Some(c.desired) != c.observed);
+        let notified = AlarmSpec {
+            insufficient_data_actions: vec!["arn:topic".into()],
+            ..spec(&[])
+        };
+        let c = compared(&notified, &spec(&[]));
+        assert!(Some(c.desired) != c.observed);
+    }
+
+    #[test]
+    fn a_single_metric_alarm_without_a_period_has_five_minutes() {
+        let mut read = spec(&[]);
+        read.period_seconds = Some(300);
+        let c = compared(&spec(&[]), &read);
+        assert_eq!(Some(c.desired), c.observed);
     }
 }

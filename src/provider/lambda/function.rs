@@ -1,16 +1,18 @@
-//! `lambda_function`: read in one call (GetFunction: configuration and tags), create with retries while
-//! a new role propagates, update code and configuration separately, each waiting for
-//! `LastUpdateStatus` before the next (Terraform provider issues #29828, #5154), delete. The waits are
+//! `lambda_function`: read in two calls made together (`read`: GetFunction for the configuration, tags
+//! and reserved concurrency, GetFunctionEventInvokeConfig for the asynchronous-invocation settings),
+//! create with retries while a new role propagates, update code and configuration separately, each
+//! waiting for `LastUpdateStatus` before the next (Terraform provider issues #29828, #5154), then the
+//! concurrency and invocation settings through their own APIs (`invocation`), delete. The waits are
 //! the SDK's own (`FunctionActiveV2`, `FunctionUpdatedV2`), whose last poll is a GetFunction: it is
 //! the read-back, so a create or an update reads the function once.
 
-use crate::model::function::{Architecture, FunctionSpec, LogFormat};
+use crate::model::function::{FunctionSpec, TracingMode};
 use crate::provider::aws::Clients;
 use crate::provider::kind::{
     reread, tf_attr, Live, ResourceError, ResourceType, Result, Terraform,
 };
 use crate::provider::package::{self, Package};
-use crate::provider::{aws_error, converge_tags, found, ignore_not_found, retry_aws, waiter_error};
+use crate::provider::{aws_error, converge_tags, ignore_not_found, retry_aws, waiter_error};
 use crate::provider::{AwsError, ErrorClass};
 use crate::retry::{Retry, FUNCTION_READY};
 use aws_sdk_lambda::client::Waiters;
@@ -56,6 +58,14 @@ impl ResourceType for FunctionSpec {
 
     /// `source` is dtr's own (where the code comes from); where the endpoint does not report logging
     /// settings, they cannot be compared and are taken as asked.
+    /// AWS's defaults (PassThrough tracing, two retries) are no setting.
+    fn canonical(mut self) -> Self {
+        self.tracing_mode = self.tracing_mode.filter(|m| *m != TracingMode::PassThrough);
+        let event = invocation::EventConfig::of(&self);
+        event.set_on(&mut self);
+        self
+    }
+
     fn normalize(have: &mut Self, want: &Self, unreported: &[&'static str]) {
         have.source = want.source.clone();
         if unreported.contains(&LOGGING) {
@@ -103,61 +113,17 @@ where
     retry_aws(&Retry::ROLE_PROPAGATION, is_eventually_consistent, call).await
 }
 
-async fn read(client: &Client, name: &str) -> Result<Option<Live<FunctionSpec>>, AwsError> {
-    let r = client.get_function().function_name(name).send().await;
-    let Some(out) = found(r.map_err(|e| aws_error("GetFunction", what(name), e)))? else {
-        return Ok(None);
-    };
-    Ok(live(name, out))
-}
-
-/// The function as GetFunction describes it (its configuration and its tags).
-fn live(name: &str, out: GetFunctionOutput) -> Option<Live<FunctionSpec>> {
-    let c = out.configuration?;
-    let logging = c.logging_config.as_ref();
-    let spec = FunctionSpec {
-        name: c.function_name.clone().unwrap_or_else(|| name.to_string()),
-        runtime: c
-            .runtime
-            .as_ref()
-            .map(|r| r.as_str().to_string())
-            .unwrap_or_default(),
-        handler: c.handler.clone().unwrap_or_default(),
-        source: String::new(),
-        role_arn: c.role.clone().unwrap_or_default(),
-        memory_mb: c.memory_size.unwrap_or(128),
-        timeout_seconds: c.timeout.unwrap_or(3),
-        environment: c
-            .environment
-            .as_ref()
-            .and_then(|e| e.variables.clone())
-            .unwrap_or_default()
-            .into_iter()
-            .collect(),
-        log_group: logging.and_then(|l| l.log_group.clone()),
-        log_format: match logging.and_then(|l| l.log_format.as_ref()) {
-            Some(lambda::LogFormat::Text) => LogFormat::Text,
-            _ => LogFormat::Json,
-        },
-        architecture: match c.architectures().first() {
-            Some(lambda::Architecture::Arm64) => Architecture::Arm64,
-            _ => Architecture::X86_64,
-        },
-        description: c.description.clone().filter(|d| !d.is_empty()),
-        tags: out.tags.unwrap_or_default().into_iter().collect(),
-        code_sha256: c.code_sha256.clone(),
-    };
-    let mut live = Live::named(name, spec, c.function_arn.clone().unwrap_or_default());
-    if logging.is_none() {
-        live.unreported.push(LOGGING);
-    }
-    Some(live)
-}
-
 fn logging(spec: &FunctionSpec) -> lambda::LoggingConfig {
     lambda::LoggingConfig::builder()
         .log_format(lambda::LogFormat::from(spec.log_format.as_str()))
         .set_log_group(spec.log_group.clone())
+        .build()
+}
+
+fn tracing(spec: &FunctionSpec) -> lambda::TracingConfig {
+    let mode = spec.tracing_mode.unwrap_or_default();
+    lambda::TracingConfig::builder()
+        .mode(lambda::TracingMode::from(mode.as_str()))
         .build()
 }
 
@@ -191,6 +157,7 @@ async fn create(
             .environment(environment(spec))
             .architectures(lambda::Architecture::from(spec.architecture.as_str()))
             .logging_config(logging(spec))
+            .tracing_config(tracing(spec))
             .set_tags(Some(
                 spec.tags.clone().into_iter().collect::<HashMap<_, _>>(),
             ))
@@ -205,7 +172,9 @@ async fn create(
         .function_name(name)
         .wait(FUNCTION_READY)
         .await;
-    waited(name, "to be active", ready)
+    let mut live = waited(name, "to be active", ready)?;
+    invocation::converge(client, name, spec, &mut live.spec).await?;
+    Ok(live)
 }
 
 /// What a waiter's last poll (a GetFunction) says the function is now.
@@ -245,16 +214,20 @@ fn waited<E>(
 }
 
 /// What `UpdateFunctionConfiguration` sets: the spec less what other calls change (the code and its
-/// architecture, the tags) and what identifies it. Compared whole, so a setting added to the spec is
-/// compared without a hand-kept list.
+/// architecture, the tags, the concurrency and invocation settings) and what identifies it, in its
+/// canonical form. Compared whole, so a setting added to the spec is compared without a hand-kept list.
 fn configuration(spec: &FunctionSpec) -> FunctionSpec {
     FunctionSpec {
         source: String::new(),
         code_sha256: None,
         architecture: Default::default(),
         tags: BTreeMap::new(),
+        reserved_concurrency: None,
+        on_failure_destination: None,
+        maximum_retry_attempts: None,
         ..spec.clone()
     }
+    .canonical()
 }
 
 /// Tags first (they need no wait), then the code, then the configuration, each waited for before the
@@ -301,6 +274,7 @@ async fn update(
                 .environment(environment(desired))
                 .description(desired.description.clone().unwrap_or_default())
                 .logging_config(logging(desired))
+                .tracing_config(tracing(desired))
                 .send()
                 .await
                 .map_err(|e| aws_error("UpdateFunctionConfiguration", what(name), e))
@@ -308,7 +282,15 @@ async fn update(
         .await?;
         last = Some(wait_updated(client, name).await?);
     }
-    Ok(last)
+    // Last, so the function is not mid-update; what AWS answered goes into what is returned.
+    let mut invoked = now.clone();
+    invocation::converge(client, name, desired, &mut invoked).await?;
+    Ok(last.map(|mut live| {
+        live.spec.reserved_concurrency = invoked.reserved_concurrency;
+        live.spec.on_failure_destination = invoked.on_failure_destination;
+        live.spec.maximum_retry_attempts = invoked.maximum_retry_attempts;
+        live
+    }))
 }
 
 async fn wait_updated(client: &Client, name: &str) -> Result<Live<FunctionSpec>> {
@@ -358,6 +340,11 @@ async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
     let r = client.delete_function().function_name(name).send().await;
     ignore_not_found(r.map_err(|e| aws_error("DeleteFunction", what(name), e)))
 }
+
+mod invocation;
+mod read;
+
+use read::{live, read};
 
 #[cfg(test)]
 mod tests;

@@ -1,4 +1,5 @@
 use super::*;
+use crate::model::function::{Architecture, LogFormat};
 use crate::provider::adapter::compared;
 
 fn spec() -> FunctionSpec {
@@ -74,4 +75,51 @@ fn update_sets_the_configuration_whole_less_code_tags_and_architecture() {
         ..spec()
     };
     assert_ne!(configuration(&described), configuration(&spec()));
+}
+
+#[test]
+fn passthrough_tracing_and_two_retries_are_aws_defaults_and_no_difference() {
+    let have = read_back(spec().log_group.as_deref(), LogFormat::Json);
+    let defaults = FunctionSpec {
+        tracing_mode: Some(TracingMode::PassThrough),
+        maximum_retry_attempts: Some(2),
+        ..spec()
+    };
+    let c = compared(&defaults, &have);
+    assert_eq!(Some(c.desired), c.observed);
+    let active = FunctionSpec {
+        tracing_mode: Some(TracingMode::Active),
+        ..spec()
+    };
+    let c = compared(&active, &have);
+    assert!(c.replace_reasons.is_empty() && Some(c.desired) != c.observed);
+    assert_ne!(configuration(&active), configuration(&spec()));
+    assert_eq!(configuration(&defaults), configuration(&spec()));
+}
+
+#[test]
+fn zero_reserved_concurrency_is_not_unreserved() {
+    let have = read_back(spec().log_group.as_deref(), LogFormat::Json);
+    let throttled = FunctionSpec {
+        reserved_concurrency: Some(0),
+        ..spec()
+    };
+    let c = compared(&throttled, &have);
+    assert_ne!(Some(c.desired.clone()), c.observed);
+    assert_eq!(c.desired["reserved_concurrency"], 0);
+    let c = compared(&spec(), &FunctionSpec { ..throttled });
+    assert_ne!(Some(c.desired), c.observed, "removing it is a change");
+}
+
+#[test]
+fn concurrency_and_invocation_settings_are_not_the_configuration_update() {
+    let asynchronous = FunctionSpec {
+        reserved_concurrency: Some(5),
+        on_failure_destination: Some("arn:aws:sqs:us-east-1:1:failed".into()),
+        maximum_retry_attempts: Some(0),
+        ..spec()
+    };
+    assert_eq!(configuration(&asynchronous), configuration(&spec()));
+    let c = compared(&asynchronous, &spec());
+    assert_ne!(Some(c.desired), c.observed);
 }
