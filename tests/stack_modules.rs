@@ -160,10 +160,14 @@ async fn a_cold_apply_wires_alarms_and_the_schedule(
         let name = alarm.alarm_name().unwrap_or_default();
         assert_eq!(
             alarm.alarm_actions(),
-            [topic.clone()],
+            std::slice::from_ref(&topic),
             "{name}: ALARM notifies"
         );
-        assert_eq!(alarm.ok_actions(), [topic.clone()], "{name}: OK notifies");
+        assert_eq!(
+            alarm.ok_actions(),
+            std::slice::from_ref(&topic),
+            "{name}: OK notifies"
+        );
     }
     // The table's throttling is read where DynamoDB publishes it: per table and operation.
     let table = alarms
