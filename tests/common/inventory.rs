@@ -15,7 +15,11 @@ pub async fn nothing_orphaned_or_duplicated(moto: &Moto, label: &str) {
     let ids = |kind: &str| -> BTreeSet<String> {
         resources
             .iter()
-            .filter(|(address, _)| address.starts_with(&format!("{kind}.")))
+            .filter(|(address, _)| {
+                address
+                    .parse::<dtr::model::ResourceAddress>()
+                    .is_ok_and(|a| a.kind.as_str() == kind)
+            })
             .map(|(_, r)| r["physical_id"].as_str().unwrap().to_string())
             .collect()
     };
