@@ -23,6 +23,10 @@ pub fn table_only(moto: &Moto) -> Project {
             .as_mapping_mut()
             .expect("the stack has outputs")
             .retain(|k, _| k.as_str().is_some_and(|k| k.starts_with("table_")));
+        // The modules and the moved entries naming their resources go with them.
+        let top = doc.as_mapping_mut().expect("the stack is a mapping");
+        top.remove("modules");
+        top.remove("moved");
     });
     bootstrap(moto, &project, "local");
     project
