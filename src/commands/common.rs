@@ -67,7 +67,7 @@ impl Context {
                     file: desired
                         .sources
                         .first()
-                        .map(|p| p.display().to_string())
+                        .map(|p| p.strip_prefix(".").unwrap_or(p).display().to_string())
                         .unwrap_or_default(),
                     pinned: pinned.clone(),
                     actual,
