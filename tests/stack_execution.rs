@@ -55,7 +55,7 @@ async fn independent_actions_run_in_parallel_up_to_the_limit() {
 }
 
 /// A no-op plan reads each resource with the fewest calls that see drift in what dtr manages, and
-/// `--stats` counts them: 73 calls for the 33 resources of local (README lists the calls per type).
+/// `--stats` counts them: 86 calls for the 38 resources of local (README lists the calls per type).
 #[tokio::test(flavor = "multi_thread")]
 async fn stats_count_the_calls_of_a_no_op_plan() {
     let moto = Moto::start();
@@ -78,7 +78,7 @@ async fn stats_count_the_calls_of_a_no_op_plan() {
     // costliest single read (the bucket's eight settings).
     assert!(
         r.stderr
-            .contains("AWS API calls: 73 (critical path: 10 calls one after another)\n"),
+            .contains("AWS API calls: 86 (critical path: 10 calls one after another)\n"),
         "{}",
         r.stderr
     );
