@@ -5,8 +5,9 @@
 //! follows (parameters, references, order, specs) works on instances and never sees a module.
 
 use super::diagnostics::Collector;
-use super::resolve::{self, Scope};
+use super::resolve;
 use super::stack::{ModuleDecl, ResourceDecl};
+use super::substitute::{self, Scope};
 use super::yaml::{join, map_scalars};
 use crate::model::reference::{find_references, Reference};
 use crate::model::{ResourceAddress, ResourceKind};
@@ -111,7 +112,7 @@ fn for_each_keys(
     field: &str,
     c: &mut Collector,
 ) -> Vec<(String, Node)> {
-    let substituted = resolve::substitute_params(node, scope, field, c);
+    let substituted = substitute::substitute_params(node, scope, field, c);
     if !substituted.sensitive.is_empty() {
         c.at(
             node.span(),
@@ -313,7 +314,7 @@ pub fn module_scope(
         .collect();
     for (name, span, node) in &decl.parameters {
         let field = join(&["modules", &decl.name, "parameters", name]);
-        let value = resolve::substitute_params(node, stack, &field, c);
+        let value = substitute::substitute_params(node, stack, &field, c);
         if !value.sensitive.is_empty() {
             secret.insert(name.clone());
         }
@@ -349,7 +350,7 @@ pub fn module_outputs(
             let field = join(&["outputs", name]);
             let node = each_substitute(node, None, &field, c);
             let node = globalise(&node, &module, &local, &field, c);
-            let value = resolve::substitute_params(&node, scope, &field, c);
+            let value = substitute::substitute_params(&node, scope, &field, c);
             (
                 format!("{module}.{name}"),
                 (value.node, !value.sensitive.is_empty()),

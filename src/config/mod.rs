@@ -12,6 +12,7 @@ mod security;
 mod sensitive;
 mod spec;
 mod stack;
+mod substitute;
 mod yaml;
 
 pub use applied::security_findings;
@@ -123,7 +124,7 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
         &mut c,
     );
     let stack_dir = stack_path.parent().unwrap_or(root).to_path_buf();
-    let mut scopes = vec![resolve::Scope {
+    let mut scopes = vec![substitute::Scope {
         module: None,
         params,
         secret: stack
@@ -186,7 +187,7 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
         let reference = inst.address.reference();
         let field = yaml::join(&[&inst.field, "properties"]);
         let substituted =
-            resolve::substitute_params(&inst.properties, &scopes[inst.scope], &field, &mut c);
+            substitute::substitute_params(&inst.properties, &scopes[inst.scope], &field, &mut c);
         let properties = substituted.node;
         let mut deps = resolve::resource_references(&properties, &kinds, &field, &mut c);
         for (dep, _) in &inst.depends_on {
@@ -277,7 +278,7 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
     let mut sensitive_outputs = BTreeSet::new();
     for (name, node) in &stack.outputs {
         let field = yaml::join(&["outputs", name]);
-        let value = resolve::substitute_params(node, &scopes[0], &field, &mut c);
+        let value = substitute::substitute_params(node, &scopes[0], &field, &mut c);
         resolve::resource_references(&value.node, &kinds, &field, &mut c);
         match value.node {
             Node::Scalar(s) => {

@@ -1,5 +1,5 @@
 //! Where `sensitive` parameters flow: into the properties that substitute them (found while
-//! substituting, see [`super::resolve::substitute_params`]), and on through `${resource.<name>.<attr>}`
+//! substituting, see [`super::substitute::substitute_params`]), and on through `${resource.<name>.<attr>}`
 //! references to sensitive attributes, resource by resource in dependency order.
 
 use crate::model::reference::{find_references, Reference};

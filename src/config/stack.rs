@@ -42,7 +42,9 @@ pub enum ParamType {
 impl ParameterDecl {
     /// Declared with `default: null`: the parameter may be left unset (null).
     pub fn optional(&self) -> bool {
-        self.default.as_ref().is_some_and(super::resolve::is_null)
+        self.default
+            .as_ref()
+            .is_some_and(super::substitute::is_null)
     }
 }
 
@@ -252,7 +254,7 @@ fn parse_parameter(name: &str, node: &Node, c: &mut Collector) -> Option<Paramet
     let map = node.as_mapping()?;
     let default = map.get_node("default").cloned();
     if let Some(d) = &default {
-        if !kind.accepts(d) && !super::resolve::is_null(d) {
+        if !kind.accepts(d) && !super::substitute::is_null(d) {
             c.at(
                 d.span(),
                 join(&[&field, "default"]),
