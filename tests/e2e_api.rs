@@ -121,6 +121,27 @@ impl<'a> Deployed<'a> {
             .cloned()
     }
 
+    /// The number attribute `name` of the tool's item, read through the SDK (None: no item or none).
+    async fn item_number(&self, tool_id: &str, name: &str) -> Option<u64> {
+        let c = self.ministack.clients().await;
+        let item = c
+            .dynamodb
+            .get_item()
+            .table_name(&self.table)
+            .key(
+                "tool_id",
+                aws_sdk_dynamodb::types::AttributeValue::S(tool_id.into()),
+            )
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("GetItem on the tools table");
+        item.item()
+            .and_then(|i| i.get(name))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse().ok())
+    }
+
     /// Whether the code object of `code` is in the bucket, read through the SDK.
     async fn code_stored(&self, code: &str) -> bool {
         let c = self.ministack.clients().await;
@@ -164,6 +185,31 @@ async fn agents_register_list_get_and_delete_their_own_tools_through_the_deploye
     let id = tool["tool_id"].as_str().expect("tool_id").to_string();
     assert_eq!(api.item_agent(&id).await.as_deref(), Some("agent-a"));
     assert!(api.code_stored(code).await);
+    // A temporary tool carries the TTL attribute the table declares (the stack passes its name to
+    // the Tool Manager), in epoch seconds; a tool without ttl_seconds has none.
+    let (status, temp) = api.call(
+        "POST",
+        "/tools",
+        a,
+        Some(json!({"name": "temp", "code": "x = 1\n", "ttl_seconds": 3600})),
+    );
+    assert_eq!(status, 201, "{temp}");
+    let temp_id = temp["tool_id"].as_str().expect("tool_id").to_string();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .as_secs();
+    let expires = api.item_number(&temp_id, "expires_at").await;
+    assert!(
+        expires.is_some_and(|e| (now + 3500..=now + 3700).contains(&e)),
+        "expires_at = {expires:?}, now = {now}"
+    );
+    assert_eq!(api.item_number(&id, "expires_at").await, None);
+    assert_eq!(
+        api.call("DELETE", &format!("/tools/{temp_id}"), a, None).0,
+        204
+    );
+
     let spoof = json!({"agent_id": "agent-a", "name": "spoof", "code": "x"});
     assert_eq!(api.call("POST", "/tools", b, Some(spoof)).0, 403);
 
