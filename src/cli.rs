@@ -62,9 +62,10 @@ pub struct LockArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct SelectArgs {
-    /// Plan only this resource (`<type>.<name>`) and what it depends on; repeatable.
+    /// Plan only this resource (`<type>.<name>`, `<type>.<name>["key"]`), every instance of a
+    /// for_each resource, or a module instance (`module.<name>`), and what they depend on; repeatable.
     #[arg(long = "target", value_name = "ADDRESS")]
-    pub targets: Vec<crate::model::ResourceAddress>,
+    pub targets: Vec<crate::model::Target>,
     /// Replace this resource even though it could be kept; repeatable.
     #[arg(long = "replace", value_name = "ADDRESS")]
     pub replace: Vec<crate::model::ResourceAddress>,

@@ -161,6 +161,55 @@ impl ResourceAddress {
     }
 }
 
+/// What `--target` names: one resource (`module.api.api_route.tool["list"]`), every instance of a
+/// `for_each` resource (`module.api.api_route.tool`), or a whole module instance (`module.api`), as
+/// Terraform's `-target` does.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Target(String);
+
+impl Target {
+    /// Whether `address` is this target or inside it.
+    pub fn matches(&self, address: &ResourceAddress) -> bool {
+        address.within(&self.0)
+    }
+}
+
+impl std::str::FromStr for Target {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let whole_module = s
+            .strip_prefix("module.")
+            .is_some_and(ResourceAddress::is_valid_name);
+        match whole_module || s.parse::<ResourceAddress>().is_ok() {
+            true => Ok(Target(s.to_string())),
+            false => Err(format!(
+                "`{s}` is not a target: expected <type>.<name>, <type>.<name>[\"<key>\"] or module.<name>, \
+                 each optionally inside module.<name>"
+            )),
+        }
+    }
+}
+
+impl TryFrom<String> for Target {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<Target> for String {
+    fn from(t: Target) -> String {
+        t.0
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// `name` or `name["key"]` → its parts, checked.
 pub fn split_key(text: &str) -> Result<(String, Option<String>), String> {
     let (name, key) = match text.find('[') {
@@ -273,6 +322,24 @@ mod tests {
         assert!(a.within("module.alarms"));
         assert!(a.within("module.alarms.metric_alarm.errors"));
         assert!(!a.within("module.alarm"));
+        for (target, hits) in [
+            ("module.alarms", true),
+            ("module.alarms.metric_alarm.errors", true),
+            ("module.alarms.metric_alarm.errors[\"tool-manager\"]", true),
+            ("module.alarms.metric_alarm.error", false),
+            ("metric_alarm.errors", false),
+        ] {
+            let t: Target = target.parse().unwrap();
+            assert_eq!(t.matches(&a), hits, "{target}");
+        }
+        for bad in [
+            "module",
+            "module.",
+            "metric_alarm",
+            "module.alarms.metric_alarm",
+        ] {
+            assert!(bad.parse::<Target>().is_err(), "{bad}");
+        }
         for bad in [
             "module.Alarms.metric_alarm.errors",
             "module.alarms",

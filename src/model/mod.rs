@@ -18,7 +18,7 @@ pub mod table;
 pub mod tags;
 pub mod topic;
 
-pub use address::{ResourceAddress, ResourceKind};
+pub use address::{ResourceAddress, ResourceKind, Target};
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};

@@ -28,7 +28,7 @@ pub struct SavedPlan {
     pub environment_file: PathBuf,
     /// `--target` given to `dtr plan --out`: apply recomputes the plan with the same selection.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub targets: Vec<ResourceAddress>,
+    pub targets: Vec<crate::model::Target>,
     /// `--replace` given to `dtr plan --out`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replace: Vec<ResourceAddress>,

@@ -3,18 +3,19 @@
 //! to a computed plan.
 
 use super::Plan;
-use crate::model::{Desired, ResourceAddress};
+use crate::model::{Desired, ResourceAddress, Target};
 use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
-    pub targets: Vec<ResourceAddress>,
+    /// Resources, `for_each` resources or module instances (see [`Target`]).
+    pub targets: Vec<Target>,
     pub replace: Vec<ResourceAddress>,
 }
 
 pub fn apply(plan: Plan, desired: &Desired, selection: &Selection) -> Result<Plan, String> {
     let known: BTreeSet<&ResourceAddress> = plan.changes.iter().map(|c| &c.address).collect();
-    for address in selection.targets.iter().chain(&selection.replace) {
+    for address in &selection.replace {
         if !known.contains(address) {
             return Err(format!(
                 "{address} is neither in the configuration nor in the state"
@@ -22,13 +23,25 @@ pub fn apply(plan: Plan, desired: &Desired, selection: &Selection) -> Result<Pla
         }
     }
     // `--replace` itself is decided by the diff (see `diff::Inputs::replace`); here it is only checked.
-    let mut plan = plan;
     if selection.targets.is_empty() {
         return Ok(plan);
     }
     // The targets and, transitively, everything they depend on.
+    let mut queue: Vec<ResourceAddress> = Vec::new();
+    for target in &selection.targets {
+        let hits: Vec<ResourceAddress> = known
+            .iter()
+            .filter(|a| target.matches(a))
+            .map(|a| (*a).clone())
+            .collect();
+        if hits.is_empty() {
+            return Err(format!(
+                "{target} is neither in the configuration nor in the state"
+            ));
+        }
+        queue.extend(hits);
+    }
     let mut wanted: BTreeSet<ResourceAddress> = BTreeSet::new();
-    let mut queue: Vec<ResourceAddress> = selection.targets.clone();
     while let Some(address) = queue.pop() {
         if wanted.insert(address.clone()) {
             if let Some(r) = desired.resource(&address) {
@@ -36,6 +49,7 @@ pub fn apply(plan: Plan, desired: &Desired, selection: &Selection) -> Result<Pla
             }
         }
     }
+    let mut plan = plan;
     plan.changes.retain(|c| wanted.contains(&c.address));
     Ok(plan)
 }
