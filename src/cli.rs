@@ -37,12 +37,20 @@ pub struct GlobalArgs {
     /// At the end, print how many AWS API calls were made, by service and operation (to stderr).
     #[arg(long, global = true)]
     pub stats: bool,
+    /// A parameter's value (NAME=VALUE; a list or map as YAML or JSON), over the environment file's
+    /// and DTR_PARAM_<NAME>'s; repeatable, the last one wins.
+    #[arg(long = "param", global = true, value_name = "NAME=VALUE", value_parser = crate::config::parse_flag)]
+    pub params: Vec<(String, String)>,
+    /// A YAML file of parameter values (`name: value`), over the environment file's; repeatable, in
+    /// order, and under any --param.
+    #[arg(long = "param-file", global = true, value_name = "FILE")]
+    pub param_files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct EnvArg {
     /// Environment name (environments/<name>.yaml) or path to an environment file.
-    #[arg(long, short, value_name = "NAME|PATH")]
+    #[arg(long, short, value_name = "NAME|PATH", env = "DTR_ENV")]
     pub env: String,
 }
 

@@ -13,6 +13,8 @@ use std::path::PathBuf;
 
 pub struct Context {
     pub root: PathBuf,
+    /// Parameter values besides the environment file's (`DTR_PARAM_*`, `--param-file`, `--param`).
+    pub inputs: crate::config::Inputs,
     pub aws: AwsOptions,
     pub printer: Printer,
 }
@@ -26,6 +28,7 @@ impl Context {
             source,
         })?;
         Ok(Context {
+            inputs: crate::config::Inputs::from_process(&global.param_files, &global.params),
             root: PathBuf::from("."),
             aws: AwsOptions {
                 endpoint_url: global.endpoint_url.clone(),
@@ -39,7 +42,7 @@ impl Context {
     }
 
     pub fn load(&self, env: &str) -> Result<Desired, Error> {
-        crate::config::load(env, &self.root).map_err(Error::Config)
+        crate::config::load_with(env, &self.root, &self.inputs).map_err(Error::Config)
     }
 
     /// The environment file alone, for `destroy` (see [`crate::config::load_environment`]).

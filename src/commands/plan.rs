@@ -141,6 +141,22 @@ pub async fn run(ctx: &Context, env: &str, options: &Options<'_>) -> Result<Outc
             path.display(),
             path.display()
         ));
+        let secret: Vec<String> = planned
+            .plan
+            .changes
+            .iter()
+            .filter(|c| !c.sensitive.is_empty())
+            .map(|c| c.address.to_string())
+            .collect();
+        if !secret.is_empty() {
+            ctx.printer.warn(&format!(
+                "{} holds sensitive values in plain text (of {}), as a Terraform plan file does: it \
+                 is readable by its owner only; keep it short-lived (a CI artifact that expires \
+                 within the day) and delete it once applied",
+                path.display(),
+                secret.join(", ")
+            ));
+        }
     }
     let plan = planned.plan;
     print_plan(ctx, &plan, options.format);

@@ -36,5 +36,25 @@ pub fn run(ctx: &Context, env: &str) -> Result<Outcome, Error> {
         desired.environment,
         desired.resources.len()
     );
+    crate::outln!("{}", parameters(&desired));
     Ok(Outcome::Done)
+}
+
+/// Each parameter with its value (masked when sensitive) and where it came from. Precedence, lowest first: the stack's default, DTR_PARAM_<name>, the environment
+/// file, each --param-file, each --param.
+fn parameters(desired: &crate::model::Desired) -> String {
+    let width = desired
+        .parameter_origins
+        .keys()
+        .map(String::len)
+        .max()
+        .unwrap_or(0);
+    let mut out = vec![format!(
+        "Parameters (lowest precedence first: the stack's default, {}<name>, the environment file, --param-file, --param):",
+        crate::config::ENV_PREFIX
+    )];
+    for (name, (value, origin)) in &desired.parameter_origins {
+        out.push(format!("  {name:<width$}  {value}  ({origin})"));
+    }
+    out.join("\n")
 }

@@ -5,6 +5,7 @@ mod applied;
 mod diagnostics;
 mod environment;
 mod expand;
+mod inputs;
 mod lifecycle;
 mod modules;
 mod resolve;
@@ -17,6 +18,7 @@ mod yaml;
 
 pub use applied::security_findings;
 pub use diagnostics::{Diagnostic, Diagnostics};
+pub use inputs::{parse_flag, Inputs, ENV_PREFIX};
 
 use crate::model::{
     Desired, DesiredResource, ResourceAddress, ResourceKind, SourceLocation, TAG_ADDRESS, TAG_ENV,
@@ -68,6 +70,7 @@ pub fn load_environment(env: &str, root: &Path) -> Result<Desired, Diagnostics> 
             removed: Vec::new(),
             destroying: true,
             parameters: BTreeMap::new(),
+            parameter_origins: BTreeMap::new(),
         }),
         _ => Err(Diagnostics(c.found)),
     }
@@ -75,6 +78,11 @@ pub fn load_environment(env: &str, root: &Path) -> Result<Desired, Diagnostics> 
 
 /// Load and fully validate an environment and the stack it names. No AWS calls.
 pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
+    load_with(env, root, &Inputs::default())
+}
+
+/// [`load`], with parameter values also from `inputs` (`DTR_PARAM_*`, `--param-file`, `--param`).
+pub fn load_with(env: &str, root: &Path, inputs: &Inputs) -> Result<Desired, Diagnostics> {
     let env_path = environment_path(env, root);
     let mut c = Collector::default();
     c.sources.files.push(shown(&env_path, root));
@@ -115,14 +123,19 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
                 .map(|k| *k.span())
         })
         .unwrap_or(*env_root.span());
-    let params = resolve::parameter_values(
+    let given = inputs::given(
         &stack.parameters,
         &env.parameters,
-        &anchor,
-        "",
-        "stack",
+        &shown(&env_path, root),
+        inputs,
         &mut c,
     );
+    let parameter_origins = inputs::origins(&stack.parameters, &given);
+    let given: Vec<(String, marked_yaml::Span, Node)> = given
+        .into_iter()
+        .map(|g| (g.name, g.span, g.value))
+        .collect();
+    let params = resolve::parameter_values(&stack.parameters, &given, &anchor, "", "stack", &mut c);
     let stack_dir = stack_path.parent().unwrap_or(root).to_path_buf();
     let mut scopes = vec![substitute::Scope {
         module: None,
@@ -315,6 +328,19 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
             .iter()
             .filter(|(name, _)| !scopes[0].secret.contains(*name))
             .filter_map(|(name, node)| Some((name.clone(), node.as_scalar()?.as_str().to_string())))
+            .collect(),
+        parameter_origins: parameter_origins
+            .into_iter()
+            .map(|(name, origin)| {
+                let shown = match scopes[0].params.get(&name) {
+                    _ if scopes[0].secret.contains(&name) => "(sensitive)".to_string(),
+                    Some(node) if substitute::is_null(node) => "(unset)".to_string(),
+                    Some(Node::Scalar(v)) => v.as_str().to_string(),
+                    Some(node) => yaml::to_json(node).to_string(),
+                    None => "(missing)".to_string(),
+                };
+                (name, (shown, origin))
+            })
             .collect(),
     })
 }

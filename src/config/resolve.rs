@@ -55,15 +55,28 @@ pub fn parameter_values(
             (Some(default), false) => {
                 values.insert(decl.name.clone(), default.clone());
             }
-            (None, false) => c.at(
-                anchor,
-                join(&[within, "parameters", &decl.name]),
-                format!(
-                    "missing value for parameter `{}` ({}), which has no default",
-                    decl.name,
-                    decl.kind.name()
-                ),
-            ),
+            (None, false) => {
+                c.at(
+                    anchor,
+                    join(&[within, "parameters", &decl.name]),
+                    match owner {
+                        "stack" => format!(
+                            "missing value for parameter `{0}` ({1}), which has no default: set it \
+                             in the environment file, as DTR_PARAM_{0}, or with --param / --param-file",
+                            decl.name,
+                            decl.kind.name()
+                        ),
+                        _ => format!(
+                            "missing value for parameter `{}` ({}), which has no default",
+                            decl.name,
+                            decl.kind.name()
+                        ),
+                    },
+                );
+                // Reported once here: where it is used, it reads as unset, not as unknown.
+                let unset = MarkedScalarNode::new(*anchor, "null");
+                values.insert(decl.name.clone(), Node::Scalar(unset));
+            }
         }
     }
     values

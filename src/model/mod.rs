@@ -97,6 +97,10 @@ pub struct Desired {
     /// The string parameters that are not sensitive, with their values: for hints that name a
     /// parameter (a migration's name mismatch).
     pub parameters: BTreeMap<String, String>,
+    /// Each parameter's value as shown (`(sensitive)` for a sensitive one) and where it came from
+    /// (the environment file, `DTR_PARAM_<name>`, a `--param-file`, `--param`, or the stack's
+    /// default), as `dtr validate` shows them.
+    pub parameter_origins: BTreeMap<String, (String, String)>,
 }
 
 /// A `moved:` entry: what the state records at `from` is now declared at `to`, the same resource
@@ -165,6 +169,7 @@ impl Desired {
             removed: Vec::new(),
             destroying: false,
             parameters: BTreeMap::new(),
+            parameter_origins: BTreeMap::new(),
         }
     }
 }
