@@ -9,11 +9,12 @@ use common::{destroy_dev, dtr_run, Moto};
 async fn destroy_needs_only_the_environment_not_a_valid_stack() {
     let moto = Moto::start();
     let project = common::deployed(&moto);
-    let stack = "stacks/dynamic-tool-runtime/stack.yaml";
+    // Every function of the stack is an instance of this module.
+    let module = "stacks/dynamic-tool-runtime/modules/function.yaml";
     project.edit(
-        stack,
-        "      source: functions/tool_manager\n",
-        "      source: functions/tool_manager\n      runtime: python3.7\n",
+        module,
+        "      source: ${param.source}\n",
+        "      source: ${param.source}\n      runtime: python3.7\n",
     );
     let r = dtr_run(&moto, &project, &["plan", "--env", "local"]).expect_code(1);
     assert!(
@@ -25,7 +26,7 @@ async fn destroy_needs_only_the_environment_not_a_valid_stack() {
     let r = destroy_dev(&moto, &project).expect_code(0);
     assert!(
         r.stderr
-            .contains("Complete destroy: 0 added, 0 changed, 0 replaced, 33 destroyed"),
+            .contains("Complete destroy: 0 added, 0 changed, 0 replaced, 38 destroyed"),
         "{}",
         r.stderr
     );

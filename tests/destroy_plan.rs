@@ -51,20 +51,23 @@ async fn a_saved_destroy_plan_is_carried_out_by_apply() {
     .expect_code(2);
     assert!(
         r.stdout
-            .contains("Plan: 0 to add, 0 to change, 0 to replace, 33 to destroy."),
+            .contains("Plan: 0 to add, 0 to change, 0 to replace, 38 to destroy."),
         "{}",
         r.stdout
     );
     let r = dtr_run(&moto, &project, &[&plan[..], &["--json"]].concat()).expect_code(0);
     let json: Value = serde_json::from_str(&r.stdout).expect("plan JSON");
     let changes = json["changes"].as_array().expect("changes");
-    assert_eq!(changes.len(), 33);
+    assert_eq!(changes.len(), 38);
     assert!(changes.iter().all(|c| c["action"] == "delete"), "{json}");
     // Dependants first.
-    assert!(position(changes, "api_stage.api_stage") < position(changes, "http_api.api"));
     assert!(
-        position(changes, "lambda_function.monitoring")
-            < position(changes, "iam_role.monitoring_role")
+        position(changes, "module.api.api_stage.default")
+            < position(changes, "module.api.http_api.api")
+    );
+    assert!(
+        position(changes, "module.monitoring.lambda_function.function")
+            < position(changes, "module.monitoring.iam_role.role")
     );
     let r = dtr_run(
         &moto,
@@ -101,7 +104,7 @@ async fn a_saved_destroy_plan_is_carried_out_by_apply() {
     let r = dtr_run(&moto, &project, &["apply", &file, "--env", "local"]).expect_code(0);
     assert!(
         r.stderr
-            .contains("Complete destroy: 0 added, 0 changed, 0 replaced, 33 destroyed"),
+            .contains("Complete destroy: 0 added, 0 changed, 0 replaced, 38 destroyed"),
         "{}",
         r.stderr
     );
@@ -140,7 +143,7 @@ async fn a_stale_destroy_plan_is_refused_and_deletes_nothing() {
     let moto = Moto::start();
     let project = common::deployed(&moto);
     let c = moto.clients().await;
-    let logs = "log_group.authorizer_logs";
+    let logs = "module.authorizer.log_group.logs";
     let rm = ["state", "rm", "--env", "local", logs, "--auto-approve"];
     dtr_run(&moto, &project, &rm).expect_code(0);
     let file = plan_destroy_to(&moto, &project, "destroy.json");
@@ -174,7 +177,7 @@ async fn a_stale_destroy_plan_is_refused_and_deletes_nothing() {
     let r = dtr_run(&moto, &project, &["apply", &file, "--env", "local"]).expect_code(1);
     assert!(
         r.stderr
-            .contains("log_group.tool_manager_logs changed live"),
+            .contains("module.tool_manager.log_group.logs changed live"),
         "{}",
         r.stderr
     );
@@ -182,7 +185,7 @@ async fn a_stale_destroy_plan_is_refused_and_deletes_nothing() {
     let state = local_state(&c).await;
     assert_eq!(
         state["resources"].as_object().map(|r| r.len()),
-        Some(33),
+        Some(38),
         "{state}"
     );
 }

@@ -41,13 +41,34 @@ async fn a_log_group_key_changes_in_place_and_the_logs_stay() {
         .unwrap();
     assert_eq!(group(&moto).await, (None, 1));
 
+    // The function module's log group takes an optional key; only the Tool Manager's instance sets it.
+    project.edit(
+        "stacks/dynamic-tool-runtime/modules/function.yaml",
+        "      retention_days: ${param.log_retention_days}\n",
+        "      retention_days: ${param.log_retention_days}\n      kms_key_arn: ${param.log_kms_key_arn}\n",
+    );
+    project.edit(
+        "stacks/dynamic-tool-runtime/modules/function.yaml",
+        "  log_retention_days: {type: number}\n",
+        "  log_retention_days: {type: number}\n  log_kms_key_arn: {type: string, default: null}\n",
+    );
     let stack = "stacks/dynamic-tool-runtime/stack.yaml";
-    let plain = "      name: /aws/lambda/${param.name_prefix}-tool-manager\n";
-    project.edit(stack, plain, &format!("{plain}      kms_key_arn: {KEY}\n"));
+    let plain = "      source: functions/tool_manager\n";
+    project.edit(
+        stack,
+        plain,
+        &format!("{plain}      log_kms_key_arn: {KEY}\n"),
+    );
     let plan = dtr_run(&moto, &project, &["plan", "--env", "local"]).expect_code(0);
     assert!(
-        plan.stdout.contains("log_group.tool_manager_logs [/aws/lambda/dtr-local-tool-manager] will be updated in place"),
+        plan.stdout.contains("module.tool_manager.log_group.logs [/aws/lambda/dtr-local-tool-manager] will be updated in place"),
         "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy"),
+        "only the Tool Manager's group changes: {}",
         plan.stdout
     );
     apply_dev(&moto, &project);
@@ -57,7 +78,11 @@ async fn a_log_group_key_changes_in_place_and_the_logs_stay() {
         "key on, logs kept"
     );
 
-    project.edit(stack, &format!("{plain}      kms_key_arn: {KEY}\n"), plain);
+    project.edit(
+        stack,
+        &format!("{plain}      log_kms_key_arn: {KEY}\n"),
+        plain,
+    );
     apply_dev(&moto, &project);
     assert_eq!(group(&moto).await, (None, 1), "key off, logs kept");
     assert_converged(&moto, &project, "local", "the key changed in place");

@@ -8,7 +8,15 @@ use common::{dtr_run, local_state, Moto, Project};
 use dtr::provider::aws::Clients;
 
 const STACK: &str = "stacks/dynamic-tool-runtime/stack.yaml";
-const GROUP: &str = "/aws/lambda/dtr-local-monitoring";
+const API: &str = "stacks/dynamic-tool-runtime/modules/api.yaml";
+const GROUP: &str = "/aws/apigateway/dtr-local-tools-api";
+/// The stack's moved entries from before the split name the API module's log group and latency alarm
+/// as their `to`; local was created after the split, so a test that renames or retires them drops
+/// those entries (a chain, or a `to` no longer declared, would be refused).
+const OLD_GROUP_ENTRY: &str =
+    "  - {from: log_group.api_access_logs, to: \"module.api.log_group.access_logs\"}\n";
+const OLD_ALARM_ENTRY: &str =
+    "  - {from: metric_alarm.api_latency_p99, to: \"module.api.metric_alarm.latency_p99\"}\n";
 
 /// The addresses local's state records (of either state format: a forget makes it format 2).
 async fn state_addresses(c: &Clients) -> Vec<String> {
@@ -29,14 +37,12 @@ async fn creation_time(c: &Clients) -> i64 {
     group.creation_time().expect("a creation time")
 }
 
-/// Rename every mention of `monitoring_logs` in the stack (its key and the references to it).
-fn rename_monitoring_logs(project: &Project) {
-    let text = project.read(STACK);
-    assert!(text.contains("  monitoring_logs:\n"));
-    project.write(
-        STACK,
-        &text.replace("monitoring_logs", "monitoring_log_group"),
-    );
+/// Rename every mention of `access_logs` in the API module (its key and the references to it).
+fn rename_access_logs(project: &Project) {
+    let text = project.read(API);
+    assert!(text.contains("  access_logs:\n"));
+    project.write(API, &text.replace("access_logs", "access_log_group"));
+    project.edit(STACK, OLD_GROUP_ENTRY, "");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -67,20 +73,20 @@ async fn a_moved_entry_renames_the_address_and_keeps_the_log_group_and_its_event
         .expect("put a log event");
 
     // Renamed without a moved entry: refused, naming the entry that would make it a rename.
-    rename_monitoring_logs(&project);
+    rename_access_logs(&project);
     let r = dtr_run(&moto, &project, &["plan", "--env", "local"]).expect_code(1);
     assert!(
         r.stderr.contains(
-            "add to the stack: `moved: [{from: log_group.monitoring_logs, to: log_group.monitoring_log_group}]`"
+            "add to the stack: `moved: [{from: module.api.log_group.access_logs, to: module.api.log_group.access_log_group}]`"
         ),
         "{}",
         r.stderr
     );
 
-    let text = project.read(STACK);
-    project.write(
+    project.edit(
         STACK,
-        &format!("{text}\nmoved:\n  - {{from: log_group.monitoring_logs, to: log_group.monitoring_log_group}}\n"),
+        "\nmoved:\n",
+        "\nmoved:\n  - {from: module.api.log_group.access_logs, to: module.api.log_group.access_log_group}\n",
     );
     let r = dtr_run(
         &moto,
@@ -89,8 +95,9 @@ async fn a_moved_entry_renames_the_address_and_keeps_the_log_group_and_its_event
     )
     .expect_code(2);
     assert!(
-        r.stdout
-            .contains("log_group.monitoring_logs has moved to log_group.monitoring_log_group"),
+        r.stdout.contains(
+            "module.api.log_group.access_logs has moved to module.api.log_group.access_log_group"
+        ),
         "{}",
         r.stdout
     );
@@ -105,7 +112,7 @@ async fn a_moved_entry_renames_the_address_and_keeps_the_log_group_and_its_event
     // The address tag follows the rename: the only live change.
     assert!(
         r.stdout.contains(
-            "~ tags.dtr:address: \"log_group.monitoring_logs\" → \"log_group.monitoring_log_group\""
+            "~ tags.dtr:address: \"module.api.log_group.access_logs\" → \"module.api.log_group.access_log_group\""
         ),
         "{}",
         r.stdout
@@ -120,8 +127,8 @@ async fn a_moved_entry_renames_the_address_and_keeps_the_log_group_and_its_event
         .filter(|c| c.get("moved_from").is_some())
         .collect();
     assert_eq!(moved.len(), 1);
-    assert_eq!(moved[0]["moved_from"], "log_group.monitoring_logs");
-    assert_eq!(moved[0]["address"], "log_group.monitoring_log_group");
+    assert_eq!(moved[0]["moved_from"], "module.api.log_group.access_logs");
+    assert_eq!(moved[0]["address"], "module.api.log_group.access_log_group");
     validate_schema(&plan);
     // The data-loss field (a delete's) is in the schema too.
     let mut with_loss = plan.clone();
@@ -135,7 +142,7 @@ async fn a_moved_entry_renames_the_address_and_keeps_the_log_group_and_its_event
     .expect_code(0);
     assert!(
         r.stdout
-            .contains("`log_group.monitoring_logs` has moved to `log_group.monitoring_log_group`"),
+            .contains("`module.api.log_group.access_logs` has moved to `module.api.log_group.access_log_group`"),
         "{}",
         r.stdout
     );
@@ -165,8 +172,8 @@ async fn a_moved_entry_renames_the_address_and_keeps_the_log_group_and_its_event
     let messages: Vec<&str> = events.events().iter().filter_map(|e| e.message()).collect();
     assert_eq!(messages, ["kept across the rename"]);
     let addresses = state_addresses(&c).await;
-    assert!(addresses.contains(&"log_group.monitoring_log_group".to_string()));
-    assert!(!addresses.contains(&"log_group.monitoring_logs".to_string()));
+    assert!(addresses.contains(&"module.api.log_group.access_log_group".to_string()));
+    assert!(!addresses.contains(&"module.api.log_group.access_logs".to_string()));
     // Applied: no changes, and the entry left in the file is harmless.
     dtr_run(
         &moto,
@@ -202,15 +209,16 @@ fn chrono_now_ms() -> i64 {
 async fn a_removed_entry_without_destroy_forgets_and_keeps_the_resource() {
     let moto = Moto::start();
     let project = common::deployed(&moto);
-    let text = project.read(STACK);
-    let start = text.find("  monitoring_throttles:\n").expect("the alarm");
-    let end = start + text[start..].find("\n\n").expect("its end") + 2;
-    let retired = format!(
-        "{}{}\nremoved:\n  - {{from: metric_alarm.monitoring_throttles, destroy: false}}\n",
-        &text[..start],
-        &text[end..]
+    let api = project.read(API);
+    let start = api.find("  latency_p99:\n").expect("the alarm");
+    let end = start + api[start..].find("\n\n").expect("its end") + 1;
+    project.write(API, &format!("{}{}", &api[..start], &api[end..]));
+    project.edit(STACK, OLD_ALARM_ENTRY, "");
+    project.edit(
+        STACK,
+        "\noutputs:\n",
+        "removed:\n  - {from: module.api.metric_alarm.latency_p99, destroy: false}\n\noutputs:\n",
     );
-    project.write(STACK, &retired);
     let r = dtr_run(
         &moto,
         &project,
@@ -219,7 +227,7 @@ async fn a_removed_entry_without_destroy_forgets_and_keeps_the_resource() {
     .expect_code(2);
     assert!(
         r.stdout.contains(
-            "metric_alarm.monitoring_throttles [dtr-local-monitoring-throttles] will be forgotten, not destroyed"
+            "module.api.metric_alarm.latency_p99 [dtr-local-tools-api-latency-p99] will be forgotten, not destroyed"
         ),
         "{}",
         r.stdout
@@ -245,19 +253,19 @@ async fn a_removed_entry_without_destroy_forgets_and_keeps_the_resource() {
     let alarms = c
         .cloudwatch
         .describe_alarms()
-        .alarm_names("dtr-local-monitoring-throttles")
+        .alarm_names("dtr-local-tools-api-latency-p99")
         .send()
         .await
         .expect("describe alarms");
     assert_eq!(alarms.metric_alarms().len(), 1, "the alarm is still there");
     let addresses = state_addresses(&c).await;
-    assert!(!addresses.contains(&"metric_alarm.monitoring_throttles".to_string()));
-    assert_eq!(addresses.len(), 32);
+    assert!(!addresses.contains(&"module.api.metric_alarm.latency_p99".to_string()));
+    assert_eq!(addresses.len(), 37);
     // Remembered as forgotten, as `dtr state rm` does: its dtr tags cannot make a plan adopt it.
     let state = local_state(&c).await;
     assert_eq!(
-        state["forgotten"]["metric_alarm.monitoring_throttles"],
-        "dtr-local-monitoring-throttles"
+        state["forgotten"]["module.api.metric_alarm.latency_p99"],
+        "dtr-local-tools-api-latency-p99"
     );
     dtr_run(
         &moto,
@@ -283,7 +291,7 @@ async fn a_removed_entry_without_destroy_forgets_and_keeps_the_resource() {
     let alarms = c
         .cloudwatch
         .describe_alarms()
-        .alarm_names("dtr-local-monitoring-throttles")
+        .alarm_names("dtr-local-tools-api-latency-p99")
         .send()
         .await
         .expect("describe alarms");
@@ -298,14 +306,19 @@ async fn a_removed_entry_without_destroy_forgets_and_keeps_the_resource() {
 async fn a_bad_moved_entry_is_a_located_configuration_error() {
     let moto = Moto::start();
     let project = Project::copy();
+    // The stack already has a moved list: the bad entry goes first in it.
     let text = project.read(STACK);
-    let lines = text.lines().count();
-    project.write(
+    let list = text
+        .lines()
+        .position(|l| l == "moved:")
+        .expect("the stack's moved list");
+    project.edit(
         STACK,
-        &format!("{text}moved:\n  - {{from: log_group.monitoring_logs, to: s3_bucket.artifacts_bucket}}\n"),
+        "\nmoved:\n",
+        "\nmoved:\n  - {from: log_group.old_logs, to: s3_bucket.artifacts_bucket}\n",
     );
     let r = dtr_run(&moto, &project, &["validate", "--env", "local"]).expect_code(1);
-    let at = format!("{STACK}:{}:", lines + 2);
+    let at = format!("{STACK}:{}:", list + 2);
     assert!(
         r.stderr.contains(&at)
             && r.stderr

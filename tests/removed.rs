@@ -7,23 +7,32 @@ mod common;
 use common::{dtr_run, Moto, Project};
 
 const STACK: &str = "stacks/dynamic-tool-runtime/stack.yaml";
+const API: &str = "stacks/dynamic-tool-runtime/modules/api.yaml";
 
-/// local with `monitoring_logs` renamed through a moved entry, and the `monitoring_throttles` alarm
-/// retired through a removed entry with `destroy: false`.
+/// local with the API module's `access_logs` log group renamed through a moved entry, and its
+/// `latency_p99` alarm retired through a removed entry with `destroy: false`. The stack's moved
+/// entries from before the split name both as their `to`: the rename takes the access log group's
+/// entry over (no chains), and the retired alarm's entry goes with it.
 fn rename_and_retire(project: &Project) {
     let destroy = false;
-    let text = project
-        .read(STACK)
-        .replace("monitoring_logs", "monitoring_log_group");
-    let start = text.find("  monitoring_throttles:\n").expect("the alarm");
-    let end = start + text[start..].find("\n\n").expect("its end") + 2;
-    project.write(
+    let api = project.read(API).replace("access_logs", "access_log_group");
+    let start = api.find("  latency_p99:\n").expect("the alarm");
+    let end = start + api[start..].find("\n\n").expect("its end") + 1;
+    project.write(API, &format!("{}{}", &api[..start], &api[end..]));
+    project.edit(
         STACK,
-        &format!(
-            "{}{}\nmoved:\n  - {{from: log_group.monitoring_logs, to: log_group.monitoring_log_group}}\nremoved:\n  - {{from: metric_alarm.monitoring_throttles, destroy: {destroy}}}\n",
-            &text[..start],
-            &text[end..]
-        ),
+        "  - {from: log_group.api_access_logs, to: \"module.api.log_group.access_logs\"}\n",
+        "  - {from: module.api.log_group.access_logs, to: module.api.log_group.access_log_group}\n",
+    );
+    project.edit(
+        STACK,
+        "  - {from: metric_alarm.api_latency_p99, to: \"module.api.metric_alarm.latency_p99\"}\n",
+        "",
+    );
+    project.edit(
+        STACK,
+        "\noutputs:\n",
+        &format!("removed:\n  - {{from: module.api.metric_alarm.latency_p99, destroy: {destroy}}}\n\noutputs:\n"),
     );
 }
 
@@ -45,17 +54,17 @@ async fn a_saved_plan_carries_moves_and_forgets_and_apply_carries_them_out() {
     let changes = saved["plan"]["changes"].as_array().expect("changes");
     assert!(changes
         .iter()
-        .any(|c| c["moved_from"] == "log_group.monitoring_logs"));
+        .any(|c| c["moved_from"] == "module.api.log_group.access_logs"));
     assert!(changes
         .iter()
-        .any(|c| c["action"] == "forget" && c["address"] == "metric_alarm.monitoring_throttles"));
+        .any(|c| c["action"] == "forget" && c["address"] == "module.api.metric_alarm.latency_p99"));
 
     dtr_run(&moto, &project, &["apply", &path, "--env", "local"]).expect_code(0);
     let c = moto.clients().await;
     let alarms = c
         .cloudwatch
         .describe_alarms()
-        .alarm_names("dtr-local-monitoring-throttles")
+        .alarm_names("dtr-local-tools-api-latency-p99")
         .send()
         .await
         .expect("describe alarms");
@@ -63,7 +72,7 @@ async fn a_saved_plan_carries_moves_and_forgets_and_apply_carries_them_out() {
     let groups = c
         .logs
         .describe_log_groups()
-        .log_group_name_prefix("/aws/lambda/dtr-local-monitoring")
+        .log_group_name_prefix("/aws/apigateway/dtr-local-tools-api")
         .send()
         .await
         .expect("describe log groups");
@@ -96,7 +105,7 @@ async fn a_saved_plan_is_refused_when_a_removed_entry_changed_since() {
     let alarms = c
         .cloudwatch
         .describe_alarms()
-        .alarm_names("dtr-local-monitoring-throttles")
+        .alarm_names("dtr-local-tools-api-latency-p99")
         .send()
         .await
         .expect("describe alarms");

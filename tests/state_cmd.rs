@@ -8,7 +8,7 @@ use common::{dtr_run, local_state_bytes, Moto};
 use dtr::provider::aws::Clients;
 use serde_json::Value;
 
-const LOGS: &str = "log_group.monitoring_logs";
+const LOGS: &str = "module.monitoring.log_group.logs";
 const LOGS_ID: &str = "/aws/lambda/dtr-local-monitoring";
 
 async fn log_group_exists(c: &Clients, name: &str) -> bool {
@@ -43,7 +43,7 @@ async fn state_list_and_show_print_what_the_state_records() {
 
     let r = dtr_run(&moto, &project, &["state", "list", "--env", "local"]).expect_code(0);
     let lines: Vec<&str> = r.stdout.lines().collect();
-    assert_eq!(lines.len(), 33, "{}", r.stdout);
+    assert_eq!(lines.len(), 38, "{}", r.stdout);
     let mut sorted = lines.clone();
     sorted.sort();
     assert_eq!(lines, sorted, "sorted");
@@ -57,7 +57,7 @@ async fn state_list_and_show_print_what_the_state_records() {
     .expect_code(0);
     let listed: Value = serde_json::from_str(&r.stdout).expect("JSON");
     let resources = listed["resources"].as_array().expect("resources");
-    assert_eq!(resources.len(), 33);
+    assert_eq!(resources.len(), 38);
     let logs = resources
         .iter()
         .find(|r| r["address"] == LOGS)
@@ -70,7 +70,7 @@ async fn state_list_and_show_print_what_the_state_records() {
         "show",
         "--env",
         "local",
-        "lambda_function.monitoring",
+        "module.monitoring.lambda_function.function",
     ];
     let r = dtr_run(&moto, &project, &[&show[..], &["--json"]].concat()).expect_code(0);
     let shown: Value = serde_json::from_str(&r.stdout).expect("JSON");
@@ -82,15 +82,19 @@ async fn state_list_and_show_print_what_the_state_records() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    assert!(deps.contains(&"iam_role.monitoring_role"), "{deps:?}");
+    assert!(
+        deps.contains(&"module.monitoring.iam_role.role"),
+        "{deps:?}"
+    );
     assert!(deps.contains(&LOGS), "{deps:?}");
     let arn = shown["outputs"]["arn"].as_str().expect("an arn output");
     assert!(arn.ends_with(":function:dtr-local-monitoring"), "{arn}");
 
     let r = dtr_run(&moto, &project, &show).expect_code(0);
     assert!(
-        r.stdout
-            .starts_with("# lambda_function.monitoring\nphysical_id   = dtr-local-monitoring\n"),
+        r.stdout.starts_with(
+            "# module.monitoring.lambda_function.function\nphysical_id   = dtr-local-monitoring\n"
+        ),
         "{}",
         r.stdout
     );
@@ -161,7 +165,7 @@ async fn state_rm_forgets_under_the_lock_and_keeps_the_resource() {
     assert_eq!(state["forgotten"][LOGS], LOGS_ID, "{state}");
     // A dtr that cannot read `forgotten` refuses the state as too new, not as corrupt.
     assert_eq!(state["format_version"], 2);
-    assert_eq!(state["resources"].as_object().map(|r| r.len()), Some(32));
+    assert_eq!(state["resources"].as_object().map(|r| r.len()), Some(37));
     let r = dtr_run(&moto, &project, &["state", "list", "--env", "local"]).expect_code(0);
     assert!(!r.stdout.lines().any(|l| l == LOGS), "{}", r.stdout);
 
@@ -207,7 +211,7 @@ async fn import_refuses_an_id_another_address_owns() {
     let moto = Moto::start();
     let project = common::deployed(&moto);
     let c = moto.clients().await;
-    let other = "log_group.authorizer_logs";
+    let other = "module.authorizer.log_group.logs";
     dtr_run(
         &moto,
         &project,
