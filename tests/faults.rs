@@ -29,14 +29,14 @@ async fn a_failure_skips_only_its_dependants_and_a_rerun_converges() {
     );
     assert!(
         r.stderr.contains(
-            "skipped: iam_role.tool_manager_role: it depends on s3_bucket.artifacts_bucket"
+            "skipped: module.tool_manager.iam_role.role: it depends on s3_bucket.artifacts_bucket"
         ),
         "{}",
         r.stderr
     );
     assert!(
         r.stderr
-            .contains("skipped: lambda_function.tool_manager: it depends on"),
+            .contains("skipped: module.tool_manager.lambda_function.function: it depends on"),
         "{}",
         r.stderr
     );

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 const LOCK_TABLE: &str = "dtr-locks";
 /// Resources in a local apply.
-const DEV_RESOURCES: usize = 33;
+const DEV_RESOURCES: usize = 38;
 
 /// Items in the lock table: none once every dtr released its lock.
 async fn locks_held(moto: &Moto) -> usize {
@@ -253,7 +253,7 @@ async fn a_closed_stdout_at_the_outputs_releases_the_lock_then_ends_by_sigpipe()
     let status = finish(&mut child, stderr, &mut seen);
     assert_eq!(status.signal(), Some(libc::SIGPIPE), "{status:?}\n{seen}");
     assert!(!seen.contains("panicked"), "{seen}");
-    assert!(seen.contains("Complete apply: 33 added"), "{seen}");
+    assert!(seen.contains("Complete apply: 38 added"), "{seen}");
     assert!(seen.contains("state lock released"), "{seen}");
     assert_eq!(locks_held(&moto).await, 0, "the lock item is gone\n{seen}");
     assert_eq!(recorded(&moto).await, DEV_RESOURCES, "{seen}");

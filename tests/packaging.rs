@@ -187,13 +187,13 @@ fn validate_warns_when_a_package_exceeds_the_direct_upload_limit() {
     assert!(
         r.stderr.contains("warning:")
             && r.stderr
-                .contains("resources.tool_manager.properties.source")
+                .contains("module.tool_manager.lambda_function.function: properties.source")
             && r.stderr.contains("50 MB"),
         "{}",
         r.stderr
     );
     assert!(
-        !r.stderr.contains("resources.authorizer"),
+        !r.stderr.contains("module.authorizer"),
         "only the large package is named: {}",
         r.stderr
     );

@@ -155,7 +155,7 @@ async fn two_environments_share_a_lock_table_without_blocking_each_other() {
     let r =
         run(dtr(&moto, &project).args(["apply", "--env", "dev2", "--auto-approve"])).expect_code(0);
     assert!(
-        r.stderr.contains("Complete apply: 33 added"),
+        r.stderr.contains("Complete apply: 38 added"),
         "{}",
         r.stderr
     );

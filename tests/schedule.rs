@@ -1,7 +1,9 @@
 //! `schedule_group` and `schedule`: EventBridge Scheduler invokes the Monitoring function every five
 //! minutes as a role that trusts the scheduler and may invoke that function alone. Deployed to env
 //! `local`; checked through the SDK; drift on the schedule and on the group's tags is shown and
-//! repaired; destroy removes both.
+//! repaired; destroy removes both. The test declares its own group, schedule and role, with every
+//! setting the kinds have (input, flexible window), beside the shipped `module.monitoring_schedule`
+//! and under names of their own: two groups, and a schedule in each, live side by side.
 
 mod common;
 
@@ -10,12 +12,12 @@ use common::*;
 use std::collections::BTreeMap;
 
 const ENV: &str = "local";
-const GROUP: &str = "dtr-local-schedules";
-const SCHEDULE: &str = "monitoring";
+const GROUP: &str = "dtr-local-metrics-schedules";
+const SCHEDULE: &str = "metrics";
 const FUNCTION: &str = "dtr-local-monitoring";
 const ROLE: &str = "dtr-local-scheduler";
 
-/// The group, the schedule and its role, as the shipped stack would declare them.
+/// A group, a schedule and its role, besides the shipped `module.monitoring_schedule`.
 const SCHEDULE_YAML: &str = r#"
 scheduler_role:
   type: iam_role
@@ -28,55 +30,58 @@ scheduler_role:
         - Effect: Allow
           Principal: {Service: scheduler.amazonaws.com}
           Action: "sts:AssumeRole"
-          Condition: {StringEquals: {"aws:SourceArn": "${resource.monitoring_schedules.arn}"}}
+          Condition: {StringEquals: {"aws:SourceArn": "${resource.metrics_schedules.arn}"}}
     inline_policies:
       invoke-monitoring:
         Version: "2012-10-17"
         Statement:
           - Effect: Allow
             Action: lambda:InvokeFunction
-            Resource: ["${resource.monitoring.arn}", "${resource.monitoring.arn}:*"]
+            Resource: ["${module.monitoring.arn}", "${module.monitoring.arn}:*"]
     tags: ${param.tags}
-monitoring_schedules:
+metrics_schedules:
   type: schedule_group
   properties:
-    name: ${param.name_prefix}-schedules
+    name: ${param.name_prefix}-metrics-schedules
     tags: ${param.tags}
-monitoring_schedule:
+metrics_schedule:
   type: schedule
   properties:
-    name: monitoring
-    group: ${resource.monitoring_schedules.name}
+    name: metrics
+    group: ${resource.metrics_schedules.name}
     description: Publishes the tool and artifact metrics the dashboard shows.
     schedule_expression: rate(5 minutes)
     flexible_window_minutes: 1
     target:
-      arn: ${resource.monitoring.arn}
+      arn: ${module.monitoring.arn}
       role_arn: ${resource.scheduler_role.arn}
       input: {source: schedule, detail: {metrics: [tools, artifacts]}}
       retry: {maximum_attempts: 2, maximum_event_age_seconds: 3600}
 "#;
 
-/// The Monitoring function with what it reads, and the schedule that invokes it; bootstrapped.
+/// The Monitoring function with what it reads, the shipped schedule and the test's own; bootstrapped.
 fn scheduled(moto: &Moto) -> Project {
     let project = with_schedule(SCHEDULE_YAML);
     bootstrap(moto, &project, ENV);
     project
 }
 
-/// A private project whose stack is the Monitoring function with what it reads, plus `yaml`.
+/// A private project whose stack is the Monitoring function with what it reads and the shipped
+/// schedule that invokes it, plus `yaml`.
 fn with_schedule(yaml: &str) -> Project {
     let project = Project::copy();
     edit_stack(&project, |doc| {
-        let keep = [
-            "tools_table",
-            "artifacts_bucket",
-            "monitoring_logs",
-            "monitoring_role",
-            "monitoring",
-        ];
+        let keep = ["tools_table", "artifacts_bucket", "alerts"];
         let resources = doc["resources"].as_mapping_mut().expect("resources");
         resources.retain(|k, _| k.as_str().is_some_and(|k| keep.contains(&k)));
+        let modules = ["monitoring", "monitoring_schedule"];
+        doc["modules"]
+            .as_mapping_mut()
+            .expect("modules")
+            .retain(|k, _| k.as_str().is_some_and(|k| modules.contains(&k)));
+        // Nothing was applied before the split in this project.
+        doc.as_mapping_mut().expect("a mapping").remove("moved");
+        let resources = doc["resources"].as_mapping_mut().expect("resources");
         let extra: serde_yaml::Value = serde_yaml::from_str(yaml).expect("YAML");
         for (k, v) in extra.as_mapping().expect("mapping") {
             resources.insert(k.clone(), v.clone());
@@ -234,10 +239,22 @@ async fn the_schedule_invokes_monitoring_as_its_role_and_destroy_removes_it() {
     let tags = group_tags(&c).await;
     assert_eq!(
         tags.get("dtr:address").map(String::as_str),
-        Some("schedule_group.monitoring_schedules")
+        Some("schedule_group.metrics_schedules")
     );
     assert_eq!(tags.get("team").map(String::as_str), Some("agents"));
     assert_converged(&moto, &project, ENV, "after the cold apply");
+    let shipped = c
+        .scheduler
+        .get_schedule()
+        .group_name("dtr-local-schedules")
+        .name("monitoring")
+        .send()
+        .await
+        .expect("the shipped schedule, in its own group");
+    assert_eq!(
+        shipped.target().map(|t| t.arn()),
+        Some(function_arn.as_str())
+    );
 
     dtr_run(
         &moto,
@@ -366,7 +383,7 @@ async fn a_schedule_created_before_its_role_propagated_is_retried() {
     let moto = Moto::start();
     let project = scheduled(&moto);
     moto.inject_faults(serde_json::json!([{
-        "match": "POST /schedules/monitoring", "status": 400, "code": "ValidationException",
+        "match": "POST /schedules/metrics", "status": 400, "code": "ValidationException",
         "message": "The execution role you provide must allow AWS EventBridge Scheduler to assume the role.",
         "format": "json", "times": 2
     }]));

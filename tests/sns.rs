@@ -10,12 +10,30 @@ use common::*;
 const TOPIC: &str = "dtr-local-alerts";
 const EMAIL: &str = "ops@example.com";
 
-/// The table, its throttle alarm, and a topic the alarm notifies with one email subscription.
+/// The table, its throttle alarm (the shipped one, out of its module), and a topic of the test's own
+/// that the alarm notifies, with one email subscription.
 fn alerting(moto: &Moto) -> Project {
     let project = Project::copy();
+    let module: serde_yaml::Value =
+        serde_yaml::from_str(&project.read("stacks/dynamic-tool-runtime/modules/cloudwatch.yaml"))
+            .expect("the cloudwatch module is YAML");
+    let alarm = serde_yaml::to_string(&module["resources"]["table_throttles"])
+        .expect("YAML out")
+        .replace("${param.prefix}", "${param.name_prefix}")
+        .replace("${param.table_name}", "${resource.tools_table.name}")
+        .replace(
+            "${param.throttle_threshold}",
+            "${param.throttle_alarm_threshold}",
+        )
+        .replace("${param.alarm_topic_arn}", "${resource.alerts.arn}");
+    let alarm: serde_yaml::Value = serde_yaml::from_str(&alarm).expect("the alarm is YAML");
     edit_stack(&project, |doc| {
+        let top = doc.as_mapping_mut().expect("the stack is a mapping");
+        top.remove("modules");
+        top.remove("moved");
         let resources = doc["resources"].as_mapping_mut().expect("resources");
-        resources.retain(|k, _| k == "tools_table" || k == "table_throttles");
+        resources.retain(|k, _| k == "tools_table");
+        resources.insert("table_throttles".into(), alarm);
         let extra: serde_yaml::Value = serde_yaml::from_str(&format!(
             r#"
 alerts:

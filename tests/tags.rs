@@ -15,10 +15,10 @@ async fn a_tag_change_converges_on_every_resource() {
         "    team: agents\n    cost-center: rnd-platform\n    owner: platform",
     );
     let r = apply_dev(&moto, &project);
-    // Every kind that takes tags (routes, integrations, the authorizer, permissions and the
-    // dashboard take none).
+    // Every kind that takes tags (routes, integrations, the authorizer, permissions, the
+    // subscription, the schedule and the dashboard take none).
     assert!(
-        r.stderr.contains("Complete apply: 0 added, 23 changed"),
+        r.stderr.contains("Complete apply: 0 added, 26 changed"),
         "{}",
         r.stderr
     );

@@ -62,10 +62,11 @@ fn an_apply_on_a_terminal_ends_with_its_summary_and_outputs() {
 
     // The last lines are on screen: the summary, then the outputs, then the lock's release.
     let summary = screen
-        .find("Complete apply: 33 added, 0 changed, 0 replaced, 0 destroyed.")
+        .find("Complete apply: 38 added, 0 changed, 0 replaced, 0 destroyed.")
         .unwrap_or_else(|| panic!("the summary is not on the screen:\n{screen}"));
     let after: Vec<&str> = screen[summary..].lines().skip(1).collect();
     for output in [
+        "alert_topic_arn",
         "api_endpoint",
         "api_id",
         "artifacts_bucket",
@@ -90,7 +91,7 @@ fn an_apply_on_a_terminal_ends_with_its_summary_and_outputs() {
     // Each resource's line once, and no progress bar left behind (a stale copy is a redraw that
     // went wrong).
     let created = lines.iter().filter(|l| l.contains("✓ created")).count();
-    assert_eq!(created, 33, "{transcript}");
-    let bars = lines.iter().filter(|l| l.contains("/33 actions")).count();
+    assert_eq!(created, 38, "{transcript}");
+    let bars = lines.iter().filter(|l| l.contains("/38 actions")).count();
     assert!(bars <= 1, "{bars} progress bars left:\n{transcript}");
 }

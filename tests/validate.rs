@@ -70,21 +70,22 @@ fn security_checks_fail_validate_until_acknowledged_with_a_reason() {
         assert!(status.success());
     }
     let stack = dir.path().join("stacks/dynamic-tool-runtime/stack.yaml");
-    let text = std::fs::read_to_string(&stack).unwrap();
-    let unacknowledged = text.replace(
-        "    acknowledge:\n      iam-wildcard-resource: PutMetricData has no resource-level permissions; a namespace condition limits it\n",
+    // Every function's role is acknowledged in the function module (X-Ray's wildcard).
+    replace_in(
+        &dir.path().join("stacks/dynamic-tool-runtime/modules/function.yaml"),
+        "    acknowledge:\n      iam-wildcard-resource: X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level permissions\n",
         "",
     );
-    let risky = unacknowledged
-        .replace(
-            "      block_public_access: true\n",
-            "      block_public_access: false\n",
-        )
-        .replace(
-            "        METRIC_NAMESPACE: DynamicToolRuntime\n",
-            "        METRIC_NAMESPACE: DynamicToolRuntime\n        DB_PASSWORD: hunter2\n",
-        );
-    std::fs::write(&stack, &risky).unwrap();
+    replace_in(
+        &stack,
+        "      block_public_access: true\n",
+        "      block_public_access: false\n",
+    );
+    replace_in(
+        &stack,
+        "        METRIC_NAMESPACE: DynamicToolRuntime\n",
+        "        METRIC_NAMESPACE: DynamicToolRuntime\n        DB_PASSWORD: hunter2\n",
+    );
     let r = validate(dir.path().to_str().unwrap(), "local").expect_code(1);
     for check in [
         "iam-wildcard-resource",
@@ -165,12 +166,15 @@ fn line_of(path: &std::path::Path, needle: &str) -> usize {
 #[test]
 fn what_aws_would_refuse_is_refused_before_any_apply() {
     let dir = copied_project();
-    let stack = dir.path().join("stacks/dynamic-tool-runtime/stack.yaml");
+    // The runtime is set in the function module, once for the stack's three functions.
+    let module = dir
+        .path()
+        .join("stacks/dynamic-tool-runtime/modules/function.yaml");
     let env = dir.path().join("environments/local.yaml");
     replace_in(
-        &stack,
-        "      source: functions/tool_manager\n",
-        "      source: functions/tool_manager\n      runtime: python3.7\n",
+        &module,
+        "      source: ${param.source}\n",
+        "      source: ${param.source}\n      runtime: python3.7\n",
     );
     let mut extra = String::new();
     // 3 shipped + 45 = 48 user tags, 51 with dtr's own three.
@@ -188,10 +192,10 @@ fn what_aws_would_refuse_is_refused_before_any_apply() {
     );
 
     let r = validate(dir.path().to_str().unwrap(), "local").expect_code(1);
-    let runtime_line = line_of(&stack, "runtime: python3.7");
+    let runtime_line = line_of(&module, "runtime: python3.7");
     let tags_line = line_of(&env, "team: agents");
     let expected = [
-        format!("stacks/dynamic-tool-runtime/stack.yaml:{runtime_line}:16: resources.tool_manager.properties.runtime: Lambda no longer accepts runtime `python3.7`"),
+        format!("stacks/dynamic-tool-runtime/modules/function.yaml:{runtime_line}:16: resources.function.properties.runtime: Lambda no longer accepts runtime `python3.7`"),
         format!("environments/local.yaml:{tags_line}:9: tags: 51 tags, 3 of them dtr's own `dtr:*` tags: AWS allows at most 50 on a resource, so at most 47 of yours"),
         format!("environments/local.yaml:{}:5: tags.long-value: the tag value is 257 characters long", line_of(&env, "long-value")),
         format!("environments/local.yaml:{}:5: tags.{}: the tag key is 129 characters long", line_of(&env, "kkkk"), "k".repeat(129)),
@@ -251,7 +255,8 @@ fn a_function_source_outside_the_stack_directory_is_refused_where_it_is_written(
         ),
     ] {
         let line = line_of(&stack, needle);
-        let expected = format!("stacks/dynamic-tool-runtime/stack.yaml:{line}:15: resources.{name}.properties.source: cannot package the function: ");
+        // Where the module instance's `source` parameter is written; the field is the module's.
+        let expected = format!("stacks/dynamic-tool-runtime/stack.yaml:{line}:15: resources.function.properties.source: cannot package the function: ");
         let found = r.stderr.lines().find(|l| l.starts_with(&expected));
         assert!(
             found
