@@ -197,13 +197,31 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Print the stack's outputs, read from the state.
+    /// Print the stack's outputs, read from the state; with NAME, that one only.
     Output {
         #[command(flatten)]
         env: EnvArg,
+        /// Print as JSON (every value, sensitive ones included, for scripts).
+        #[arg(long, conflicts_with = "raw")]
+        json: bool,
+        /// Print NAME's value alone, unquoted and without a newline, for shell scripts (sensitive
+        /// ones included: a script asked for it).
+        #[arg(long, requires = "name")]
+        raw: bool,
+        /// The output to print.
+        name: Option<String>,
+    },
+    /// Print dtr's version, the commit it was built from, and the formats it reads and writes.
+    Version {
         #[arg(long)]
         json: bool,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) generated from the
+    /// command line's definition: e.g. `dtr completions bash > /etc/bash_completion.d/dtr`.
+    Completions { shell: clap_complete::Shell },
+    /// Print dtr's man page (roff), generated from the command line's definition:
+    /// `dtr man > dtr.1 && man ./dtr.1`.
+    Man,
     /// Read or edit what the state records (which addresses this environment owns).
     #[command(subcommand)]
     State(StateCommand),

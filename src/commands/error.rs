@@ -105,6 +105,10 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "no output `{name}` (or it is not known yet: apply first); the stack's outputs: {known}"
+    )]
+    NoSuchOutput { name: String, known: String },
     #[error("cannot encode the plan: {0}")]
     EncodePlan(serde_json::Error),
     #[error(transparent)]

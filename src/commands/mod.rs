@@ -8,6 +8,7 @@ mod error;
 mod force_unlock;
 mod graph;
 mod import;
+mod meta;
 mod migrate;
 mod output;
 mod plan;
@@ -27,6 +28,13 @@ pub enum Outcome {
 }
 
 pub async fn run(cli: Cli) -> Result<Outcome, Error> {
+    // About dtr itself: no project directory, no configuration.
+    match cli.command {
+        Command::Version { json } => return meta::version(json),
+        Command::Completions { shell } => return meta::completions(shell),
+        Command::Man => return meta::man(),
+        _ => {}
+    }
     let ctx = common::Context::new(&cli.global)?;
     let result = dispatch(&ctx, cli.command).await;
     if cli.global.stats {
@@ -131,7 +139,15 @@ async fn dispatch(ctx: &common::Context, command: Command) -> Result<Outcome, Er
             lock_id,
             force,
         } => force_unlock::run(ctx, &env.env, &lock_id, force).await,
-        Command::Output { env, json } => output::run(ctx, &env.env, json).await,
+        Command::Output {
+            env,
+            json,
+            raw,
+            name,
+        } => output::run(ctx, &env.env, name.as_deref(), json, raw).await,
+        Command::Version { .. } | Command::Completions { .. } | Command::Man => {
+            unreachable!("answered before the project is read")
+        }
         Command::State(StateCommand::List { env, json }) => state::list(ctx, &env.env, json).await,
         Command::State(StateCommand::Show { env, address, json }) => {
             state::show(ctx, &env.env, &address, json).await

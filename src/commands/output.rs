@@ -52,13 +52,42 @@ pub fn print_outputs(outputs: &Outputs, json: bool) {
     }
 }
 
-pub async fn run(ctx: &Context, env: &str, json: bool) -> Result<Outcome, Error> {
+pub async fn run(
+    ctx: &Context,
+    env: &str,
+    name: Option<&str>,
+    json: bool,
+    raw: bool,
+) -> Result<Outcome, Error> {
     let desired = ctx.load(env)?;
     let clients = ctx.connect(&desired).await?;
     let state = ctx
         .store(&clients, &desired)
         .load(&desired.stack, &desired.environment)
         .await?;
-    print_outputs(&resolve_outputs(&desired, &state), json);
+    let mut outputs = resolve_outputs(&desired, &state);
+    let Some(name) = name else {
+        print_outputs(&outputs, json);
+        return Ok(Outcome::Done);
+    };
+    let Some(value) = outputs.values.remove(name) else {
+        return Err(Error::NoSuchOutput {
+            name: name.to_string(),
+            known: desired
+                .outputs
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    };
+    match (json, raw) {
+        (true, _) => crate::outln!("{}", serde_json::Value::String(value)),
+        (_, true) => crate::out!("{value}"),
+        _ => {
+            let sensitive = outputs.sensitive.contains(name);
+            crate::outln!("{}", if sensitive { MASK } else { value.as_str() })
+        }
+    }
     Ok(Outcome::Done)
 }
