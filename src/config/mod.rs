@@ -126,12 +126,13 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
     let mut scopes = vec![resolve::Scope {
         module: None,
         params,
-        secret: stack
-            .parameters
-            .iter()
-            .filter(|p| p.sensitive)
-            .map(|p| p.name.clone())
-            .collect(),
+        secret: resolve::whole(
+            stack
+                .parameters
+                .iter()
+                .filter(|p| p.sensitive)
+                .map(|p| p.name.clone()),
+        ),
         outputs: Some(BTreeMap::new()),
         env: [
             ("name", Some(&env.name)),
@@ -312,7 +313,7 @@ pub fn load(env: &str, root: &Path) -> Result<Desired, Diagnostics> {
         parameters: scopes[0]
             .params
             .iter()
-            .filter(|(name, _)| !scopes[0].secret.contains(*name))
+            .filter(|(name, _)| !scopes[0].secret.contains_key(*name))
             .filter_map(|(name, node)| Some((name.clone(), node.as_scalar()?.as_str().to_string())))
             .collect(),
     })
