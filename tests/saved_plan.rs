@@ -54,7 +54,7 @@ async fn a_saved_plan_applies_exactly_once() {
     )
     .expect_code(0);
     assert!(
-        first.stderr.contains("Complete apply: 33 added"),
+        first.stderr.contains("Complete apply: 38 added"),
         "{}",
         first.stderr
     );
@@ -121,7 +121,8 @@ async fn a_plan_is_refused_when_its_configuration_or_a_planned_resource_moved() 
     )
     .expect_code(1);
     assert!(
-        r.stderr.contains("log_group.authorizer_logs changed live"),
+        r.stderr
+            .contains("module.authorizer.log_group.logs changed live"),
         "{}",
         r.stderr
     );
@@ -147,7 +148,7 @@ async fn plan_json_and_markdown_go_to_stdout_clean() {
     let plan: serde_json::Value =
         serde_json::from_str(&json.stdout).expect("stdout is only the JSON plan");
     assert_eq!(plan["format_version"], 1);
-    assert_eq!(plan["changes"].as_array().unwrap().len(), 33);
+    assert_eq!(plan["changes"].as_array().unwrap().len(), 38);
     assert!(plan["changes"]
         .as_array()
         .unwrap()
@@ -160,7 +161,7 @@ async fn plan_json_and_markdown_go_to_stdout_clean() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["address"] == "lambda_function.authorizer")
+        .find(|c| c["address"] == "module.authorizer.lambda_function.function")
         .unwrap();
     assert_eq!(
         authorizer["desired"]["environment"]["API_KEY_SHA256"],
@@ -258,7 +259,7 @@ async fn a_targeted_saved_plan_applies_its_targets_only() {
         "--env",
         "local",
         "--target",
-        "log_group.tool_manager_logs",
+        "module.tool_manager.log_group.logs",
         "--out",
         path.to_str().unwrap(),
     ];

@@ -175,7 +175,7 @@ async fn an_edited_role_policy_is_refused_even_with_its_digest_recomputed() {
     let foreign = json!({"AWS": "arn:aws:iam::999999999999:root"});
     // Everything: `Action: *` and a foreign principal, shown as an in-place update.
     let mut saved = clean.clone();
-    let edited = change(&mut saved, "iam_role.authorizer_role");
+    let edited = change(&mut saved, "module.authorizer.iam_role.role");
     edited["action"] = json!("update");
     edited["desired"]["inline_policies"]["logs"]["Statement"][0]["Action"] = json!("*");
     edited["desired"]["assume_role_policy"]["Statement"][0]["Principal"] = foreign.clone();
@@ -189,7 +189,7 @@ async fn an_edited_role_policy_is_refused_even_with_its_digest_recomputed() {
     );
     // Only the foreign principal, which no security check flags: the recomputation refuses it.
     let mut saved = clean.clone();
-    let edited = change(&mut saved, "iam_role.authorizer_role");
+    let edited = change(&mut saved, "module.authorizer.iam_role.role");
     edited["action"] = json!("update");
     edited["desired"]["assume_role_policy"]["Statement"][0]["Principal"] = foreign;
     reseal(&mut saved);
@@ -197,7 +197,7 @@ async fn an_edited_role_policy_is_refused_even_with_its_digest_recomputed() {
     let r = apply_file(&moto, &project, "principal.json").expect_code(1);
     assert!(
         r.stderr
-            .contains("iam_role.authorizer_role: action, desired differ"),
+            .contains("module.authorizer.iam_role.role: action, desired differ"),
         "{}",
         r.stderr
     );

@@ -80,7 +80,7 @@ async fn rotating_a_sensitive_value_shows_neither_the_old_nor_the_new_value() {
         assert!(text.contains("(sensitive)"), "{what}:\n{text}");
     }
     let plan = json_plan(&moto, &project);
-    let authorizer = change(&plan, "lambda_function.authorizer");
+    let authorizer = change(&plan, "module.authorizer.lambda_function.function");
     assert_eq!(authorizer["action"], "update");
     assert_eq!(
         authorizer["sensitive"],
@@ -130,8 +130,8 @@ async fn a_sensitive_list_and_a_sensitive_output_are_masked() {
     let stack = "stacks/dynamic-tool-runtime/stack.yaml";
     project.edit(
         stack,
-        "  cors_allow_origins:\n    type: list\n",
-        "  cors_allow_origins:\n    type: list\n    sensitive: true\n",
+        "  cors_allow_origins: {type: list, ",
+        "  cors_allow_origins: {type: list, sensitive: true, ",
     );
     project.edit(
         stack,
@@ -142,7 +142,7 @@ async fn a_sensitive_list_and_a_sensitive_output_are_masked() {
         assert_hidden(what, &text, &[ORIGIN, OLD_HASH]);
     }
     let plan = json_plan(&moto, &project);
-    let api = change(&plan, "http_api.api");
+    let api = change(&plan, "module.api.http_api.api");
     assert_eq!(api["sensitive"], serde_json::json!(["cors.allow_origins"]));
     assert_eq!(api["desired"]["cors"]["allow_origins"], "(sensitive)");
     assert_eq!(api["desired"]["cors"]["max_age_seconds"], 300, "{api}");
@@ -207,7 +207,7 @@ async fn a_sensitive_value_masks_only_where_it_flows() {
     let project = bootstrapped(&moto);
     with_dev_token(&project);
     let plan = json_plan(&moto, &project);
-    let monitoring = change(&plan, "lambda_function.monitoring");
+    let monitoring = change(&plan, "module.monitoring.lambda_function.function");
     assert_eq!(
         monitoring["desired"]["environment"]["DEPLOY_TOKEN"],
         "(sensitive)"
@@ -248,11 +248,17 @@ async fn a_plain_secret_holding_a_sensitive_value_is_still_refused() {
         "        DEPLOY_TOKEN: ${param.deploy_token}\n        DB_PASSWORD: local-in-plain-text\n",
     );
     let refused = dtr_run(&moto, &project, &["validate", "--env", "local"]).expect_code(1);
+    // Located at the value given in the monitoring module instance's parameters.
+    let line = project
+        .read("stacks/dynamic-tool-runtime/stack.yaml")
+        .lines()
+        .position(|l| l.contains("DB_PASSWORD: local-in-plain-text"))
+        .expect("the edit is in the stack")
+        + 1;
     assert!(
-        refused
-            .stderr
-            .contains("monitoring.properties.environment.DB_PASSWORD")
-            && refused.stderr.contains("secret-in-environment"),
+        refused.stderr.contains(&format!(
+            "stack.yaml:{line}:22: resources.function.properties.environment.DB_PASSWORD"
+        )) && refused.stderr.contains("secret-in-environment"),
         "{}",
         refused.stderr
     );

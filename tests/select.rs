@@ -16,7 +16,7 @@ async fn target_and_replace_do_what_they_say() {
         "local",
         "--auto-approve",
         "--target",
-        "lambda_function.authorizer",
+        "module.authorizer.lambda_function.function",
     ];
     let r = dtr_run(&moto, &project, &args).expect_code(0);
     assert!(
@@ -60,7 +60,7 @@ async fn target_and_replace_do_what_they_say() {
             "local",
             "--detailed-exitcode",
             "--replace",
-            "log_group.api_access_logs",
+            "module.api.log_group.access_logs",
         ],
     )
     .expect_code(2);
@@ -108,7 +108,7 @@ async fn quiet_prints_only_the_summary() {
     )
     .expect_code(0);
     assert!(
-        r.stderr.contains("Complete apply: 33 added"),
+        r.stderr.contains("Complete apply: 38 added"),
         "{}",
         r.stderr
     );
@@ -142,12 +142,12 @@ async fn replacing_the_api_carries_its_children_over() {
             "local",
             "--auto-approve",
             "--replace",
-            "http_api.api",
+            "module.api.http_api.api",
         ],
     )
     .expect_code(0);
     assert!(
-        r.stdout.contains("-/+ api_route."),
+        r.stdout.contains("-/+ module.api.api_route."),
         "the routes are replaced with the API:\n{}",
         r.stdout
     );

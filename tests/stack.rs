@@ -14,7 +14,7 @@ async fn dev_applies_from_empty_with_every_setting_and_converges() {
     let project = bootstrapped(&moto);
     let first = apply_dev(&moto, &project);
     assert!(
-        first.stderr.contains("Complete apply: 33 added"),
+        first.stderr.contains("Complete apply: 38 added"),
         "{}",
         first.stderr
     );

@@ -19,7 +19,7 @@ async fn destroy_leaves_nothing_of_the_stack_but_keeps_the_backend() {
         .await
         .unwrap();
     let r = destroy_dev(&moto, &project).expect_code(0);
-    assert!(r.stderr.contains("33 destroyed"), "{}", r.stderr);
+    assert!(r.stderr.contains("38 destroyed"), "{}", r.stderr);
     let functions = c.lambda.list_functions().send().await.unwrap();
     assert!(functions.functions().is_empty());
     let roles = c.iam.list_roles().send().await.unwrap();
@@ -88,7 +88,7 @@ async fn a_non_empty_bucket_is_kept_without_force_destroy() {
         r.stderr
     );
     assert!(
-        r.stderr.contains("32 destroyed, 1 failed"),
+        r.stderr.contains("37 destroyed, 1 failed"),
         "everything else went: {}",
         r.stderr
     );

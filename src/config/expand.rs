@@ -299,7 +299,8 @@ fn globalise(
 
 /// The scope of module instance `decl` of `file`: its parameters' values, given in the stack's
 /// scope (stack parameters and earlier modules' outputs), checked against the module's
-/// declarations. A parameter given a sensitive value is sensitive inside the module.
+/// declarations. A parameter given a sensitive value is sensitive inside the module where that
+/// value is: a map holding one sensitive entry keeps its other entries plain.
 pub fn module_scope(
     decl: &ModuleDecl,
     declared: &[super::stack::ParameterDecl],
@@ -307,16 +308,20 @@ pub fn module_scope(
     c: &mut Collector,
 ) -> Scope {
     let mut given = Vec::new();
-    let mut secret: BTreeSet<String> = declared
-        .iter()
-        .filter(|p| p.sensitive)
-        .map(|p| p.name.clone())
-        .collect();
+    let mut secret = substitute::whole(
+        declared
+            .iter()
+            .filter(|p| p.sensitive)
+            .map(|p| p.name.clone()),
+    );
     for (name, span, node) in &decl.parameters {
         let field = join(&["modules", &decl.name, "parameters", name]);
         let value = substitute::substitute_params(node, stack, &field, c);
         if !value.sensitive.is_empty() {
-            secret.insert(name.clone());
+            secret
+                .entry(name.clone())
+                .or_default()
+                .extend(value.sensitive.iter().cloned());
         }
         given.push((name.clone(), *span, value.node));
     }

@@ -283,3 +283,50 @@ resources: {}
     assert_eq!(full["tags"]["own"], "mine", "the module's own entry wins");
     assert_eq!(full["tags"]["extra"], "added");
 }
+
+#[test]
+fn a_map_given_to_a_module_is_sensitive_only_where_its_sensitive_values_are() {
+    let module = "module: logs
+parameters:
+  name: {type: string}
+  tags: {type: map}
+  more_tags: {type: map, default: {}}
+resources:
+  group:
+    type: log_group
+    properties:
+      name: ${param.name}
+      tags: ${param.tags}
+  merged:
+    type: log_group
+    properties:
+      name: ${param.name}-merged
+      tags:
+        own: mine
+        <<: ${param.more_tags}
+";
+    let dir = project(
+        "modules:
+  one:
+    source: modules/logs.yaml
+    parameters:
+      name: one
+      tags: {note: '${param.key}', team: agents}
+      more_tags: {token: 'x-${param.key}', team: agents}
+resources: {}
+",
+        &[("modules/logs.yaml", module)],
+    );
+    let desired = load("t", dir.path()).unwrap_or_else(|d| panic!("{d}"));
+    let paths = |a: &str| {
+        desired
+            .resources
+            .iter()
+            .find(|r| r.address.to_string() == a)
+            .map(|r| r.sensitive_paths.clone())
+            .unwrap()
+    };
+    // Not the whole map: its plain entries stay visible, and are still checked as plain text.
+    assert_eq!(paths("module.one.log_group.group"), vec!["tags.note"]);
+    assert_eq!(paths("module.one.log_group.merged"), vec!["tags.token"]);
+}

@@ -140,12 +140,13 @@ pub fn load_with(env: &str, root: &Path, inputs: &Inputs) -> Result<Desired, Dia
     let mut scopes = vec![substitute::Scope {
         module: None,
         params,
-        secret: stack
-            .parameters
-            .iter()
-            .filter(|p| p.sensitive)
-            .map(|p| p.name.clone())
-            .collect(),
+        secret: substitute::whole(
+            stack
+                .parameters
+                .iter()
+                .filter(|p| p.sensitive)
+                .map(|p| p.name.clone()),
+        ),
         outputs: Some(BTreeMap::new()),
         env: [
             ("name", Some(&env.name)),
@@ -326,14 +327,14 @@ pub fn load_with(env: &str, root: &Path, inputs: &Inputs) -> Result<Desired, Dia
         parameters: scopes[0]
             .params
             .iter()
-            .filter(|(name, _)| !scopes[0].secret.contains(*name))
+            .filter(|(name, _)| !scopes[0].secret.contains_key(*name))
             .filter_map(|(name, node)| Some((name.clone(), node.as_scalar()?.as_str().to_string())))
             .collect(),
         parameter_origins: parameter_origins
             .into_iter()
             .map(|(name, origin)| {
                 let shown = match scopes[0].params.get(&name) {
-                    _ if scopes[0].secret.contains(&name) => "(sensitive)".to_string(),
+                    _ if scopes[0].secret.contains_key(&name) => "(sensitive)".to_string(),
                     Some(node) if substitute::is_null(node) => "(unset)".to_string(),
                     Some(Node::Scalar(v)) => v.as_str().to_string(),
                     Some(node) => yaml::to_json(node).to_string(),

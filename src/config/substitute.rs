@@ -40,14 +40,26 @@ pub fn substitute_params(
     }
 }
 
+/// Parameter name → where in its value sensitive values are: paths of mapping keys, each stopping at
+/// the first list; the empty path is the whole value (a parameter declared `sensitive`).
+pub type Secrets = BTreeMap<String, BTreeSet<Vec<String>>>;
+
+/// Every parameter named, sensitive as a whole.
+pub fn whole(names: impl IntoIterator<Item = String>) -> Secrets {
+    names
+        .into_iter()
+        .map(|name| (name, BTreeSet::from([Vec::new()])))
+        .collect()
+}
+
 /// What `${param.*}` and `${module.*}` mean in one file: the stack's parameters and its modules'
 /// outputs, or a module instance's parameters (a module sees no other module).
 pub struct Scope {
     /// The module instance, or `None` for the stack.
     pub module: Option<String>,
     pub params: BTreeMap<String, Node>,
-    /// The parameters whose values are sensitive (declared so, or given a sensitive value).
-    pub secret: BTreeSet<String>,
+    /// The parameters whose values are (partly) sensitive: declared so, or given a sensitive value.
+    pub secret: Secrets,
     /// `<module>.<output>` → its value (module-local references already made global) and whether
     /// it is sensitive; `None` inside a module.
     pub outputs: Option<BTreeMap<String, (Node, bool)>>,
@@ -58,14 +70,14 @@ pub struct Scope {
 struct Params<'a> {
     env: &'a BTreeMap<String, Node>,
     values: &'a BTreeMap<String, Node>,
-    sensitive: &'a BTreeSet<String>,
+    sensitive: &'a Secrets,
     outputs: Option<&'a BTreeMap<String, (Node, bool)>>,
     field: &'a str,
 }
 
-/// A `${param.*}` or `${module.*}` looked up.
+/// A `${param.*}` or `${module.*}` looked up, with where in it sensitive values are (see `Secrets`).
 enum Found<'a> {
-    Value(&'a Node, bool),
+    Value(&'a Node, BTreeSet<Vec<String>>),
     Missing(String),
     /// Not a reference this pass substitutes.
     Other,
@@ -75,18 +87,18 @@ impl Params<'_> {
     fn find(&self, reference: &Reference) -> Found<'_> {
         match reference {
             Reference::Param { name } => match self.values.get(name) {
-                Some(v) => Found::Value(v, self.sensitive.contains(name)),
+                Some(v) => Found::Value(v, self.sensitive.get(name).cloned().unwrap_or_default()),
                 None => Found::Missing(format!("`${{param.{name}}}`: no such parameter")),
             },
             Reference::Module { module, output } => match self.outputs {
                 None => Found::Missing(format!("`${{module.{module}.{output}}}`: a module cannot read another module's outputs; pass the value in as a parameter")),
                 Some(outputs) => match outputs.get(&format!("{module}.{output}")) {
-                    Some((v, secret)) => Found::Value(v, *secret),
+                    Some((v, secret)) => Found::Value(v, whole_if(*secret)),
                     None => Found::Missing(format!("`${{module.{module}.{output}}}`: no module `{module}` with an output `{output}` (a module's outputs are read only after it, in module order)")),
                 },
             },
             Reference::Env { field } => match self.env.get(field) {
-                Some(v) => Found::Value(v, false),
+                Some(v) => Found::Value(v, BTreeSet::new()),
                 None if field == "account_id" => Found::Missing("`${env.account_id}`: this environment pins no account (`account_id` in its file)".to_string()),
                 None => Found::Missing(format!("`${{env.{field}}}`: an environment has `name`, `region` and `account_id`")),
             },
@@ -107,8 +119,13 @@ impl Params<'_> {
         match node {
             Node::Scalar(s) => {
                 let (out, secret) = self.scalar(s, c);
-                if secret {
-                    found.insert(path.clone());
+                for within in secret {
+                    // Paths stop at the first list: inside one, the list is sensitive as a whole.
+                    let mut at = path.clone();
+                    if !in_list {
+                        at.extend(within);
+                    }
+                    found.insert(at);
                 }
                 out
             }
@@ -151,13 +168,14 @@ impl Params<'_> {
         }
     }
 
-    /// The scalar substituted, and whether a sensitive parameter went into it.
-    fn scalar(&self, s: &MarkedScalarNode, c: &mut Collector) -> (Node, bool) {
+    /// The scalar substituted, and where in it sensitive values went (relative paths; empty when
+    /// none did).
+    fn scalar(&self, s: &MarkedScalarNode, c: &mut Collector) -> (Node, BTreeSet<Vec<String>>) {
         let field = self.field;
         let text = s.as_str();
         let refs = find_references(text);
         if refs.is_empty() {
-            return (Node::Scalar(s.clone()), false);
+            return (Node::Scalar(s.clone()), BTreeSet::new());
         }
         if let [(range, reference)] = refs.as_slice() {
             if range.start == 0 && range.end == text.len() {
@@ -165,7 +183,7 @@ impl Params<'_> {
                     Found::Value(value, secret) => return (value.clone(), secret),
                     Found::Missing(message) => {
                         c.at(s.span(), field, message);
-                        return (Node::Scalar(s.clone()), false);
+                        return (Node::Scalar(s.clone()), BTreeSet::new());
                     }
                     Found::Other => {}
                 }
@@ -179,7 +197,7 @@ impl Params<'_> {
             match self.find(reference) {
                 Found::Value(Node::Scalar(v), is_secret) => {
                     out.push_str(v.as_str());
-                    secret |= is_secret;
+                    secret |= !is_secret.is_empty();
                 }
                 Found::Value(_, _) => {
                     c.at(
@@ -202,7 +220,19 @@ impl Params<'_> {
             last = range.end;
         }
         out.push_str(&text[last..]);
-        (Node::Scalar(MarkedScalarNode::new(*s.span(), out)), secret)
+        (
+            Node::Scalar(MarkedScalarNode::new(*s.span(), out)),
+            whole_if(secret),
+        )
+    }
+}
+
+/// The whole value (the empty path) when `secret`, else nothing.
+fn whole_if(secret: bool) -> BTreeSet<Vec<String>> {
+    if secret {
+        BTreeSet::from([Vec::new()])
+    } else {
+        BTreeSet::new()
     }
 }
 
@@ -257,7 +287,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.as_str().to_string(), v.clone()))
             .collect();
-        let sensitive = BTreeSet::from(["key".to_string(), "list".to_string()]);
+        let sensitive = whole(["key".to_string(), "list".to_string()]);
         let props = yaml(concat!(
             "name: ${param.prefix}-x\n",
             "environment:\n  KEY: ${param.key}\n  PART: x-${param.key}-y\n  MODE: dev\n",

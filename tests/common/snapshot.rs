@@ -24,7 +24,8 @@ const REDACTIONS: &[(&str, &str)] = &[
         "[UUID]",
     ),
     // API Gateway ids, which moto (and AWS) generate at random: in the API's endpoint and ARNs, the
-    // `api_id` output, and the physical ids of the API and its children (`[api]`, `[api/child]`).
+    // `api_id` output, and the physical ids of the API and its children (`[api]`, `[api/child]`),
+    // whether declared in the stack or in a module, with or without a for_each key.
     (
         r"https://[a-z0-9]+\.execute-api",
         "https://[API-ID].execute-api",
@@ -32,7 +33,7 @@ const REDACTIONS: &[(&str, &str)] = &[
     (r"(execute-api:[a-z0-9-]+:\d{12}:)[a-z0-9]+", "${1}[API-ID]"),
     (r"(?m)^(api_id\s+= )[a-z0-9]+$", "${1}[API-ID]"),
     (
-        r"(?m)^(\s*\S+ (?:http_api|api_[a-z_]+)\.[a-z0-9_]+ \[)[a-z0-9]+",
+        r#"(?m)^(\s*\S+ (?:module\.[a-z0-9_]+\.)?(?:http_api|api_[a-z_]+)\.[a-z0-9_]+(?:\["[A-Za-z0-9_-]+"\])? \[)[a-z0-9]+"#,
         "${1}[API-ID]",
     ),
     (r"(\[\[API-ID\]/)[a-z0-9]+\]", "${1}[CHILD-ID]]"),
