@@ -177,8 +177,56 @@ fn a_sensitive_value_given_only_by_the_pipeline_is_masked_in_the_plan() {
         plan.stdout
     );
     assert!(
-        plan.stdout.contains("environment = \"(sensitive)\""),
+        plan.stdout
+            .contains(r#"environment = {"API_KEY_SHA256":"(sensitive)"}"#),
         "{}",
         plan.stdout
+    );
+}
+
+#[test]
+fn validate_json_reports_parameters_or_every_problem_for_a_pipeline() {
+    let project = Project::copy();
+    let r = validate(
+        &project,
+        &[
+            "--env",
+            "local",
+            "--json",
+            "--param",
+            "log_retention_days=14",
+        ],
+        &[],
+    )
+    .expect_code(0);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON on stdout");
+    assert_eq!(doc["valid"], true);
+    assert_eq!(doc["environment"], "local");
+    assert_eq!(doc["resources"].as_array().map(Vec::len), Some(38));
+    assert_eq!(
+        doc["parameters"]["log_retention_days"],
+        serde_json::json!({"value": "14", "origin": "--param log_retention_days"})
+    );
+    assert_eq!(doc["parameters"]["api_key_sha256"]["value"], "(sensitive)");
+
+    let r = validate(
+        &project,
+        &["--env", "local", "--json", "--param", "nope=1"],
+        &[],
+    )
+    .expect_code(1);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON on stdout");
+    assert_eq!(doc["valid"], false);
+    assert_eq!(
+        doc["problems"][0],
+        serde_json::json!({
+            "file": "--param nope", "line": 1, "column": 1, "field": "parameters.nope",
+            "message": doc["problems"][0]["message"].clone(),
+        })
+    );
+    assert!(
+        r.stderr.contains("unknown parameter `nope`"),
+        "{}",
+        r.stderr
     );
 }
