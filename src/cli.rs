@@ -108,7 +108,13 @@ pub enum PlanFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Parse and check the stack and the environment. No AWS calls.
-    Validate(EnvArg),
+    Validate {
+        #[command(flatten)]
+        env: EnvArg,
+        /// Print the result as JSON on stdout (the problems are still printed on stderr).
+        #[arg(long)]
+        json: bool,
+    },
     /// Create (or fix) the state bucket and lock table named in the environment's backend.
     Bootstrap(EnvArg),
     /// Read live AWS, compare with the configuration, and print what apply would do.

@@ -45,7 +45,7 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
 
 async fn dispatch(ctx: &common::Context, command: Command) -> Result<Outcome, Error> {
     match command {
-        Command::Validate(env) => validate::run(ctx, &env.env),
+        Command::Validate { env, json } => validate::run(ctx, &env.env, json),
         Command::Bootstrap(env) => bootstrap::run(ctx, &env.env).await,
         Command::Plan {
             env,

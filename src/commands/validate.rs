@@ -5,8 +5,16 @@ use super::{Error, Outcome};
 use crate::model::ResourceKind;
 use crate::provider::package;
 
-pub fn run(ctx: &Context, env: &str) -> Result<Outcome, Error> {
-    let desired = ctx.load(env)?;
+pub fn run(ctx: &Context, env: &str, json: bool) -> Result<Outcome, Error> {
+    let desired = match ctx.load(env) {
+        Ok(desired) => desired,
+        Err(Error::Config(problems)) if json => {
+            crate::outln!("{}", report(None, &problems.0, &[]));
+            return Err(Error::Config(problems));
+        }
+        Err(e) => return Err(e),
+    };
+    let mut warnings = Vec::new();
     for resource in &desired.resources {
         if resource.address.kind != ResourceKind::LambdaFunction {
             continue;
@@ -23,12 +31,17 @@ pub fn run(ctx: &Context, env: &str) -> Result<Outcome, Error> {
                 source,
             })?;
         if let Some(warning) = package::direct_upload_warning(size) {
-            crate::errln!(
-                "warning: {}: {}: properties.source: {warning}",
-                resource.location,
-                resource.address
+            let line = format!(
+                "{}: {}: properties.source: {warning}",
+                resource.location, resource.address
             );
+            crate::errln!("warning: {line}");
+            warnings.push(line);
         }
+    }
+    if json {
+        crate::outln!("{}", report(Some(&desired), &[], &warnings));
+        return Ok(Outcome::Done);
     }
     crate::outln!(
         "{}/{}: configuration is valid ({} resources).",
@@ -57,4 +70,55 @@ fn parameters(desired: &crate::model::Desired) -> String {
         out.push(format!("  {name:<width$}  {value}  ({origin})"));
     }
     out.join("\n")
+}
+
+/// `validate --json`: whether the configuration is valid, its problems (file, line, column, field,
+/// message), its warnings, and when valid the resources and every parameter with its origin.
+fn report(
+    desired: Option<&crate::model::Desired>,
+    problems: &[crate::config::Diagnostic],
+    warnings: &[String],
+) -> String {
+    let mut sorted = problems.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    let problems: Vec<serde_json::Value> = sorted
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "file": d.file.display().to_string(),
+                "line": d.line,
+                "column": d.column,
+                "field": d.field,
+                "message": d.message,
+            })
+        })
+        .collect();
+    let mut doc = serde_json::json!({
+        "format_version": 1,
+        "valid": desired.is_some(),
+        "problems": problems,
+        "warnings": warnings,
+    });
+    if let Some(desired) = desired {
+        doc["stack"] = desired.stack.clone().into();
+        doc["environment"] = desired.environment.clone().into();
+        doc["resources"] = desired
+            .resources
+            .iter()
+            .map(|r| serde_json::Value::String(r.address.to_string()))
+            .collect();
+        doc["parameters"] = desired
+            .parameter_origins
+            .iter()
+            .map(|(name, (value, origin))| {
+                (
+                    name.clone(),
+                    serde_json::json!({"value": value, "origin": origin}),
+                )
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+    }
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
