@@ -59,6 +59,27 @@ async fn destroy_leaves_nothing_of_the_stack_but_keeps_the_backend() {
         .unwrap()
         .metric_alarms()
         .is_empty());
+    // The alert topic and its subscription, the schedule and its group.
+    let topics = c.sns.list_topics().send().await.unwrap();
+    assert!(topics.topics().is_empty(), "{topics:?}");
+    let subscriptions = c.sns.list_subscriptions().send().await.unwrap();
+    assert!(
+        subscriptions.subscriptions().is_empty(),
+        "{subscriptions:?}"
+    );
+    let schedules = c.scheduler.list_schedules().send().await.unwrap();
+    assert!(schedules.schedules().is_empty(), "{schedules:?}");
+    let groups = c.scheduler.list_schedule_groups().send().await.unwrap();
+    let names: Vec<&str> = groups
+        .schedule_groups()
+        .iter()
+        .filter_map(|g| g.name())
+        .collect();
+    assert_eq!(names, ["default"], "only AWS's own group stays");
+    let dashboards = c.cloudwatch.list_dashboards().send().await.unwrap();
+    assert!(dashboards.dashboard_entries().is_empty());
+    let apis = c.apigateway.get_apis().send().await.unwrap();
+    assert!(apis.items().is_empty());
 }
 
 /// A bucket holding artifacts is not deleted unless the configuration says `force_destroy: true`.
