@@ -82,7 +82,7 @@ fn with_schedule(yaml: &str) -> Project {
         // Nothing was applied before the split in this project.
         doc.as_mapping_mut().expect("a mapping").remove("moved");
         let resources = doc["resources"].as_mapping_mut().expect("resources");
-        let extra: serde_yaml::Value = serde_yaml::from_str(yaml).expect("YAML");
+        let extra: serde_norway::Value = serde_norway::from_str(yaml).expect("YAML");
         for (k, v) in extra.as_mapping().expect("mapping") {
             resources.insert(k.clone(), v.clone());
         }

@@ -14,10 +14,11 @@ const EMAIL: &str = "ops@example.com";
 /// that the alarm notifies, with one email subscription.
 fn alerting(moto: &Moto) -> Project {
     let project = Project::copy();
-    let module: serde_yaml::Value =
-        serde_yaml::from_str(&project.read("stacks/dynamic-tool-runtime/modules/cloudwatch.yaml"))
-            .expect("the cloudwatch module is YAML");
-    let alarm = serde_yaml::to_string(&module["resources"]["table_throttles"])
+    let module: serde_norway::Value = serde_norway::from_str(
+        &project.read("stacks/dynamic-tool-runtime/modules/cloudwatch.yaml"),
+    )
+    .expect("the cloudwatch module is YAML");
+    let alarm = serde_norway::to_string(&module["resources"]["table_throttles"])
         .expect("YAML out")
         .replace("${param.prefix}", "${param.name_prefix}")
         .replace("${param.table_name}", "${resource.tools_table.name}")
@@ -26,7 +27,7 @@ fn alerting(moto: &Moto) -> Project {
             "${param.throttle_alarm_threshold}",
         )
         .replace("${param.alarm_topic_arn}", "${resource.alerts.arn}");
-    let alarm: serde_yaml::Value = serde_yaml::from_str(&alarm).expect("the alarm is YAML");
+    let alarm: serde_norway::Value = serde_norway::from_str(&alarm).expect("the alarm is YAML");
     edit_stack(&project, |doc| {
         let top = doc.as_mapping_mut().expect("the stack is a mapping");
         top.remove("modules");
@@ -34,7 +35,7 @@ fn alerting(moto: &Moto) -> Project {
         let resources = doc["resources"].as_mapping_mut().expect("resources");
         resources.retain(|k, _| k == "tools_table");
         resources.insert("table_throttles".into(), alarm);
-        let extra: serde_yaml::Value = serde_yaml::from_str(&format!(
+        let extra: serde_norway::Value = serde_norway::from_str(&format!(
             r#"
 alerts:
   type: sns_topic
@@ -63,8 +64,8 @@ ops_email:
             resources.insert(k.clone(), v.clone());
         }
         let alarm = &mut doc["resources"]["table_throttles"]["properties"];
-        alarm["alarm_actions"] = serde_yaml::from_str("['${resource.alerts.arn}']").unwrap();
-        alarm["ok_actions"] = serde_yaml::from_str("['${resource.alerts.arn}']").unwrap();
+        alarm["alarm_actions"] = serde_norway::from_str("['${resource.alerts.arn}']").unwrap();
+        alarm["ok_actions"] = serde_norway::from_str("['${resource.alerts.arn}']").unwrap();
         doc["outputs"]
             .as_mapping_mut()
             .expect("outputs")

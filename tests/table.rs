@@ -122,12 +122,12 @@ async fn an_in_place_update_changes_the_same_table() {
         props["attributes"]
             .as_sequence_mut()
             .unwrap()
-            .push(serde_yaml::from_str("{name: name, type: S}").unwrap());
+            .push(serde_norway::from_str("{name: name, type: S}").unwrap());
         props["global_secondary_indexes"]
             .as_sequence_mut()
             .unwrap()
             .push(
-                serde_yaml::from_str("{name: name-index, hash_key: name, projection: KEYS_ONLY}")
+                serde_norway::from_str("{name: name-index, hash_key: name, projection: KEYS_ONLY}")
                     .unwrap(),
             );
     });
@@ -174,7 +174,7 @@ async fn a_key_change_replaces_the_table_and_says_why() {
         props["attributes"]
             .as_sequence_mut()
             .unwrap()
-            .push(serde_yaml::from_str("{name: tool_key, type: S}").unwrap());
+            .push(serde_norway::from_str("{name: tool_key, type: S}").unwrap());
         let attrs = props["attributes"].as_sequence_mut().unwrap();
         attrs.retain(|a| a["name"] != "tool_id");
     });

@@ -33,15 +33,15 @@ pub fn table_only(moto: &Moto) -> Project {
 }
 
 /// Edit the stack file as YAML (comments are lost; fine for a test's private copy).
-pub fn edit_stack(project: &Project, f: impl FnOnce(&mut serde_yaml::Value)) {
-    let mut doc: serde_yaml::Value =
-        serde_yaml::from_str(&project.read(STACK)).expect("the stack is YAML");
+pub fn edit_stack(project: &Project, f: impl FnOnce(&mut serde_norway::Value)) {
+    let mut doc: serde_norway::Value =
+        serde_norway::from_str(&project.read(STACK)).expect("the stack is YAML");
     f(&mut doc);
-    project.write(STACK, &serde_yaml::to_string(&doc).expect("YAML out"));
+    project.write(STACK, &serde_norway::to_string(&doc).expect("YAML out"));
 }
 
 /// The table's `properties` in a stack document.
-pub fn table_props(doc: &mut serde_yaml::Value) -> &mut serde_yaml::Value {
+pub fn table_props(doc: &mut serde_norway::Value) -> &mut serde_norway::Value {
     &mut doc["resources"]["tools_table"]["properties"]
 }
 

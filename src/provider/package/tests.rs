@@ -14,7 +14,10 @@ fn source() -> tempfile::TempDir {
 /// The names in a package, in order.
 fn names(package: &Package) -> Vec<String> {
     let archive = zip::ZipArchive::new(std::io::Cursor::new(&package.bytes)).unwrap();
-    archive.file_names().map(str::to_string).collect()
+    archive
+        .file_names()
+        .map(|n| n.expect("a readable name").into_owned())
+        .collect()
 }
 
 fn content(package: &Package, name: &str) -> String {
