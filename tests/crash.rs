@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 /// Spread over a cold local apply (about 170 calls): connecting and locking, reading, the first
 /// creates, the bucket's create-then-tag window, the functions, the API and its children, the alarms.
-const SHORT_SWEEP: &[u64] = &[1, 3, 8, 20, 40, 60, 80, 100, 120, 145];
+const SHORT_SWEEP: &[u64] = &[1, 3, 8, 20, 40, 60, 80, 100, 122, 145];
 
 enum Crash {
     /// Killed with k calls done.
@@ -28,8 +28,16 @@ enum Crash {
 #[test]
 fn killed_applies_converge_without_orphans_or_duplicates() {
     let full = std::env::var("DTR_CRASH_SWEEP").as_deref() == Ok("full");
+    // DTR_CRASH_KS=120,121 replays chosen kills (a failure's k).
+    let chosen: Vec<u64> = std::env::var("DTR_CRASH_KS")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|k| k.trim().parse().ok())
+        .collect();
     let ks: Vec<u64> = if full {
         (1..10_000).collect()
+    } else if !chosen.is_empty() {
+        chosen.clone()
     } else {
         SHORT_SWEEP.to_vec()
     };
@@ -58,7 +66,7 @@ fn killed_applies_converge_without_orphans_or_duplicates() {
             .sum::<usize>()
     });
     assert!(
-        killed >= ks.len().min(SHORT_SWEEP.len()) - 1,
+        !chosen.is_empty() || killed >= ks.len().min(SHORT_SWEEP.len()) - 1,
         "only {killed} of the applies were killed mid-way; the sweep no longer covers a whole apply"
     );
 }
@@ -109,6 +117,9 @@ fn crash_and_recover(k: u64) -> Crash {
         "k={k}: the apply after the kill did not converge\n--- stdout\n{}\n--- stderr\n{}",
         again.stdout, again.stderr
     );
+    if std::env::var_os("DTR_CRASH_KS").is_some() {
+        eprintln!("k={k}: the apply after the kill:\n{}", again.stderr);
+    }
     assert_converged(&moto, &project, "local", &format!("k={k}: after recovery"));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -46,7 +46,7 @@ pub async fn observe(
     while !waiting.is_empty() {
         let known: BTreeMap<String, Option<BTreeMap<String, String>>> = observed
             .iter()
-            .map(|(a, o)| (a.name.clone(), o.as_ref().map(|o| o.outputs.clone())))
+            .map(|(a, o)| (a.reference(), o.as_ref().map(|o| o.outputs.clone())))
             .collect();
         let settled = |r: &Resource| {
             state.resources.contains_key(&r.address)
