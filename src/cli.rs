@@ -34,6 +34,9 @@ pub struct GlobalArgs {
     /// output (the plan, the outputs) is unchanged: it is what scripts and reviewers read.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// No colour in the plan, even on a terminal (as NO_COLOR=1; CLICOLOR_FORCE=1 forces colour).
+    #[arg(long, global = true)]
+    pub no_color: bool,
     /// At the end, print how many AWS API calls were made, by service and operation (to stderr).
     #[arg(long, global = true)]
     pub stats: bool,

@@ -85,3 +85,22 @@ fn one_output_prints_for_people_raw_for_scripts_and_as_json() {
     );
     one(&["--raw"]).expect_code(1);
 }
+
+#[test]
+fn colour_follows_the_flag_no_color_and_clicolor_force() {
+    let moto = Moto::start();
+    let project = common::bootstrapped(&moto);
+    let plan = |args: &[&str], vars: &[(&str, &str)]| {
+        let mut cmd = common::dtr(&moto, &project);
+        cmd.args(["plan", "--env", "local"]).args(args);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        run(&mut cmd).expect_code(0).stdout
+    };
+    // Into a pipe: plain, unless CLICOLOR_FORCE asks for colour (a CI log that renders ANSI).
+    assert!(!plan(&[], &[]).contains('\x1b'));
+    assert!(plan(&[], &[("CLICOLOR_FORCE", "1")]).contains('\x1b'));
+    assert!(!plan(&["--no-color"], &[("CLICOLOR_FORCE", "1")]).contains('\x1b'));
+    assert!(!plan(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).contains('\x1b'));
+}

@@ -37,7 +37,7 @@ impl Context {
                 ca_bundle: global.ca_bundle.clone(),
                 calls: Default::default(),
             },
-            printer: Printer::detect(global.quiet),
+            printer: Printer::detect(global.quiet, global.no_color),
         })
     }
 

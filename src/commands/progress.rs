@@ -14,9 +14,24 @@ use std::time::Duration;
 pub struct Printer {
     /// stderr is a terminal and this is not CI: live progress allowed.
     pub interactive: bool,
-    /// Colour on stdout (a terminal, and NO_COLOR unset).
+    /// Colour on stdout: see [`color_wanted`].
     pub color: bool,
     pub quiet: bool,
+}
+
+/// Whether stdout gets colour, by the conventions terminals share (https://no-color.org,
+/// https://bixense.com/clicolors/): `--no-color` or a non-empty `NO_COLOR` turn it off; else a
+/// `CLICOLOR_FORCE` other than `0` turns it on, even into a pipe (a CI log that renders ANSI); else
+/// a terminal gets colour unless `CLICOLOR=0`.
+pub fn color_wanted(flag_off: bool, var: &dyn Fn(&str) -> Option<String>, terminal: bool) -> bool {
+    let set = |name: &str| var(name).filter(|v| !v.is_empty());
+    if flag_off || set("NO_COLOR").is_some() {
+        return false;
+    }
+    if set("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+        return true;
+    }
+    terminal && set("CLICOLOR").is_none_or(|v| v != "0")
 }
 
 fn timestamp() -> String {
@@ -28,12 +43,12 @@ fn timestamp() -> String {
 }
 
 impl Printer {
-    pub fn detect(quiet: bool) -> Self {
+    pub fn detect(quiet: bool, no_color: bool) -> Self {
         let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let var = |name: &str| std::env::var(name).ok();
         Printer {
             interactive: std::io::stderr().is_terminal() && !ci,
-            color: std::io::stdout().is_terminal() && !no_color,
+            color: color_wanted(no_color, &var, std::io::stdout().is_terminal()),
             quiet,
         }
     }
@@ -225,5 +240,45 @@ impl Reporter for Live {
             self.bars.remove(&bar);
         }
         let _ = self.bars.println(text);
+    }
+}
+
+#[cfg(test)]
+mod color_tests {
+    use super::color_wanted;
+
+    fn with<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn the_flag_and_no_color_win_then_clicolor_force_then_the_terminal() {
+        assert!(color_wanted(false, &with(&[]), true));
+        assert!(!color_wanted(false, &with(&[]), false));
+        assert!(!color_wanted(true, &with(&[("CLICOLOR_FORCE", "1")]), true));
+        assert!(!color_wanted(
+            false,
+            &with(&[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]),
+            true
+        ));
+        assert!(
+            color_wanted(false, &with(&[("NO_COLOR", "")]), true),
+            "an empty NO_COLOR is unset"
+        );
+        assert!(color_wanted(
+            false,
+            &with(&[("CLICOLOR_FORCE", "1")]),
+            false
+        ));
+        assert!(!color_wanted(
+            false,
+            &with(&[("CLICOLOR_FORCE", "0")]),
+            false
+        ));
+        assert!(!color_wanted(false, &with(&[("CLICOLOR", "0")]), true));
     }
 }
