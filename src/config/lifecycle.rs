@@ -187,7 +187,7 @@ fn check_moved(
             let what = if kind == from.kind {
                 format!("`{from}` is still declared in the stack")
             } else {
-                format!("`{}` is declared in the stack (as {kind})", from.name)
+                format!("`{}` is declared in the stack (as {kind})", from.reference())
             };
             c.at(
                 &entry.from,
@@ -246,9 +246,9 @@ fn check_removed(
                 &entry.from,
                 at,
                 format!(
-                    "`{from}` is still declared in the stack: remove `resources.{}` to retire it, or \
-                     drop this entry",
-                    from.name
+                    "`{from}` is still declared in the stack: remove its declaration (`{}`) to \
+                     retire it, or drop this entry",
+                    from.reference()
                 ),
             );
         }
