@@ -112,8 +112,12 @@ impl Context {
         locker.lease = args.lock_lease;
         let info = LockInfo::new(operation, locker.lease);
         let printer = &self.printer;
+        let wait = printer.lock_wait();
         let waiting = |holder: &LockInfo| {
-            printer.info(&format!("waiting for the state lock, held: {holder}"))
+            wait.held(
+                &holder.id,
+                &format!("waiting for the state lock, held: {holder}"),
+            )
         };
         let acquired = if args.lock_timeout.is_zero() {
             locker.lock(&info).await
@@ -130,6 +134,7 @@ impl Context {
             },
             other => Error::Lock(other),
         })?;
+        drop(wait);
         if let Some(old) = &acquired.took_over {
             printer.warn(&format!(
                 "TOOK OVER AN EXPIRED LOCK. Its holder stopped renewing its lease and may have crashed mid-run: {old}. \

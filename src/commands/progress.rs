@@ -71,6 +71,26 @@ impl Printer {
         crate::errln!("{}", self.line(&format!("warning: {text}")));
     }
 
+    /// While the lock is held by another run: one line that follows it. On a terminal a single
+    /// line is rewritten in place (its lease counting down); in a log, a line is printed when the
+    /// holder changes, not at every poll.
+    pub fn lock_wait(&self) -> LockWait {
+        let bar = (self.interactive && !self.quiet).then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        LockWait {
+            printer: *self,
+            bar,
+            last: Mutex::new(None),
+        }
+    }
+
     /// Printed even with `--quiet`: summaries.
     pub fn summary(&self, text: &str) {
         crate::errln!("{}", self.line(text));
@@ -240,6 +260,38 @@ impl Reporter for Live {
             self.bars.remove(&bar);
         }
         let _ = self.bars.println(text);
+    }
+}
+
+/// See [`Printer::lock_wait`].
+pub struct LockWait {
+    printer: Printer,
+    bar: Option<ProgressBar>,
+    /// The holder last printed (plain output).
+    last: Mutex<Option<String>>,
+}
+
+impl LockWait {
+    /// The lock is held by `holder_id`, described by `text`.
+    pub fn held(&self, holder_id: &str, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.set_message(text.to_string()),
+            None => {
+                let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+                if last.as_deref() != Some(holder_id) {
+                    self.printer.info(text);
+                    *last = Some(holder_id.to_string());
+                }
+            }
+        }
+    }
+}
+
+impl Drop for LockWait {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
     }
 }
 

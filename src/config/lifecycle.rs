@@ -187,7 +187,10 @@ fn check_moved(
             let what = if kind == from.kind {
                 format!("`{from}` is still declared in the stack")
             } else {
-                format!("`{}` is declared in the stack (as {kind})", from.reference())
+                format!(
+                    "`{}` is declared in the stack (as {kind})",
+                    from.reference()
+                )
             };
             c.at(
                 &entry.from,
