@@ -1,10 +1,24 @@
-//! A compact plan for a pull-request comment: a summary, a table of changes, attribute details folded.
+//! A compact plan for a pull-request comment: a summary, a table of changes, attribute details folded,
+//! and never more than a GitHub comment holds (65,536 characters): what does not fit is left out
+//! with a note pointing at the full plan.
 
 use crate::plan::{Action, Plan};
 use std::fmt::Write;
 
-/// Sensitive values are masked (see [`Plan::masked`]).
+/// The most characters a GitHub issue or pull-request comment holds (GitLab's notes hold more).
+pub const COMMENT_LIMIT: usize = 65_536;
+
+/// Room kept for the closing lines and the truncation note.
+const RESERVE: usize = 1_024;
+
+/// Sensitive values are masked (see [`Plan::masked`]). At most [`COMMENT_LIMIT`] bytes (so at most
+/// as many characters).
 pub fn render(plan: &Plan) -> String {
+    render_within(plan, COMMENT_LIMIT)
+}
+
+fn render_within(plan: &Plan, limit: usize) -> String {
+    let budget = limit.saturating_sub(RESERVE);
     let plan = &plan.masked();
     let mut out = String::new();
     let s = plan.summary();
@@ -54,7 +68,12 @@ pub fn render(plan: &Plan) -> String {
         out.push('\n');
     }
     let _ = writeln!(out, "| | resource | action | why |\n|---|---|---|---|");
+    let mut rows_left_out = 0;
     for c in &changed {
+        if out.len() > budget / 2 {
+            rows_left_out += 1;
+            continue;
+        }
         let mut why = c.reason.as_ref().map(|r| r.to_string()).unwrap_or_default();
         if let Some(from) = &c.moved_from {
             why = join_why(&why, &format!("moved from `{from}`"));
@@ -75,36 +94,63 @@ pub fn render(plan: &Plan) -> String {
             why
         );
     }
+    if rows_left_out > 0 {
+        let _ = writeln!(
+            out,
+            "| | … | | {rows_left_out} more changes, left out to fit a comment |"
+        );
+    }
     let _ = writeln!(
         out,
         "\n<details><summary>Attribute changes</summary>\n\n```diff"
     );
+    let mut details_left_out = 0;
     for c in &changed {
-        let _ = writeln!(out, "{} {}", c.action.symbol(), c.address);
-        for a in &c.attributes {
-            let before = a.before.as_ref().map(|v| v.to_string()).unwrap_or_default();
-            let after = if a.after_unknown {
-                "(known after apply)".to_string()
-            } else {
-                a.after.as_ref().map(|v| v.to_string()).unwrap_or_default()
-            };
-            let line = match (&a.before, &a.after) {
-                (None, _) => format!("+   {} = {after}", a.path),
-                (Some(_), None) => format!("-   {} = {before}", a.path),
-                (Some(_), Some(_)) => format!("!   {}: {before} → {after}", a.path),
-            };
-            let _ = writeln!(
-                out,
-                "{line}{}",
-                if a.forces_replacement {
-                    "  # forces replacement"
-                } else {
-                    ""
-                }
-            );
+        let block = details(c);
+        if out.len() + block.len() > budget {
+            details_left_out += 1;
+            continue;
         }
+        out.push_str(&block);
     }
     let _ = writeln!(out, "```\n</details>");
+    if rows_left_out + details_left_out > 0 {
+        let _ = writeln!(
+            out,
+            "\n:scissors: **Truncated to fit a comment ({COMMENT_LIMIT} characters):** the attribute \
+             changes of {details_left_out} resources are not shown here. The full plan is in the plan \
+             artifact (`dtr plan --out`, or `dtr plan --json`)."
+        );
+    }
+    out
+}
+
+/// One resource's attribute changes, as lines of a `diff` block.
+fn details(c: &crate::plan::ResourceChange) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} {}", c.action.symbol(), c.address);
+    for a in &c.attributes {
+        let before = a.before.as_ref().map(|v| v.to_string()).unwrap_or_default();
+        let after = if a.after_unknown {
+            "(known after apply)".to_string()
+        } else {
+            a.after.as_ref().map(|v| v.to_string()).unwrap_or_default()
+        };
+        let line = match (&a.before, &a.after) {
+            (None, _) => format!("+   {} = {after}", a.path),
+            (Some(_), None) => format!("-   {} = {before}", a.path),
+            (Some(_), Some(_)) => format!("!   {}: {before} → {after}", a.path),
+        };
+        let _ = writeln!(
+            out,
+            "{line}{}",
+            if a.forces_replacement {
+                "  # forces replacement"
+            } else {
+                ""
+            }
+        );
+    }
     out
 }
 
@@ -178,7 +224,40 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("1 to destroy, 1 to move."), "{text}");
+        assert!(!text.contains("Truncated"), "{text}");
         plan.changes.clear();
         assert!(render(&plan).contains("No changes"));
+    }
+
+    #[test]
+    fn a_plan_too_long_for_a_comment_is_cut_with_a_note() {
+        let change = |i: usize| {
+            serde_json::json!({
+                "address": format!("log_group.group_{i}"), "action": "create", "depends_on": [],
+                "attributes": [{"path": "name", "after": "x".repeat(200), "after_unknown": false,
+                                "forces_replacement": false}],
+            })
+        };
+        let plan: Plan = serde_json::from_value(serde_json::json!({
+            "format_version": PLAN_FORMAT_VERSION, "stack": "s", "environment": "dev",
+            "changes": (0..2000).map(change).collect::<Vec<_>>(),
+        }))
+        .unwrap();
+        let text = render(&plan);
+        assert!(text.len() <= COMMENT_LIMIT, "{}", text.len());
+        assert!(text.starts_with("### dtr plan: `s` / `dev`"));
+        assert!(
+            text.contains("**Plan:** 2000 to add"),
+            "the summary is always whole"
+        );
+        assert!(text.contains("| `+` | `log_group.group_0` |"));
+        assert!(text.contains("more changes, left out to fit a comment"));
+        assert!(text.contains(":scissors: **Truncated to fit a comment (65536 characters):**"));
+        assert!(
+            text.trim_end().ends_with("`dtr plan --json`)."),
+            "{}",
+            &text[text.len() - 300..]
+        );
+        assert!(text.contains("```\n</details>"), "the fold is closed");
     }
 }
