@@ -12,6 +12,7 @@ pub mod config;
 pub mod engine;
 pub mod exec;
 pub mod interrupt;
+pub mod logging;
 pub mod migrate;
 pub mod model;
 pub mod plan;

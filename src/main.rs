@@ -19,6 +19,7 @@ fn main() -> ExitCode {
             };
         }
     };
+    dtr::logging::init();
     // AWS SDK futures are deep; unoptimised builds overflow tokio's default 2 MiB worker stacks.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -8,9 +8,12 @@
 //! ([`CallCounter::add_to_critical_path`]).
 
 use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::retries::RequestAttempts;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use std::collections::BTreeMap;
@@ -97,6 +100,41 @@ impl Intercept for CallCounter {
                     .or_default() += 1;
             }
         }
+        Ok(())
+    }
+
+    /// With `DTR_LOG=debug`: one line per attempt (service, operation, attempt, HTTP status, AWS
+    /// request id), never a header or body, so never a credential or a parameter value.
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if !tracing::enabled!(target: "dtr::aws", tracing::Level::DEBUG) {
+            return Ok(());
+        }
+        let (service, operation) = cfg
+            .load::<Metadata>()
+            .map(|m| (m.service().to_string(), m.name().to_string()))
+            .unwrap_or_default();
+        let attempt = cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts());
+        let (status, request_id) = match context.response() {
+            Some(response) => {
+                let headers = response.headers();
+                let id = headers
+                    .get("x-amzn-requestid")
+                    .or_else(|| headers.get("x-amz-request-id"))
+                    .unwrap_or("-");
+                (response.status().as_u16().to_string(), id.to_string())
+            }
+            None => ("no answer".to_string(), "-".to_string()),
+        };
+        tracing::debug!(
+            target: "dtr::aws",
+            %service, %operation, attempt, %status, %request_id,
+            "AWS call"
+        );
         Ok(())
     }
 }
