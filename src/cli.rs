@@ -220,6 +220,20 @@ pub enum Command {
         /// The output to print.
         name: Option<String>,
     },
+    /// Print a function's log events (as `sam logs`): from --since ago, and with --follow as they
+    /// come, until interrupted.
+    Logs {
+        #[command(flatten)]
+        env: EnvArg,
+        /// The function's address, e.g. `module.tool_manager.lambda_function.function`.
+        address: crate::model::ResourceAddress,
+        /// How far back to start (e.g. 30s, 10m, 2h).
+        #[arg(long, default_value = "10m", value_parser = parse_since, value_name = "DURATION")]
+        since: Duration,
+        /// Keep printing new events as they arrive (every 2 s), until interrupted.
+        #[arg(long, short)]
+        follow: bool,
+    },
     /// Print dtr's version, the commit it was built from, and the formats it reads and writes.
     Version {
         #[arg(long)]
@@ -316,4 +330,8 @@ fn parse_parallelism(s: &str) -> Result<usize, String> {
         Ok(n) if (1..=256).contains(&n) => Ok(n),
         _ => Err(format!("`{s}` is not a number from 1 to 256")),
     }
+}
+
+fn parse_since(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("`{text}`: {e} (e.g. 30s, 10m, 2h)"))
 }

@@ -109,6 +109,8 @@ pub enum Error {
         "no output `{name}` (or it is not known yet: apply first); the stack's outputs: {known}"
     )]
     NoSuchOutput { name: String, known: String },
+    #[error("{address} is not a function: `dtr logs` shows a lambda_function's log events")]
+    NotAFunction { address: ResourceAddress },
     #[error("cannot encode the plan: {0}")]
     EncodePlan(serde_json::Error),
     #[error(transparent)]

@@ -8,6 +8,7 @@ mod error;
 mod force_unlock;
 mod graph;
 mod import;
+mod logs;
 mod meta;
 mod migrate;
 mod output;
@@ -145,6 +146,12 @@ async fn dispatch(ctx: &common::Context, command: Command) -> Result<Outcome, Er
             raw,
             name,
         } => output::run(ctx, &env.env, name.as_deref(), json, raw).await,
+        Command::Logs {
+            env,
+            address,
+            since,
+            follow,
+        } => logs::run(ctx, &env.env, &address, since, follow).await,
         Command::Version { .. } | Command::Completions { .. } | Command::Man => {
             unreachable!("answered before the project is read")
         }

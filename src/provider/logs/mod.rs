@@ -1,1 +1,2 @@
+pub mod events;
 mod log_group;
