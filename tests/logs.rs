@@ -124,7 +124,7 @@ async fn a_functions_events_since_a_time_and_as_they_come() {
         }
     });
     let mut seen = Vec::new();
-    let mut wait_for = |text: &str, seen: &mut Vec<String>| {
+    let wait_for = |text: &str, seen: &mut Vec<String>| {
         let deadline = Instant::now() + Duration::from_secs(20);
         while !seen.iter().any(|l| l.ends_with(text)) {
             let left = deadline.saturating_duration_since(Instant::now());
