@@ -227,8 +227,22 @@ fn https_client_trusting(
         .with_trust_store(trust)
         .build()
         .map_err(|e| ConnectError::Tls(e.to_string()))?;
-    Ok(aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
-        .tls_context(context)
-        .build_https())
+    // HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured, as by the SDK's default client: a custom CA
+    // bundle and a proxy come together behind corporate TLS inspection.
+    Ok(
+        aws_smithy_http_client::Builder::new().build_with_connector_fn(
+            move |settings, components| {
+                let mut builder = aws_smithy_http_client::Connector::builder();
+                builder.set_connector_settings(settings.cloned());
+                if let Some(components) = components {
+                    builder.set_sleep_impl(components.sleep_impl());
+                }
+                builder
+                    .proxy_config(aws_smithy_http_client::proxy::ProxyConfig::from_env())
+                    .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+                    .tls_context(context.clone())
+                    .build()
+            },
+        ),
+    )
 }
