@@ -100,6 +100,8 @@ const THROTTLED: &[&str] = &[
     "LimitExceededException",
     "SlowDown",
     "RequestThrottled",
+    // SNS's ThrottledException (https://docs.aws.amazon.com/sns/latest/api/CommonErrors.html).
+    "Throttled",
 ];
 const TRANSIENT: &[&str] = &[
     "InternalServerError",
@@ -356,6 +358,11 @@ mod tests {
         assert_eq!(
             classify_code(Some("ThrottlingException")),
             ErrorClass::Throttled
+        );
+        assert_eq!(
+            classify_code(Some("Throttled")),
+            ErrorClass::Throttled,
+            "SNS's throttling code"
         );
         assert_eq!(
             classify_code(Some("ValidationException")),

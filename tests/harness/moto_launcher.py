@@ -179,7 +179,7 @@ def fault_format(rule, environ) -> str:
         # The service is in the SigV4 credential scope: .../<region>/<service>/aws4_request.
         scope = environ.get("HTTP_AUTHORIZATION", "").split("Credential=")[-1].split(",")[0].split("/")
         service = scope[3] if len(scope) > 3 else "s3"
-        kind = {"s3": "s3", "iam": "query", "sts": "query", "monitoring": "query"}.get(service, "json")
+        kind = {"s3": "s3", "iam": "query", "sts": "query", "monitoring": "query", "sns": "query"}.get(service, "json")
     return kind
 
 
