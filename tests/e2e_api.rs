@@ -100,10 +100,13 @@ impl<'a> Deployed<'a> {
         (status, body)
     }
 
-    /// The agent of the tool's item in the table, read through the SDK (None: no item).
-    async fn item_agent(&self, tool_id: &str) -> Option<String> {
+    /// The tool's item in the table, read through the SDK (consistently; None: no item).
+    async fn item(
+        &self,
+        tool_id: &str,
+    ) -> Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
         let c = self.ministack.clients().await;
-        let item = c
+        let got = c
             .dynamodb
             .get_item()
             .table_name(&self.table)
@@ -115,31 +118,19 @@ impl<'a> Deployed<'a> {
             .send()
             .await
             .expect("GetItem on the tools table");
-        item.item()
-            .and_then(|i| i.get("agent_id"))
-            .and_then(|v| v.as_s().ok())
-            .cloned()
+        got.item
     }
 
-    /// The number attribute `name` of the tool's item, read through the SDK (None: no item or none).
+    /// The agent of the tool's item (None: no item).
+    async fn item_agent(&self, tool_id: &str) -> Option<String> {
+        let item = self.item(tool_id).await?;
+        item.get("agent_id")?.as_s().ok().cloned()
+    }
+
+    /// The number attribute `name` of the tool's item (None: no item or none).
     async fn item_number(&self, tool_id: &str, name: &str) -> Option<u64> {
-        let c = self.ministack.clients().await;
-        let item = c
-            .dynamodb
-            .get_item()
-            .table_name(&self.table)
-            .key(
-                "tool_id",
-                aws_sdk_dynamodb::types::AttributeValue::S(tool_id.into()),
-            )
-            .consistent_read(true)
-            .send()
-            .await
-            .expect("GetItem on the tools table");
-        item.item()
-            .and_then(|i| i.get(name))
-            .and_then(|v| v.as_n().ok())
-            .and_then(|n| n.parse().ok())
+        let item = self.item(tool_id).await?;
+        item.get(name)?.as_n().ok()?.parse().ok()
     }
 
     /// Whether the code object of `code` is in the bucket, read through the SDK.

@@ -32,6 +32,15 @@ fn errors(dir: &tempfile::TempDir) -> Vec<String> {
         .collect()
 }
 
+/// The resource at `address` (as written), which must be there.
+fn resource<'a>(desired: &'a Desired, address: &str) -> &'a crate::model::DesiredResource {
+    desired
+        .resources
+        .iter()
+        .find(|r| r.address.to_string() == address)
+        .unwrap_or_else(|| panic!("no {address} in {:?}", addresses(desired)))
+}
+
 fn addresses(desired: &Desired) -> Vec<String> {
     desired
         .resources
@@ -160,13 +169,7 @@ outputs:
             "module.audit.log_group.group"
         ]
     );
-    let find = |a: &str| {
-        desired
-            .resources
-            .iter()
-            .find(|r| r.address.to_string() == a)
-            .unwrap()
-    };
+    let find = |a: &str| resource(&desired, a);
     let group = find("module.audit.log_group.group");
     assert_eq!(group.properties["name"], "/x/dtr-t-audit");
     assert_eq!(group.properties["retention_days"], serde_json::json!(14));
@@ -265,13 +268,7 @@ resources: {}
         &[("modules/logs.yaml", module)],
     );
     let desired = load("t", dir.path()).unwrap_or_else(|d| panic!("{d}"));
-    let find = |a: &str| {
-        desired
-            .resources
-            .iter()
-            .find(|r| r.address.to_string() == a)
-            .unwrap()
-    };
+    let find = |a: &str| resource(&desired, a);
     let bare = &find("module.bare.log_group.group").properties;
     assert!(
         bare.get("retention_days").is_none_or(|v| v.is_null()),
@@ -318,14 +315,7 @@ resources: {}
         &[("modules/logs.yaml", module)],
     );
     let desired = load("t", dir.path()).unwrap_or_else(|d| panic!("{d}"));
-    let paths = |a: &str| {
-        desired
-            .resources
-            .iter()
-            .find(|r| r.address.to_string() == a)
-            .map(|r| r.sensitive_paths.clone())
-            .unwrap()
-    };
+    let paths = |a: &str| resource(&desired, a).sensitive_paths.clone();
     // Not the whole map: its plain entries stay visible, and are still checked as plain text.
     assert_eq!(paths("module.one.log_group.group"), vec!["tags.note"]);
     assert_eq!(paths("module.one.log_group.merged"), vec!["tags.token"]);

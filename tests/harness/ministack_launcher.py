@@ -25,11 +25,9 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
-import venv
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -37,43 +35,32 @@ VENV = os.environ.get("DTR_MINISTACK_VENV", os.path.join(ROOT, ".venv-ministack"
 REQUIREMENTS = os.path.join(HERE, "requirements-ministack.txt")
 
 
-def venv_python() -> str:
-    return os.path.join(VENV, "bin", "python")
-
-
-def ensure_venv() -> None:
-    """Create the virtualenv and install the pinned requirements, once, under a file lock."""
-    import fcntl
-    os.makedirs(os.path.dirname(VENV) or ".", exist_ok=True)
-    with open(VENV + ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        stamp = os.path.join(VENV, ".dtr-requirements")
-        wanted = open(REQUIREMENTS).read()
-        if os.path.exists(stamp) and open(stamp).read() == wanted:
-            return
-        if not os.path.exists(venv_python()):
-            print(f"dtr-harness: creating {VENV}", file=sys.stderr)
-            venv.EnvBuilder(with_pip=True).create(VENV)
-        print("dtr-harness: installing " + REQUIREMENTS, file=sys.stderr)
-        subprocess.run(
-            [venv_python(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "-r", REQUIREMENTS],
-            check=True, stdout=sys.stderr,
-        )
-        with open(stamp, "w") as f:
-            f.write(wanted)
-
-
-def in_venv() -> bool:
-    return os.path.realpath(sys.prefix) == os.path.realpath(VENV)
-
-
-def make_certificates(directory: str):
-    """The moto launcher's CA and server certificate (127.0.0.1 and localhost), one definition."""
+def _moto_launcher():
+    """The moto launcher's module: its virtualenv installer and certificates, one definition each."""
     spec = importlib.util.spec_from_file_location("moto_launcher", os.path.join(HERE, "moto_launcher.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.make_certificates(directory)
+    return module
+
+
+MOTO_LAUNCHER = _moto_launcher()
+
+
+def venv_python() -> str:
+    return MOTO_LAUNCHER.venv_python(VENV)
+
+
+def ensure_venv() -> None:
+    MOTO_LAUNCHER.ensure_venv(VENV, REQUIREMENTS)
+
+
+def in_venv() -> bool:
+    return MOTO_LAUNCHER.in_venv(VENV)
+
+
+def make_certificates(directory: str):
+    """The moto launcher's CA and server certificate (127.0.0.1 and localhost)."""
+    return MOTO_LAUNCHER.make_certificates(directory)
 
 
 def serve(args) -> None:

@@ -70,34 +70,35 @@ VENV = os.environ.get("DTR_TEST_VENV", os.path.join(ROOT, ".venv"))
 REQUIREMENTS = os.path.join(HERE, "requirements.txt")
 
 
-def venv_python() -> str:
-    return os.path.join(VENV, "bin", "python")
+def venv_python(venv_dir: str = VENV) -> str:
+    return os.path.join(venv_dir, "bin", "python")
 
 
-def ensure_venv() -> None:
-    """Create the virtualenv and install the pinned requirements, once, under a file lock."""
-    os.makedirs(os.path.dirname(VENV) or ".", exist_ok=True)
-    with open(VENV + ".lock", "w") as lock:
+def ensure_venv(venv_dir: str = VENV, requirements: str = REQUIREMENTS) -> None:
+    """Create the virtualenv and install the pinned requirements, once, under a file lock. The
+    MiniStack launcher calls it with its own virtualenv and requirements."""
+    os.makedirs(os.path.dirname(venv_dir) or ".", exist_ok=True)
+    with open(venv_dir + ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        stamp = os.path.join(VENV, ".dtr-requirements")
-        wanted = open(REQUIREMENTS).read()
+        stamp = os.path.join(venv_dir, ".dtr-requirements")
+        wanted = open(requirements).read()
         if os.path.exists(stamp) and open(stamp).read() == wanted:
             return
-        if not os.path.exists(venv_python()):
-            print(f"dtr-harness: creating {VENV}", file=sys.stderr)
-            venv.EnvBuilder(with_pip=True).create(VENV)
-        print("dtr-harness: installing " + REQUIREMENTS, file=sys.stderr)
+        if not os.path.exists(venv_python(venv_dir)):
+            print(f"dtr-harness: creating {venv_dir}", file=sys.stderr)
+            venv.EnvBuilder(with_pip=True).create(venv_dir)
+        print("dtr-harness: installing " + requirements, file=sys.stderr)
         subprocess.run(
-            [venv_python(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "-r", REQUIREMENTS],
+            [venv_python(venv_dir), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "-r", requirements],
             check=True, stdout=sys.stderr,
         )
         with open(stamp, "w") as f:
             f.write(wanted)
 
 
-def in_venv() -> bool:
-    return os.path.realpath(sys.prefix) == os.path.realpath(VENV)
+def in_venv(venv_dir: str = VENV) -> bool:
+    return os.path.realpath(sys.prefix) == os.path.realpath(venv_dir)
 
 
 def make_certificates(directory: str) -> tuple[str, str, str]:
