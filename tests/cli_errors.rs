@@ -107,6 +107,36 @@ fn no_lock_table_before_bootstrap() {
     insta::assert_snapshot!(refused(&moto, &project, &["plan", "--env", "local"]));
 }
 
+/// On a fresh account every verb that reads the backend says to bootstrap, not a raw `NoSuchBucket`
+/// or `ResourceNotFoundException`, whether it reads the state first (no lock) or the lock table.
+#[test]
+fn every_verb_on_a_fresh_account_says_to_bootstrap() {
+    let moto = Moto::start();
+    let project = Project::copy();
+    let function = "module.tool_manager.lambda_function.function";
+    for args in [
+        &["plan", "--env", "local", "--lock=false"][..],
+        &["plan", "--env", "local", "--destroy"],
+        &["output", "--env", "local"],
+        &["state", "list", "--env", "local"],
+        &["logs", "--env", "local", function],
+        &["force-unlock", "--env", "local", "some-id"],
+        &["destroy", "--env", "local", "--auto-approve"],
+    ] {
+        let stderr = refused(&moto, &project, args);
+        assert!(
+            stderr.contains("run `dtr bootstrap --env local` first"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("request id"), "{args:?}: {stderr}");
+    }
+    insta::assert_snapshot!(refused(
+        &moto,
+        &project,
+        &["plan", "--env", "local", "--lock=false"]
+    ));
+}
+
 #[test]
 fn saved_plan_that_is_not_a_plan() {
     let moto = Moto::start();

@@ -112,6 +112,9 @@ async fn eight_simultaneous_applies_take_turns() {
         holds.push((at("state lock acquired"), at("state lock released")));
     }
     holds.sort();
+    // `acquired` is stamped after the lock was taken, `released` when its release was asked for
+    // (nothing is done under the lock after that): a real overlap is the only way for one run's
+    // release to be stamped after the next run's acquisition.
     for pair in holds.windows(2) {
         assert!(pair[0].1 <= pair[1].0, "lock holds overlap: {pair:?}");
     }

@@ -126,14 +126,7 @@ impl Context {
                 .lock_with_timeout(&info, args.lock_timeout, &waiting)
                 .await
         };
-        let acquired = acquired.map_err(|e| match e {
-            LockError::Aws(aws) if aws.class == ErrorClass::NotFound => Error::NoLockTable {
-                table: desired.backend.lock_table.clone(),
-                env: desired.environment.clone(),
-                code: aws.code.unwrap_or_default(),
-            },
-            other => Error::Lock(other),
-        })?;
+        let acquired = acquired.map_err(|e| lock_error(e, desired))?;
         drop(wait);
         if let Some(old) = &acquired.took_over {
             printer.warn(&format!(
@@ -171,12 +164,25 @@ impl Context {
     }
 }
 
+/// A lock table that is not there (a fresh account) means bootstrap has not run: say so.
+pub fn lock_error(e: LockError, desired: &Desired) -> Error {
+    match e {
+        LockError::Aws(aws) if aws.class == ErrorClass::NotFound => Error::NoLockTable {
+            table: desired.backend.lock_table.clone(),
+            env: desired.environment.clone(),
+            code: aws.code.unwrap_or_default(),
+        },
+        other => Error::Lock(other),
+    }
+}
+
 /// Release the lock, reporting (not failing on) a release that did not work: the lease ends anyway.
 /// From here on a signal ends dtr at once again: nothing is left to clean up.
 pub async fn release(printer: &Printer, guard: LockGuard) {
     let id = guard.info.id.clone();
+    let asked = printer.stamp();
     match guard.release().await {
-        Ok(()) => printer.info("state lock released"),
+        Ok(()) => printer.info_stamped(&asked, "state lock released"),
         Err(e) => printer.warn(&format!(
             "could not release the state lock {id}: {e}; it expires with its lease"
         )),

@@ -61,6 +61,24 @@ impl Printer {
         }
     }
 
+    /// The time `info_stamped` will show for something that starts now.
+    pub fn stamp(&self) -> String {
+        timestamp()
+    }
+
+    /// `info`, stamped (in a log) with a time taken earlier, when what it reports began: a log's
+    /// `state lock released` shows when the release was asked for, so that no other run can show
+    /// the lock acquired before this run stopped acting on it.
+    pub fn info_stamped(&self, stamp: &str, text: &str) {
+        if self.quiet {
+            return;
+        }
+        match self.interactive {
+            true => crate::errln!("{text}"),
+            false => crate::errln!("{stamp} {text}"),
+        }
+    }
+
     pub fn info(&self, text: &str) {
         if !self.quiet {
             crate::errln!("{}", self.line(text));

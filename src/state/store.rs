@@ -95,8 +95,12 @@ impl State {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
-    #[error("the state bucket {bucket} does not exist; run `dtr bootstrap` first ({source})")]
-    NoBucket { bucket: String, source: AwsError },
+    #[error("the state bucket {bucket} does not exist (NoSuchBucket); run `dtr bootstrap --env {environment}` first")]
+    NoBucket {
+        bucket: String,
+        environment: String,
+        source: AwsError,
+    },
     #[error(transparent)]
     Aws(#[from] AwsError),
     #[error("the state object s3://{bucket}/{key} is corrupt and was left untouched: {reason}")]
@@ -143,8 +147,17 @@ impl StateStore {
 
     /// The current state, or a fresh empty one when there is none yet.
     pub async fn load(&self, stack: &str, environment: &str) -> Result<State, StateError> {
-        let Some((bytes, etag)) = s3p::get_object(&self.client, &self.bucket, &self.key).await?
-        else {
+        let read = s3p::get_object(&self.client, &self.bucket, &self.key).await;
+        let read = read.map_err(|source| match source.code.as_deref() {
+            // A fresh account: bootstrap has not run.
+            Some("NoSuchBucket") => StateError::NoBucket {
+                bucket: self.bucket.clone(),
+                environment: environment.to_string(),
+                source,
+            },
+            _ => StateError::Aws(source),
+        })?;
+        let Some((bytes, etag)) = read else {
             return Ok(State::new(stack, environment));
         };
         let mut state = self.parse(&bytes)?;
