@@ -132,6 +132,7 @@ async fn state_writes_are_conditional_on_what_was_read() {
             force_destroy: false,
             depends_on: vec![],
             pending: false,
+            applied: Default::default(),
         },
     );
     store.save(&mut first).await.unwrap();

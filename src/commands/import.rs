@@ -76,6 +76,7 @@ pub async fn run(
                 force_destroy: kind::force_destroy(&resource.properties),
                 depends_on: resource.depends_on.clone(),
                 pending: false,
+                applied: Default::default(),
             },
         );
         store.save(&mut state).await?;

@@ -81,6 +81,7 @@ pub async fn run(ctx: &Context, env: &str, options: &Options<'_>) -> Result<Outc
                     force_destroy: kind::force_destroy(&resource.properties),
                     depends_on: resource.depends_on.clone(),
                     pending: false,
+                    applied: Default::default(),
                 },
             );
         }

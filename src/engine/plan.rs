@@ -104,6 +104,7 @@ mod tests {
                 force_destroy: false,
                 depends_on: vec![],
                 pending: false,
+                applied: Default::default(),
             },
         );
         let plan = adopting("log_group.logs", "/logs");

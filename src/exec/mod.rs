@@ -17,7 +17,7 @@ use crate::provider::aws::Clients;
 use crate::provider::kind;
 use crate::provider::stats;
 use crate::provider::{registry, Observed, ResourceError};
-use crate::state::{ResourceState, State, StateStore};
+use crate::state::{applied, ResourceState, State, StateStore};
 use action::{Done, Work};
 use queue::{DependencyQueue, Standing};
 use std::collections::BTreeMap;
@@ -198,10 +198,15 @@ impl Executor<'_> {
                 queue.start(i);
                 self.reporter.started(&change.address, change.action);
                 let clients = self.clients.clone();
+                // Digested in the form the planner compares (canonical, typed), as it will be read.
+                let applied = registry::of(change.address.kind)
+                    .compare(&work.props, None)
+                    .map(|c| applied::digests(&c.desired, &change.sensitive))
+                    .unwrap_or_default();
                 let handle = running.spawn(async move {
                     let start = Instant::now();
                     let (result, calls) = stats::scope(action::run(clients, work)).await;
-                    (i, result, start.elapsed(), calls)
+                    (i, result, start.elapsed(), calls, applied)
                 });
                 tasks.insert(handle.id(), i);
             }
@@ -209,13 +214,13 @@ impl Executor<'_> {
             let Some(joined) = running.join_next().await else {
                 break;
             };
-            let (i, result, elapsed, calls) = match joined {
+            let (i, result, elapsed, calls, applied) = match joined {
                 Ok(done) => done,
                 Err(panic) => {
                     // A panic is a bug: this change failed; the others still finish and are recorded.
                     let i = tasks.get(&panic.id()).copied().unwrap_or_default();
                     let error = ResourceError::Refused(format!("internal error: {panic}"));
-                    (i, Err(error), Duration::ZERO, 0)
+                    (i, Err(error), Duration::ZERO, 0, BTreeMap::new())
                 }
             };
             let change = changes[i];
@@ -229,7 +234,7 @@ impl Executor<'_> {
                     .unwrap_or(0);
             let error = match result {
                 Ok(Done::Exists(observed)) => {
-                    record(state, change, &observed);
+                    record(state, change, &observed, applied);
                     handed.push((writer.send(state), change.address.clone()));
                     known.insert(change.address.reference(), Some(observed.outputs));
                     None
@@ -360,6 +365,7 @@ async fn write_intent(
             force_destroy: work.force_destroy,
             depends_on: change.depends_on.clone(),
             pending: true,
+            applied: Default::default(),
         },
     );
     let version = writer.send(state);
@@ -382,7 +388,13 @@ fn drop_from_state(
 }
 
 /// Put what an action left in AWS into the in-memory state.
-fn record(state: &mut State, change: &ResourceChange, observed: &Observed) {
+/// `applied`: the digests of the properties it was brought to (see [`crate::state::applied`]).
+fn record(
+    state: &mut State,
+    change: &ResourceChange,
+    observed: &Observed,
+    applied: BTreeMap<String, String>,
+) {
     state.forgotten.remove(&change.address);
     state.resources.insert(
         change.address.clone(),
@@ -392,6 +404,7 @@ fn record(state: &mut State, change: &ResourceChange, observed: &Observed) {
             force_destroy: change.desired.as_ref().is_some_and(kind::force_destroy),
             depends_on: change.depends_on.clone(),
             pending: false,
+            applied,
         },
     );
 }

@@ -10,7 +10,7 @@ use crate::model::reference::{
 use crate::model::{Desired, ResourceAddress, TAG_ADDRESS, TAG_ENV, TAG_STACK};
 use crate::provider::kind::force_destroy;
 use crate::provider::{registry, Observed, ResourceError};
-use crate::state::State;
+use crate::state::{applied, ResourceState, State};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -119,8 +119,12 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
                 attribute_changes(None, &compared.desired, &[]),
             ),
             Some(before) => {
-                let attrs =
+                let mut attrs =
                     attribute_changes(Some(before), &compared.desired, &compared.replace_reasons);
+                if let Some(owned) = owned.filter(|o| !o.pending) {
+                    let wanted = &compared.desired;
+                    mark_drift(&mut attrs, owned, wanted, &resource.sensitive_paths);
+                }
                 if replace.contains(address) {
                     (Action::Replace, Some(ActionReason::ReplaceRequested), attrs)
                 } else if !compared.replace_reasons.is_empty() {
@@ -316,6 +320,21 @@ pub fn resolve(value: &Value, known: &BTreeMap<String, Option<BTreeMap<String, S
     }
 }
 
+/// Label as drift each attribute whose live value differs while its configuration is what was last
+/// applied: the difference can only have come from outside dtr. `wanted`: the desired properties in
+/// the canonical form the provider compares, as digested when applied.
+fn mark_drift(
+    attrs: &mut [AttributeChange],
+    owned: &ResourceState,
+    wanted: &Value,
+    sensitive: &[String],
+) {
+    for attr in attrs {
+        let key = attr.path.split('.').next().unwrap_or_default();
+        attr.drift = applied::unchanged_since(&owned.applied, wanted, sensitive, key) == Some(true);
+    }
+}
+
 /// Attribute-level differences: objects (maps such as tags) are compared key by key, everything else
 /// as a whole. `replace_reasons` are the top-level attributes that force a replacement.
 pub fn attribute_changes(
@@ -357,6 +376,7 @@ pub fn attribute_changes(
                 after: a.cloned(),
                 after_unknown: a.is_some_and(value_has_resource_reference),
                 forces_replacement: forces,
+                drift: false,
             }),
         }
     }

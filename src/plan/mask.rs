@@ -69,6 +69,7 @@ mod tests {
             after: Some(after),
             after_unknown: false,
             forces_replacement: false,
+            drift: false,
         }
     }
 
@@ -192,6 +193,7 @@ mod tests {
                 after: None,
                 after_unknown: false,
                 forces_replacement: false,
+                drift: false,
             },
             attr("environment.API_TOKEN", json!("x"), json!("old-secret")),
             attr("memory_mb", json!(128), json!(256)),

@@ -167,6 +167,10 @@ pub struct AttributeChange {
     pub after_unknown: bool,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub forces_replacement: bool,
+    /// The live value no longer matches what dtr last applied here, and the configuration of this
+    /// attribute has not changed since: someone changed it outside dtr, and the apply puts it back.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub drift: bool,
 }
 
 /// How many of each action, for the summary line.

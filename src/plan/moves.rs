@@ -80,6 +80,7 @@ mod tests {
                     force_destroy: false,
                     depends_on: vec![],
                     pending: false,
+                    applied: Default::default(),
                 },
             );
         }

@@ -1,5 +1,6 @@
 //! What this environment owns (the state object in S3) and who may change it (the lock in DynamoDB).
 
+pub mod applied;
 pub mod bootstrap;
 pub mod guard;
 pub mod lock;

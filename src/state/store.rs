@@ -6,9 +6,10 @@ use crate::provider::{s3 as s3p, AwsError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The newest state format this build reads and writes. Format 2 adds `forgotten`; a state without
-/// it is still written as format 1, so a dtr that reads only format 1 goes on reading it.
-pub const STATE_FORMAT_VERSION: u32 = 2;
+/// The newest state format this build reads and writes. Format 2 adds `forgotten`, format 3 the
+/// digests of what was applied (`applied`); a state without them is still written in the older format,
+/// so a dtr that reads only that goes on reading it.
+pub const STATE_FORMAT_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,6 +51,11 @@ pub struct ResourceState {
     /// by a second call), so a crash between the two leaves a record, not an unclaimable bucket.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pending: bool,
+    /// A digest of each top-level property as last applied (see [`super::applied`]): how the planner
+    /// tells a change made outside dtr (drift) from a change of configuration. Empty for what was
+    /// recorded before format 3, imported, or adopted.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub applied: BTreeMap<String, String>,
 }
 
 impl State {
@@ -64,9 +70,12 @@ impl State {
     /// The oldest format that holds everything in this state: a dtr that cannot read `forgotten`
     /// refuses the state as too new (and leaves it alone) rather than as corrupt.
     pub fn needed_format(&self) -> u32 {
-        match self.forgotten.is_empty() {
-            true => 1,
-            false => 2,
+        if self.resources.values().any(|r| !r.applied.is_empty()) {
+            3
+        } else if !self.forgotten.is_empty() {
+            2
+        } else {
+            1
         }
     }
 
@@ -301,6 +310,7 @@ mod tests {
                 force_destroy: false,
                 depends_on: vec![],
                 pending: false,
+                applied: Default::default(),
             },
         );
         let bytes = serde_json::to_vec(&s).unwrap();
@@ -317,6 +327,7 @@ mod tests {
             force_destroy: false,
             depends_on: vec![],
             pending: false,
+            applied: Default::default(),
         };
         s.resources.insert(address.clone(), owned.clone());
         assert!(!s.was_forgotten(&address, "/logs"));

@@ -129,7 +129,8 @@ pub async fn local_state(c: &Clients) -> serde_json::Value {
 /// The addresses local's state records, sorted.
 pub async fn local_state_addresses(c: &Clients) -> Vec<String> {
     let state = local_state(c).await;
-    assert_eq!(state["format_version"], 1);
+    // Format 3: it holds the digests of what was applied.
+    assert_eq!(state["format_version"], 3);
     let mut addresses: Vec<String> = state["resources"]
         .as_object()
         .expect("the state's resources are an object")

@@ -39,6 +39,9 @@ const REDACTIONS: &[(&str, &str)] = &[
     (r"(\[\[API-ID\]/)[a-z0-9]+\]", "${1}[CHILD-ID]]"),
     // CloudWatch dimensions naming the API: `"ApiId","<id>"` in a dashboard, `"ApiId":"<id>"` in an alarm.
     (r#"("ApiId"[,:]")[a-z0-9]+""#, "${1}[API-ID]\""),
+    // The same over several lines of a structural diff: `+ "ApiId"` then `+ "<id>"`, or `ApiId = "<id>"`.
+    (r#"("ApiId"\n\s*[+~-] ")[a-z0-9]+""#, "${1}[API-ID]\""),
+    (r#"(\bApiId = ")[a-z0-9]+""#, "${1}[API-ID]\""),
     (r#"(\bapi_id(?: =|:) ")[a-z0-9]+""#, "${1}[API-ID]\""),
     (
         r#"(\b(?:integration|authorizer)_id(?: =|:) ")[a-z0-9]+""#,

@@ -33,6 +33,7 @@ fn state(entries: &[(&str, &str)]) -> State {
                 force_destroy: false,
                 depends_on: vec![],
                 pending: false,
+                applied: Default::default(),
             },
         );
     }

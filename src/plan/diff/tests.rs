@@ -45,6 +45,7 @@ fn state_owning(id: &str) -> State {
             force_destroy: false,
             depends_on: vec![],
             pending: false,
+            applied: Default::default(),
         },
     );
     state

@@ -1,8 +1,8 @@
 //! The plan for people: grouped by resource, attribute-level `before → after`, the reason for each
 //! replace or delete, and a summary line. Colour only when asked for.
 
+use super::lines::{self, Mark};
 use crate::plan::{Action, AttributeChange, Plan, ResourceChange};
-use serde_json::Value;
 use std::fmt::Write;
 
 #[derive(Debug, Clone, Copy)]
@@ -56,6 +56,7 @@ pub fn render(plan: &Plan, style: Style) -> String {
         "dtr will perform these actions on {}/{}:\n",
         plan.stack, plan.environment
     );
+    render_drift(&mut out, &changed, style);
     for change in changed {
         render_change(&mut out, change, style);
     }
@@ -119,49 +120,61 @@ fn render_change(out: &mut String, change: &ResourceChange, style: Style) {
         let _ = writeln!(out, "    {}", style.paint("1;31", &format!("! {loss}")));
     }
     for attr in &change.attributes {
-        let _ = writeln!(out, "      {}", render_attribute(attr, style));
+        render_attribute(out, attr, style);
     }
     out.push('\n');
 }
 
-fn render_attribute(attr: &AttributeChange, style: Style) -> String {
-    let after = if attr.after_unknown {
-        "(known after apply)".to_string()
-    } else {
-        attr.after.as_ref().map(value).unwrap_or_default()
-    };
-    let path = &attr.path;
-    let line = match (&attr.before, &attr.after) {
-        (None, Some(_)) => format!("{} {path} = {after}", style.action(Action::Create, "+")),
-        (Some(b), None) => format!(
-            "{} {path} = {}",
-            style.action(Action::Delete, "-"),
-            value(b)
-        ),
-        (Some(b), Some(_)) => format!(
-            "{} {path}: {} → {after}",
-            style.action(Action::Update, "~"),
-            value(b)
-        ),
-        (None, None) => format!("  {path}"),
-    };
+fn render_attribute(out: &mut String, attr: &AttributeChange, style: Style) {
+    let mut notes = String::new();
     if attr.forces_replacement {
-        format!("{line}  {}", style.paint("31", "# forces replacement"))
-    } else {
-        line
+        notes.push_str(&format!("  {}", style.paint("31", "# forces replacement")));
+    }
+    if attr.drift {
+        notes.push_str(&format!("  {}", style.paint("36", "# changed outside dtr")));
+    }
+    for (i, line) in lines::attribute(attr).iter().enumerate() {
+        let mark = match line.mark {
+            Mark::Add => style.action(Action::Create, "+"),
+            Mark::Remove => style.action(Action::Delete, "-"),
+            Mark::Change => style.action(Action::Update, "~"),
+            Mark::Keep => " ".to_string(),
+        };
+        let note = if i == 0 { notes.as_str() } else { "" };
+        let _ = writeln!(
+            out,
+            "      {}{mark} {}{note}",
+            "    ".repeat(line.depth),
+            line.text
+        );
     }
 }
 
-/// Compact JSON for values; long lists stay on one line so each attribute is one line.
-fn value(v: &Value) -> String {
-    v.to_string()
+/// The resources whose live attributes were changed outside dtr, named before the changes (as
+/// Terraform's "Objects have changed outside of Terraform"), so that a reviewer tells a correction
+/// of drift from a change of configuration.
+fn render_drift(out: &mut String, changes: &[&ResourceChange], style: Style) {
+    let drifted: Vec<String> = changes
+        .iter()
+        .filter(|c| c.attributes.iter().any(|a| a.drift))
+        .map(|c| format!("    {}", c.address))
+        .collect();
+    if drifted.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{} since dtr last applied them (marked `# changed outside dtr`; the apply puts them back):\n{}\n",
+        style.paint("1", "Changed outside dtr"),
+        drifted.join("\n")
+    );
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::plan::{ActionReason, PLAN_FORMAT_VERSION};
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn change(
         action: Action,
@@ -196,6 +209,7 @@ mod tests {
             after,
             after_unknown: false,
             forces_replacement: forces,
+            drift: false,
         }
     }
 

@@ -35,6 +35,7 @@ mod tests {
                     after: Some(serde_json::json!("id")),
                     after_unknown: false,
                     forces_replacement: true,
+                    drift: false,
                 }],
                 desired: None,
                 depends_on: vec![],

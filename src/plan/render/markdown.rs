@@ -2,6 +2,7 @@
 //! and never more than a GitHub comment holds (65,536 characters): what does not fit is left out
 //! with a note pointing at the full plan.
 
+use super::lines::{self, Mark};
 use crate::plan::{Action, Plan};
 use std::fmt::Write;
 
@@ -81,6 +82,9 @@ fn render_within(plan: &Plan, limit: usize) -> String {
         if let Some(loss) = &c.data_loss {
             why = join_why(&why, &format!("**{loss}**"));
         }
+        if c.attributes.iter().any(|a| a.drift) {
+            why = join_why(&why, "changed outside dtr (drift)");
+        }
         let action = match (c.action, &c.moved_from) {
             (Action::NoOp, Some(_)) => "move (state only)",
             (action, _) => action.describe(),
@@ -125,31 +129,30 @@ fn render_within(plan: &Plan, limit: usize) -> String {
     out
 }
 
-/// One resource's attribute changes, as lines of a `diff` block.
+/// One resource's attribute changes, as lines of a `diff` block (`!` marks a change, which GitHub
+/// colours apart from additions and removals).
 fn details(c: &crate::plan::ResourceChange) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} {}", c.action.symbol(), c.address);
     for a in &c.attributes {
-        let before = a.before.as_ref().map(|v| v.to_string()).unwrap_or_default();
-        let after = if a.after_unknown {
-            "(known after apply)".to_string()
-        } else {
-            a.after.as_ref().map(|v| v.to_string()).unwrap_or_default()
-        };
-        let line = match (&a.before, &a.after) {
-            (None, _) => format!("+   {} = {after}", a.path),
-            (Some(_), None) => format!("-   {} = {before}", a.path),
-            (Some(_), Some(_)) => format!("!   {}: {before} → {after}", a.path),
-        };
-        let _ = writeln!(
-            out,
-            "{line}{}",
-            if a.forces_replacement {
-                "  # forces replacement"
-            } else {
-                ""
-            }
-        );
+        let mut notes = String::new();
+        if a.forces_replacement {
+            notes.push_str("  # forces replacement");
+        }
+        if a.drift {
+            notes.push_str("  # changed outside dtr");
+        }
+        for (i, line) in lines::attribute(a).iter().enumerate() {
+            let mark = match line.mark {
+                Mark::Add => '+',
+                Mark::Remove => '-',
+                Mark::Change => '!',
+                Mark::Keep => ' ',
+            };
+            let note = if i == 0 { notes.as_str() } else { "" };
+            let indent = "    ".repeat(line.depth);
+            let _ = writeln!(out, "{mark}   {indent}{}{note}", line.text);
+        }
     }
     out
 }
@@ -184,6 +187,7 @@ mod tests {
                     after: Some(serde_json::json!(30)),
                     after_unknown: false,
                     forces_replacement: false,
+                    drift: false,
                 }],
                 desired: None,
                 depends_on: vec![],
