@@ -13,11 +13,14 @@ mod github;
 mod gitlab;
 #[path = "ci_examples/iam.rs"]
 mod iam;
+#[path = "ci_examples/sdk.rs"]
+mod sdk;
 #[path = "ci_examples/tools.rs"]
 mod tools;
 
 use common::{bootstrap, dtr_run, Moto, Project};
 use serde_norway::Value;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -327,6 +330,36 @@ fn plan_step_passes_exit_0_and_2_and_fails_anything_else() {
             );
         }
     }
+}
+
+/// The actions a policy file of examples/ci/iam/ allows.
+fn policy(rel: &str) -> BTreeSet<String> {
+    let text = read(rel);
+    iam::allowed(&serde_json::from_str(&text).expect("the policy is JSON"))
+}
+
+#[test]
+fn policies_allow_every_operation_the_code_calls() {
+    let calls: BTreeSet<(String, String)> = sdk::called_operations()
+        .into_iter()
+        // `dtr logs` reads a function's log events: no CI job runs it.
+        .filter(|(service, op)| !(service == "CloudWatch Logs" && op == "FilterLogEvents"))
+        .collect();
+    for known in [
+        ("Lambda", "CreateFunction"),
+        ("DynamoDB", "PutItem"),
+        ("S3", "DeleteObjects"),
+    ] {
+        let known = (known.0.to_string(), known.1.to_string());
+        assert!(
+            calls.contains(&known),
+            "the scan of the code missed {known:?}: {calls:?}"
+        );
+    }
+    let mut allowed = policy("examples/ci/iam/plan-policy.json");
+    allowed.extend(policy("examples/ci/iam/apply-policy.json"));
+    let uncovered = iam::uncovered(&calls, &allowed);
+    assert!(uncovered.is_empty(), "the policies lack: {uncovered:#?}");
 }
 
 #[path = "ci_examples/live.rs"]

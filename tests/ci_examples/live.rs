@@ -2,16 +2,10 @@
 //! the apply jobs apply it, and every call of these runs allowed by the documented policies (a plan's
 //! by the read-only policy alone).
 
-use super::{bootstrap, dtr_run, iam, plan_scripts, run_plan_script, tools, Moto, Project};
+use super::{bootstrap, dtr_run, iam, plan_scripts, policy, run_plan_script, Moto, Project};
 use std::collections::BTreeSet;
-use std::path::Path;
 
 type Calls = BTreeSet<(String, String)>;
-
-fn policy(rel: &str) -> BTreeSet<String> {
-    let text = std::fs::read_to_string(Path::new(tools::ROOT).join(rel)).expect("read a policy");
-    iam::allowed(&serde_json::from_str(&text).expect("the policy is JSON"))
-}
 
 /// `dtr --stats <args>`, which must exit 0: the calls it made.
 fn calls(moto: &Moto, project: &Project, args: &[&str]) -> Calls {
