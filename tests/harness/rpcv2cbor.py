@@ -128,26 +128,28 @@ class Translation:
     def response(self, status: str, headers, body: bytes):
         """moto's JSON answer (status line, headers, body) as the CBOR answer of the spec."""
         code = int(status.split()[0])
-        kept = [(k, v) for k, v in headers if k.lower() in ("x-amzn-requestid", "x-amz-request-id",
-                                                            "x-amzn-query-error", "date")]
+        kept = [(k, v) for k, v in headers if k.lower() in ("x-amzn-requestid", "x-amz-request-id")]
         operation = model(self.service).operation_model(self.operation)
         if code == 200:
             if operation.output_shape is None:
                 return status, kept + [("Smithy-Protocol", "rpc-v2-cbor"), ("Content-Length", "0")], b""
             payload = to_cbor(json.loads(body or b"{}"), operation.output_shape)
         else:
-            payload = self.error(body, dict((k.lower(), v) for k, v in headers))
+            query_error, payload = self.error(body, dict((k.lower(), v) for k, v in headers))
+            kept += [("x-amzn-query-error", query_error)] if query_error else []
         cbor_head, cbor_body = cbor_headers(payload)
         return status, kept + cbor_head, cbor_body
 
     def error(self, body: bytes, headers: dict):
+        """moto's JSON error as (x-amzn-query-error value, CBOR error map)."""
         try:
             document = json.loads(body)
         except ValueError:
             document = {"message": body.decode(errors="replace")[:500]}
         if not isinstance(document, dict):
             document = {"message": str(document)}
-        query_code = headers.get("x-amzn-query-error", "").split(";")[0]
+        query_error = headers.get("x-amzn-query-error", "")
+        query_code = query_error.split(";")[0]
         name = str(document.get("__type") or query_code or "InternalFailure").split("#")[-1]
         shapes = {s.name: s for s in model(self.service).operation_model(self.operation).error_shapes}
         if name not in shapes:
@@ -163,7 +165,12 @@ class Translation:
                 payload["message"] = message
         else:
             payload = {"message": message} if message else {}
-        return {"__type": f"{SERVICES[self.service][1]}#{name}", **payload}
+        if not query_error and name in shapes:
+            # The query-compatible code is what the SDKs read: the model's, when moto sent none.
+            error = shapes[name].metadata.get("error", {})
+            side = "Sender" if error.get("senderFault") else "Receiver"
+            query_error = f"{error.get('code', name)};{side}"
+        return query_error, {"__type": f"{SERVICES[self.service][1]}#{name}", **payload}
 
 
 def cbor_headers(payload):

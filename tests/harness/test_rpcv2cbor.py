@@ -1,15 +1,20 @@
 """The launcher's rpc-v2-cbor shim on the wire, both ways: CBOR requests sent byte for byte as the spec
 says to a running launcher (DTR_HARNESS_URL, DTR_HARNESS_CA), what they did checked through moto's own
 JSON protocol, and CBOR answers checked byte for byte. Run by tests/cloudwatch_cbor.rs."""
+import io
 import json
 import os
 import ssl
+import sys
 import time
 import unittest
 import urllib.error
 import urllib.request
 
 import cbor2
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rpcv2cbor  # noqa: E402 (beside this file)
 
 URL = os.environ.get("DTR_HARNESS_URL", "")
 CONTEXT = ssl.create_default_context(cafile=os.environ.get("DTR_HARNESS_CA"))
@@ -99,6 +104,19 @@ class RpcV2Cbor(unittest.TestCase):
         self.assertEqual(cbor2.loads(body)["__type"], "com.amazonaws.cloudwatch#ThrottlingException")
         status, _, _ = cbor_call("PutDashboard", {"DashboardName": "d", "DashboardBody": "{}"})
         self.assertEqual(status, 200, "the rule was used up; the call goes through")
+
+
+class Translation(unittest.TestCase):
+    """The translation alone, for answers moto does not give today."""
+
+    def test_an_error_without_a_query_code_gets_the_one_the_model_names(self):
+        empty = {"CONTENT_LENGTH": "0", "wsgi.input": io.BytesIO()}
+        translation = rpcv2cbor.Translation(empty, SERVICE, "GetDashboard")
+        moto_error = json.dumps({"__type": "DashboardNotFoundError", "Message": "gone"}).encode()
+        status, headers, body = translation.response("404 Not Found", [], moto_error)
+        self.assertIn(("x-amzn-query-error", "ResourceNotFound;Sender"), headers)
+        self.assertEqual(cbor2.loads(body), {
+            "__type": "com.amazonaws.cloudwatch#DashboardNotFoundError", "message": "gone"})
 
 
 if __name__ == "__main__":
