@@ -171,6 +171,7 @@ REQUEST = threading.local()
 #    "rate": 1.0, "format": "s3" | "json" | "query" | "auto"}
 # `match` is a substring of "METHOD PATH?QUERY X-Amz-Target"; `times` -1 means forever; `rate` is the
 # chance a matching request is hit; "auto" picks the error format of the request's protocol.
+# A CBOR (rpc-v2-cbor) request is answered in CBOR whatever the format: its client reads nothing else.
 # `"after": k` lets the first k matching requests through untouched (counted in "seen").
 # `"reset": true` answers nothing and resets the connection (RST), as a dropped connection does;
 # `"reset": "after"` lets moto carry the request out first, so the call happened but its answer is lost.
