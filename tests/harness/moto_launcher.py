@@ -50,6 +50,14 @@ stage's settings in place (https://docs.aws.amazon.com/apigatewayv2/latest/api-r
 The launcher applies the fields sent to the stage moto keeps, the default route settings merged key by
 key into the stage's own.
 
+And one protocol: from aws-sdk-cloudwatch 1.100 the CloudWatch client speaks Smithy RPC v2 CBOR, which
+moto 5.2.5 does not serve (it serves CloudWatch's query and JSON 1.0 protocols). rpcv2cbor.py beside this
+file translates each CBOR request (header `smithy-protocol: rpc-v2-cbor`, path
+`/service/GraniteServiceVersion20100801/operation/<Op>`) to the JSON 1.0 request moto serves
+(`X-Amz-Target: GraniteServiceVersion20100801.<Op>`) and moto's answer, errors included, back to CBOR
+as the spec says (https://smithy.io/2.0/additional-specs/protocols/smithy-rpc-v2.html); its docstring
+has the details. Injected faults answer a CBOR request in CBOR too.
+
 And one serialisation: moto's threaded server does not apply a DynamoDB conditional write atomically (two
 concurrent `attribute_not_exists` puts can both succeed), so DynamoDB requests reach moto one at a time.
 """
@@ -163,6 +171,7 @@ REQUEST = threading.local()
 #    "rate": 1.0, "format": "s3" | "json" | "query" | "auto"}
 # `match` is a substring of "METHOD PATH?QUERY X-Amz-Target"; `times` -1 means forever; `rate` is the
 # chance a matching request is hit; "auto" picks the error format of the request's protocol.
+# A CBOR (rpc-v2-cbor) request is answered in CBOR whatever the format: its client reads nothing else.
 # `"after": k` lets the first k matching requests through untouched (counted in "seen").
 # `"reset": true` answers nothing and resets the connection (RST), as a dropped connection does;
 # `"reset": "after"` lets moto carry the request out first, so the call happened but its answer is lost.
@@ -175,6 +184,9 @@ DYNAMODB_LOCK = threading.Lock()
 
 
 def fault_format(rule, environ) -> str:
+    import rpcv2cbor
+    if rpcv2cbor.is_cbor(environ):
+        return "cbor"  # a CBOR client reads no other format, whatever the rule says
     kind = rule.get("format", "s3")
     if kind == "auto":
         # The service is in the SigV4 credential scope: .../<region>/<service>/aws4_request.
@@ -190,6 +202,20 @@ def as_the_service_sends(rule, environ):
     if fault_format(rule, environ) == "s3" and "Throttl" in rule.get("code", ""):
         return dict(rule, status=503, code="SlowDown")
     return rule
+
+
+def fault_answer(rule, request_id, environ):
+    """The headers and body of an injected error, in the format of the request's protocol."""
+    code = rule.get("code", "InternalError")
+    ids = [("x-amzn-RequestId", request_id), ("x-amz-request-id", request_id)]
+    if fault_format(rule, environ) == "cbor":
+        import rpcv2cbor
+        headers, body = rpcv2cbor.fault(environ, code, rule.get("message", "injected by the dtr test harness"),
+                                        rule["status"])
+        return ids + headers, body
+    content_type, body = fault_body(rule, request_id, environ)
+    return ids + [("Content-Type", content_type), ("Content-Length", str(len(body))),
+                  ("x-amzn-ErrorType", code)], body
 
 
 def fault_body(rule, request_id, environ):
@@ -448,6 +474,7 @@ def serve(args) -> None:
     )
     from werkzeug.serving import make_server
 
+    import rpcv2cbor
     patch_s3_secure_transport()
     patch_apigatewayv2_get_authorizers()
     patch_lambda()
@@ -492,11 +519,8 @@ def serve(args) -> None:
             if rule.get("status"):
                 rule = as_the_service_sends(rule, environ)
                 request_id = "dtr-fault-" + uuid.uuid4().hex[:12]
-                content_type, body = fault_body(rule, request_id, environ)
-                start_response(f"{rule['status']} Injected", [
-                    ("Content-Type", content_type), ("Content-Length", str(len(body))),
-                    ("x-amzn-RequestId", request_id), ("x-amz-request-id", request_id),
-                    ("x-amzn-ErrorType", rule.get("code", "InternalError"))])
+                headers, body = fault_answer(rule, request_id, environ)
+                start_response(f"{rule['status']} Injected", headers)
                 return [body]
         tagged = stage_tagging(environ) or log_group_key(environ)
         if tagged is not None:
@@ -518,6 +542,9 @@ def serve(args) -> None:
             captured["status"], captured["headers"] = status, headers
             return lambda data: None
 
+        cbor = rpcv2cbor.translation(environ)
+        if cbor is not None:
+            environ = cbor.environ
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
             # DynamoDB applies a conditional write atomically; moto's threaded server does not (two
             # concurrent `attribute_not_exists` puts can both succeed), so the lock tests would
@@ -532,6 +559,8 @@ def serve(args) -> None:
             start_response("500 Reset", [("Content-Length", "0")])
             return [b""]
         headers = captured["headers"]
+        if cbor is not None:
+            captured["status"], headers, body = cbor.response(captured["status"], headers, body)
         if any(k.lower() == "content-type" and "xml" in v for k, v in headers) and body:
             fixed = fix_s3_roots(body)
             if fixed is not body:
