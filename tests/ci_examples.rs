@@ -61,7 +61,9 @@ fn broken(dir: &Path, name: &str, text: &str, from: &str, to: &str) -> PathBuf {
 fn github_workflows_pass_actionlint() {
     let files = github_workflows();
     assert!(!files.is_empty(), "no workflow in examples/github-actions");
-    let findings = tools::actionlint(&files);
+    let Some(findings) = tools::actionlint(&files) else {
+        return;
+    };
     assert!(findings.is_empty(), "actionlint: {findings:#?}");
 }
 
@@ -75,7 +77,9 @@ fn actionlint_fails_a_workflow_with_a_typo() {
         "    runs-on:",
         "    run-on:",
     );
-    let findings = tools::actionlint(&[file]);
+    let Some(findings) = tools::actionlint(&[file]) else {
+        return;
+    };
     assert!(
         findings
             .iter()

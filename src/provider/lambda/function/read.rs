@@ -19,11 +19,28 @@ pub(super) async fn read(
         found(r.map_err(|e| aws_error("GetFunction", what(name), e)))
     };
     let (function, event) = tokio::join!(function, invocation::read(client, name));
-    let Some(mut live) = function?.and_then(|out| live(name, out)) else {
+    let function = function?;
+    if let Some(e) = function.as_ref().and_then(|out| tags_refused(name, out)) {
+        return Err(e);
+    }
+    let Some(mut live) = function.and_then(|out| live(name, out)) else {
         return Ok(None);
     };
     event?.set_on(&mut live.spec);
     Ok(Some(live))
+}
+
+/// GetFunction answers without the tags, and says why in `TagsError`, when the caller may not
+/// `lambda:ListTags`: read as untagged, the function would look unowned or short of its tags, so
+/// that is an error naming the code AWS gave.
+pub(super) fn tags_refused(name: &str, out: &GetFunctionOutput) -> Option<AwsError> {
+    let e = out.tags_error.as_ref()?;
+    Some(AwsError::unusable(
+        "GetFunction",
+        what(name),
+        e.error_code(),
+        format!("its tags could not be read: {}", e.message()),
+    ))
 }
 
 /// The function as GetFunction describes it (its configuration and its tags).

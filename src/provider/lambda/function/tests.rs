@@ -123,3 +123,22 @@ fn concurrency_and_invocation_settings_are_not_the_configuration_update() {
     let c = compared(&asynchronous, &spec());
     assert_ne!(Some(c.desired), c.observed);
 }
+
+#[test]
+fn tags_that_could_not_be_read_are_an_error_not_an_untagged_function() {
+    use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
+    let fine = GetFunctionOutput::builder().build();
+    assert!(read::tags_refused("f", &fine).is_none());
+    let refused = GetFunctionOutput::builder()
+        .tags_error(
+            aws_sdk_lambda::types::TagsError::builder()
+                .error_code("AccessDeniedException")
+                .message("not authorized to perform: lambda:ListTags")
+                .build()
+                .expect("a tags error"),
+        )
+        .build();
+    let e = read::tags_refused("f", &refused).expect("refused");
+    assert_eq!(e.code.as_deref(), Some("AccessDeniedException"));
+    assert!(e.to_string().contains("lambda:ListTags"), "{e}");
+}
