@@ -201,8 +201,8 @@ async fn state_rm_forgets_under_the_lock_and_keeps_the_resource() {
             .expect("state JSON");
     assert!(state.get("forgotten").is_none(), "{state}");
     assert_eq!(
-        state["format_version"], 1,
-        "nothing left that format 1 cannot hold"
+        state["format_version"], 3,
+        "no `forgotten` left; the digests of what was applied need format 3"
     );
 }
 
