@@ -128,6 +128,22 @@ fn cargo_cached(doc: &Value, p: &mut Vec<String>) {
     }
 }
 
+/// The plan command of a plan job's script, in either CI: read-only (no lock), its exit code told
+/// apart, the Markdown for reviewers, and the saved plan for the apply.
+pub fn plan_flags(script: &str, p: &mut Vec<String>) {
+    let plan_line = script.lines().find(|l| l.contains("dtr plan"));
+    for flag in [
+        "--lock=false",
+        "--detailed-exitcode",
+        "--format markdown",
+        "--out plan.json",
+    ] {
+        if !plan_line.is_some_and(|l| l.contains(flag)) {
+            p.push(format!("plan: `dtr plan` lacks {flag}"));
+        }
+    }
+}
+
 fn plan_job(job: &Value, p: &mut Vec<String>) {
     if job["strategy"]["fail-fast"].as_bool() != Some(false) {
         p.push("plan: strategy.fail-fast is not false".into());
@@ -158,17 +174,7 @@ fn plan_job(job: &Value, p: &mut Vec<String>) {
         ));
     }
     let script = runs(job);
-    let plan_line = script.lines().find(|l| l.contains("dtr plan"));
-    for flag in [
-        "--lock=false",
-        "--detailed-exitcode",
-        "--format markdown",
-        "--out plan.json",
-    ] {
-        if !plan_line.is_some_and(|l| l.contains(flag)) {
-            p.push(format!("plan: `dtr plan` lacks {flag}"));
-        }
-    }
+    plan_flags(&script, p);
     if !script.contains(">> \"$GITHUB_STEP_SUMMARY\"") {
         p.push("plan: the Markdown plan is not in the job summary".into());
     }

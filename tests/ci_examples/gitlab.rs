@@ -1,6 +1,6 @@
 //! What the GitLab CI example must do that the schema cannot know: each finding is one sentence.
 
-use super::github::{text, ENVIRONMENTS};
+use super::github::{plan_flags, text, ENVIRONMENTS};
 use serde_norway::{Mapping, Value};
 
 /// The paths whose change must run the pipeline.
@@ -102,17 +102,7 @@ fn plan(job: &Value, p: &mut Vec<String>) {
     {
         p.push("plan: does not assume its environment's read-only role".into());
     }
-    let plan_line = s.lines().find(|l| l.contains("dtr plan"));
-    for flag in [
-        "--lock=false",
-        "--detailed-exitcode",
-        "--format markdown",
-        "--out plan.json",
-    ] {
-        if !plan_line.is_some_and(|l| l.contains(flag)) {
-            p.push(format!("plan: `dtr plan` lacks {flag}"));
-        }
-    }
+    plan_flags(&s, p);
     if !s.contains("merge_requests/$CI_MERGE_REQUEST_IID/notes") {
         p.push("plan: the Markdown plan is not posted to the merge request".into());
     }

@@ -11,7 +11,6 @@ lock, and again only when the pins change. Afterwards the test needs no network.
 Prints one JSON line: {"node_modules": ... (null without Node.js), "venv_bin": ...}.
 """
 import fcntl
-import importlib.util
 import json
 import os
 import shutil
@@ -26,12 +25,9 @@ REQUIREMENTS = os.path.join(HERE, "requirements-ci-lint.txt")
 PACKAGE_DIR = os.path.join(HERE, "ci-lint")
 
 
-def moto_launcher():
-    """The moto launcher's module, for its virtualenv installer (one definition of it)."""
-    spec = importlib.util.spec_from_file_location("moto_launcher", os.path.join(HERE, "moto_launcher.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+# The moto launcher's module, beside this one: its virtualenv installer (one definition of it).
+sys.path.insert(0, HERE)
+import moto_launcher  # noqa: E402
 
 
 def ensure_node_modules():
@@ -65,7 +61,7 @@ def ensure_node_modules():
 
 def main() -> None:
     modules = ensure_node_modules()
-    moto_launcher().ensure_venv(VENV, REQUIREMENTS)
+    moto_launcher.ensure_venv(VENV, REQUIREMENTS)
     print(json.dumps({"node_modules": modules, "venv_bin": os.path.join(VENV, "bin")}))
 
 

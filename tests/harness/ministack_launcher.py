@@ -20,7 +20,6 @@ closes (so a test that dies takes its server with it) or on SIGTERM/SIGINT.
 """
 import argparse
 import asyncio
-import importlib.util
 import json
 import os
 import signal
@@ -35,15 +34,12 @@ VENV = os.environ.get("DTR_MINISTACK_VENV", os.path.join(ROOT, ".venv-ministack"
 REQUIREMENTS = os.path.join(HERE, "requirements-ministack.txt")
 
 
-def _moto_launcher():
-    """The moto launcher's module: its virtualenv installer and certificates, one definition each."""
-    spec = importlib.util.spec_from_file_location("moto_launcher", os.path.join(HERE, "moto_launcher.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+# The moto launcher's module, beside this one: its virtualenv installer (one definition of it).
+sys.path.insert(0, HERE)
+import moto_launcher  # noqa: E402
 
 
-MOTO_LAUNCHER = _moto_launcher()
+MOTO_LAUNCHER = moto_launcher
 
 
 def venv_python() -> str:
