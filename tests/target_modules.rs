@@ -93,3 +93,55 @@ fn a_module_or_a_for_each_resource_can_be_targeted_whole() {
         malformed.stderr
     );
 }
+
+/// A targeted apply reads only what it plans (the target and what it depends on), not the whole
+/// stack: a code-only update of one function leaves alarms, APIs, schedules and topics unread.
+#[test]
+fn a_targeted_code_update_reads_only_the_target_and_its_dependencies() {
+    let moto = Moto::start();
+    let project = deployed(&moto);
+    let handler = "stacks/dynamic-tool-runtime/functions/tool_manager/handler.py";
+    let code = project.read(handler);
+    project.write(handler, &format!("{code}\n# a code-only change\n"));
+    let r = dtr_run(
+        &moto,
+        &project,
+        &[
+            "apply",
+            "--env",
+            "local",
+            "--auto-approve",
+            "--target",
+            "module.tool_manager.lambda_function.function",
+            "--stats",
+        ],
+    )
+    .expect_code(0);
+    assert!(
+        r.stdout.contains("Plan: 0 to add, 1 to change"),
+        "{}",
+        r.stdout
+    );
+    for unrelated in [
+        "CloudWatch DescribeAlarms",
+        "ApiGatewayV2",
+        "Scheduler",
+        "SNS",
+    ] {
+        assert!(
+            !r.stderr.contains(unrelated),
+            "{unrelated} read:\n{}",
+            r.stderr
+        );
+    }
+    let calls: u64 = r
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("AWS API calls: "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("--stats prints the total");
+    // The function and its dependencies (table, bucket, log group, role) read once, the code update
+    // and its wait, STS, the lock and the state: 31 today (the whole stack's plan alone makes 86).
+    assert!(calls <= 31, "{calls} calls:\n{}", r.stderr);
+}

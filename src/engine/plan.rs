@@ -8,6 +8,7 @@ use crate::plan::select::{self, Selection};
 use crate::plan::{diff, moves, Plan};
 use crate::provider::aws::Clients;
 use crate::state::{State, StateStore};
+use std::borrow::Cow;
 
 /// A plan, the state it was made against, and fingerprints of its inputs.
 pub struct Planned {
@@ -27,9 +28,25 @@ pub async fn make_plan(
     let state = store.load(&desired.stack, &desired.environment).await?;
     // `moved` entries: read and compare each renamed resource under its new address.
     let renamed = moves::apply(&state, &desired.moved)?;
+    // With --target, only the selection is read; the diff plans the rest as unread and the
+    // selection then drops it.
+    let known = desired
+        .resources
+        .iter()
+        .map(|r| &r.address)
+        .chain(renamed.state.resources.keys());
+    let wanted = select::wanted(known, desired, &selection.targets)
+        .map_err(|why| EngineError::Selection { why })?;
+    let (read_desired, read_state) = match &wanted {
+        Some(wanted) => {
+            let (d, s) = narrowed(desired, &renamed.state, wanted);
+            (Cow::Owned(d), Cow::Owned(s))
+        }
+        None => (Cow::Borrowed(desired), Cow::Borrowed(&renamed.state)),
+    };
     // Reads are safe to abandon: a signal stops them at once, and the caller releases the lock.
     let observed =
-        crate::interrupt::or_stop(observe(clients, desired, &renamed.state, parallelism))
+        crate::interrupt::or_stop(observe(clients, &read_desired, &read_state, parallelism))
             .await
             .map_err(|reason| EngineError::Stopped { reason })??;
     let plan = diff::diff(&diff::Inputs {
@@ -53,6 +70,19 @@ pub async fn make_plan(
         state,
         fingerprints,
     })
+}
+
+/// The configuration and the state cut down to `wanted`, for reading.
+fn narrowed(
+    desired: &Desired,
+    state: &State,
+    wanted: &std::collections::BTreeSet<crate::model::ResourceAddress>,
+) -> (Desired, State) {
+    let mut desired = desired.clone();
+    desired.resources.retain(|r| wanted.contains(&r.address));
+    let mut state = state.clone();
+    state.resources.retain(|a, _| wanted.contains(a));
+    (desired, state)
 }
 
 /// A declared resource the plan would adopt (by its tags or its parent) that `dtr state rm` forgot.

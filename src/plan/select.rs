@@ -23,12 +23,28 @@ pub fn apply(plan: Plan, desired: &Desired, selection: &Selection) -> Result<Pla
         }
     }
     // `--replace` itself is decided by the diff (see `diff::Inputs::replace`); here it is only checked.
-    if selection.targets.is_empty() {
+    let Some(wanted) = wanted(known.into_iter(), desired, &selection.targets)? else {
         return Ok(plan);
+    };
+    let mut plan = plan;
+    plan.changes.retain(|c| wanted.contains(&c.address));
+    Ok(plan)
+}
+
+/// What a selection plans, among `known` (the addresses in the configuration or the state): the
+/// targets and, transitively, everything they depend on. `None` without targets: everything. The
+/// planner reads only these, so a targeted plan costs what its targets cost, not the whole stack.
+pub fn wanted<'a>(
+    known: impl Iterator<Item = &'a ResourceAddress>,
+    desired: &Desired,
+    targets: &[Target],
+) -> Result<Option<BTreeSet<ResourceAddress>>, String> {
+    if targets.is_empty() {
+        return Ok(None);
     }
-    // The targets and, transitively, everything they depend on.
+    let known: Vec<&ResourceAddress> = known.collect();
     let mut queue: Vec<ResourceAddress> = Vec::new();
-    for target in &selection.targets {
+    for target in targets {
         let hits: Vec<ResourceAddress> = known
             .iter()
             .filter(|a| target.matches(a))
@@ -49,7 +65,5 @@ pub fn apply(plan: Plan, desired: &Desired, selection: &Selection) -> Result<Pla
             }
         }
     }
-    let mut plan = plan;
-    plan.changes.retain(|c| wanted.contains(&c.address));
-    Ok(plan)
+    Ok(Some(wanted))
 }
