@@ -136,3 +136,64 @@ async fn a_batch_reads_alone_what_its_pages_did_not_reach() {
         plan.stderr
     );
 }
+
+/// A route's key and an integration's timeout, changed through the SDK, are in the next plan, read
+/// with one GetRoutes and one GetIntegrations for the API.
+#[tokio::test(flavor = "multi_thread")]
+async fn api_children_changed_outside_dtr_are_seen_through_one_listing_each() {
+    let moto = Moto::start();
+    let project = deployed(&moto);
+    let c = moto.clients().await;
+    let apis = c.apigateway.get_apis().send().await.unwrap();
+    let api_id = apis.items()[0].api_id().unwrap().to_string();
+    let routes = c
+        .apigateway
+        .get_routes()
+        .api_id(&api_id)
+        .send()
+        .await
+        .unwrap();
+    let health = routes
+        .items()
+        .iter()
+        .find(|r| r.route_key() == Some("GET /health"))
+        .unwrap();
+    c.apigateway
+        .update_route()
+        .api_id(&api_id)
+        .route_id(health.route_id().unwrap())
+        .route_key("GET /healthz")
+        .send()
+        .await
+        .unwrap();
+    let integrations = c
+        .apigateway
+        .get_integrations()
+        .api_id(&api_id)
+        .send()
+        .await
+        .unwrap();
+    c.apigateway
+        .update_integration()
+        .api_id(&api_id)
+        .integration_id(integrations.items()[0].integration_id().unwrap())
+        .timeout_in_millis(29000)
+        .send()
+        .await
+        .unwrap();
+
+    let plan = plan_with_stats(&moto, &project, 2);
+    for seen in [
+        "~ route_key: \"GET /healthz\" → \"GET /health\"  # changed outside dtr\n",
+        "~ timeout_ms: 29000 → 15000  # changed outside dtr\n",
+        "Plan: 0 to add, 2 to change, 0 to replace, 0 to destroy.",
+    ] {
+        assert!(plan.stdout.contains(seen), "{seen}:\n{}", plan.stdout);
+    }
+    for calls in [
+        "      1  ApiGatewayV2 GetRoutes\n",
+        "      1  ApiGatewayV2 GetIntegrations\n",
+    ] {
+        assert!(plan.stderr.contains(calls), "{calls}:\n{}", plan.stderr);
+    }
+}
