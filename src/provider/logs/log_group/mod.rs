@@ -18,7 +18,9 @@ impl ResourceType for LogGroupSpec {
         folded: &[],
     });
 
-    const BATCH: usize = 50;
+    /// Large: a batch reads a shared prefix's pages (50 groups each) one after another, at most as
+    /// many as it has names, and a smaller batch would read the same pages again for its share.
+    const BATCH: usize = 1000;
 
     /// 2 calls: DescribeLogGroups by the name as prefix, ListTagsForResource.
     async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>> {
