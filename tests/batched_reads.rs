@@ -197,3 +197,25 @@ async fn api_children_changed_outside_dtr_are_seen_through_one_listing_each() {
         assert!(plan.stderr.contains(calls), "{calls}:\n{}", plan.stderr);
     }
 }
+
+/// A batch that fails fails the plan once, naming the first of its resources in the configuration
+/// and how many more it read; nothing is taken for absent.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_batch_names_its_first_resource_and_how_many_more() {
+    let moto = Moto::start();
+    let project = deployed(&moto);
+    moto.inject_faults(serde_json::json!([
+        {"match": "/operation/DescribeAlarms", "status": 400, "code": "AccessDeniedException", "times": -1}
+    ]));
+    let plan = plan_with_stats(&moto, &project, 1);
+    assert!(
+        plan.stderr.contains(
+            "error: reading module.tool_manager.metric_alarm.alarm[\"errors\"] \
+             (dtr-local-tool-manager-errors): DescribeAlarms on alarms \
+             dtr-local-tool-manager-errors and 8 more failed: AccessDeniedException"
+        ),
+        "{}",
+        plan.stderr
+    );
+    assert_eq!(moto.fault_hits(0), 1, "one DescribeAlarms for every alarm");
+}

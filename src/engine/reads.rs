@@ -8,6 +8,7 @@ use crate::provider::aws::Clients;
 use crate::provider::{registry, stats, Observed};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::Semaphore;
 
 /// One live read: by physical id when it is known (state or a deterministic name), else by discovery.
@@ -50,14 +51,27 @@ enum Task {
     Complete(usize, Observed),
 }
 
+impl Task {
+    /// The position of its first lookup.
+    fn first(&self) -> usize {
+        match self {
+            Task::Batch(members) => members.first().copied().unwrap_or_default(),
+            Task::Single(index) | Task::Complete(index, _) => *index,
+        }
+    }
+}
+
 enum Done {
     Batch(Vec<usize>, BTreeMap<String, Option<Observed>>),
     Read(usize, Option<Observed>),
+    /// Not started: a lookup before it failed.
+    Skipped,
 }
 
 /// Read every lookup into `observed`, and add the round's longest chain of calls to the critical
-/// path. Every task runs even when one fails, and the error reported is the one of the first lookup
-/// in the configuration's order, so a failing plan names the same resource every time.
+/// path. Once a read fails, only reads of lookups before it in the configuration's order still start,
+/// and the error reported is that of the first lookup that failed, so a failing plan names the same
+/// resource every time.
 pub(super) async fn read_all(
     clients: &Clients,
     lookups: Vec<Lookup<'_>>,
@@ -65,11 +79,18 @@ pub(super) async fn read_all(
     observed: &mut BTreeMap<ResourceAddress, Option<Observed>>,
 ) -> Result<(), EngineError> {
     let permits = Semaphore::new(parallelism.max(1));
+    let first_failed = AtomicUsize::new(usize::MAX);
     let start = |task: Task, before: u64| {
-        let (lookups, permits) = (&lookups, &permits);
+        let (lookups, permits, first_failed) = (&lookups, &permits, &first_failed);
         async move {
             let _permit = permits.acquire().await.ok();
+            if task.first() > first_failed.load(Ordering::Relaxed) {
+                return (Ok(Done::Skipped), before);
+            }
             let (done, calls) = stats::scope(run(clients, lookups, task)).await;
+            if let Err((index, _)) = &done {
+                first_failed.fetch_min(*index, Ordering::Relaxed);
+            }
             (done, before + calls)
         }
     };
@@ -83,6 +104,7 @@ pub(super) async fn read_all(
         match done {
             Err(error) => errors.push(error),
             Ok(Done::Read(index, live)) => results[index] = Some(live),
+            Ok(Done::Skipped) => {}
             Ok(Done::Batch(members, answer)) => {
                 for index in members {
                     let id = lookups[index].id.as_deref().unwrap_or_default();
@@ -153,7 +175,7 @@ async fn run(
             }
         }
         Task::Batch(members) => {
-            let first = members.first().map_or(0, |&index| index);
+            let first = members.first().copied().unwrap_or_default();
             let lead = &lookups[first];
             let ids: Vec<String> = members
                 .iter()
