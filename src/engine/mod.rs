@@ -3,6 +3,7 @@
 
 mod observe;
 mod plan;
+mod reads;
 
 pub use observe::{observe, read_one, refuse_backend, BackendRole};
 pub use plan::{make_plan, Planned};

@@ -1,19 +1,19 @@
 //! Reading live state for the planner: every resource the configuration declares or the state owns,
 //! and the refusal of any that is a dtr backend.
 
+use super::reads::{read, read_all, Lookup};
 use super::EngineError;
 use crate::model::{Backend, Desired, DesiredResource as Resource, ResourceAddress, ResourceKind};
 use crate::plan::diff::resolve;
 use crate::provider::aws::Clients;
-use crate::provider::stats;
 use crate::provider::{registry, Observed};
 use crate::state::State;
-use futures_util::stream::{self, StreamExt};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// Read live every resource the configuration declares or the state owns, up to `parallelism` reads
-/// at once.
+/// at once; a kind that reads in batches reads all its resources of a round in batches
+/// ([`crate::provider::ResourceType::read_batch`]).
 ///
 /// A resource the state holds, or whose name decides its id, is read at once. One whose id AWS chose
 /// and the state lacks (an apply interrupted between creating and recording it) is looked for once
@@ -147,67 +147,6 @@ pub async fn read_one(
         refuse_backend(backend, address, live)?;
     }
     Ok(live)
-}
-
-async fn read_all(
-    clients: &Clients,
-    lookups: Vec<Lookup<'_>>,
-    parallelism: usize,
-    observed: &mut BTreeMap<ResourceAddress, Option<Observed>>,
-) -> Result<(), EngineError> {
-    let mut reads = stream::iter(lookups)
-        .map(|lookup| async move {
-            let (live, calls) = stats::scope(lookup.run(clients)).await;
-            Ok::<_, EngineError>((lookup.address.clone(), live?, calls))
-        })
-        .buffered(parallelism.max(1));
-    // The reads of a round overlap: the slowest one is on the critical path.
-    let mut slowest = 0;
-    while let Some(read) = reads.next().await {
-        let (address, live, calls) = read?;
-        slowest = slowest.max(calls);
-        observed.insert(address, live);
-    }
-    clients.calls.add_to_critical_path(slowest);
-    Ok(())
-}
-
-/// One live read: by physical id when it is known (state or a deterministic name), else by discovery.
-struct Lookup<'a> {
-    address: &'a ResourceAddress,
-    id: Option<String>,
-    properties: Option<serde_json::Value>,
-}
-
-impl Lookup<'_> {
-    async fn run(&self, clients: &Clients) -> Result<Option<Observed>, EngineError> {
-        match (&self.id, &self.properties) {
-            (Some(id), _) => read(clients, self.address, id).await,
-            (None, Some(properties)) => registry::of(self.address.kind)
-                .discover(clients, properties)
-                .await
-                .map_err(|source| EngineError::Discover {
-                    address: self.address.clone(),
-                    source,
-                }),
-            (None, None) => Ok(None),
-        }
-    }
-}
-
-async fn read(
-    clients: &Clients,
-    address: &ResourceAddress,
-    id: &str,
-) -> Result<Option<Observed>, EngineError> {
-    registry::of(address.kind)
-        .read(clients, id)
-        .await
-        .map_err(|source| EngineError::Read {
-            address: address.clone(),
-            id: id.to_string(),
-            source,
-        })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use super::kind::{Compared, Live, Observed, ResourceError, ResourceType, Result,
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
 /// What the engine asks of any kind, over JSON properties: [`ResourceType`] with its types erased.
@@ -25,6 +26,18 @@ pub trait Resource: Send + Sync {
         clients: &'a Clients,
         id: &'a str,
     ) -> BoxFuture<'a, Result<Option<Observed>>>;
+    /// How many ids one [`Resource::read_batch`] takes (0: the kind reads one at a time).
+    fn batch_size(&self) -> usize;
+    fn read_batch<'a>(
+        &'a self,
+        clients: &'a Clients,
+        ids: &'a [String],
+    ) -> BoxFuture<'a, Result<BTreeMap<String, Option<Observed>>>>;
+    fn complete<'a>(
+        &'a self,
+        clients: &'a Clients,
+        partial: Observed,
+    ) -> BoxFuture<'a, Result<Observed>>;
     fn discover<'a>(
         &'a self,
         clients: &'a Clients,
@@ -143,6 +156,37 @@ impl<T: ResourceType> Resource for Adapter<T> {
         id: &'a str,
     ) -> BoxFuture<'a, Result<Option<Observed>>> {
         async move { Ok(T::read(clients, id).await?.map(erase)) }.boxed()
+    }
+
+    fn batch_size(&self) -> usize {
+        T::BATCH
+    }
+
+    fn read_batch<'a>(
+        &'a self,
+        clients: &'a Clients,
+        ids: &'a [String],
+    ) -> BoxFuture<'a, Result<BTreeMap<String, Option<Observed>>>> {
+        async move {
+            let lives = T::read_batch(clients, ids).await?;
+            Ok(lives
+                .into_iter()
+                .map(|(id, live)| (id, live.map(erase)))
+                .collect())
+        }
+        .boxed()
+    }
+
+    fn complete<'a>(
+        &'a self,
+        clients: &'a Clients,
+        partial: Observed,
+    ) -> BoxFuture<'a, Result<Observed>> {
+        async move {
+            let live = restore::<T>(&partial)?;
+            Ok(erase(T::complete(clients, live).await?))
+        }
+        .boxed()
     }
 
     fn discover<'a>(

@@ -156,6 +156,30 @@ pub trait ResourceType: ResourceSpec + Clone + Send + Sync + 'static {
     fn read(clients: &Clients, id: &str)
         -> impl Future<Output = Result<Option<Live<Self>>>> + Send;
 
+    /// How many ids one [`ResourceType::read_batch`] takes; 0 (the default) when the kind reads one
+    /// resource at a time.
+    const BATCH: usize = 0;
+
+    /// Read up to [`ResourceType::BATCH`] resources in fewer calls than one read each, where AWS
+    /// allows it (alarms by a hundred names, log groups by pages of a shared prefix): for each id it
+    /// truly asked about, the resource without what [`ResourceType::complete`] adds, or `None` when
+    /// it does not exist. An id left out of the answer is read alone.
+    fn read_batch(
+        _clients: &Clients,
+        _ids: &[String],
+    ) -> impl Future<Output = Result<BTreeMap<String, Option<Live<Self>>>>> + Send {
+        async { Ok(BTreeMap::new()) }
+    }
+
+    /// Add to a resource [`ResourceType::read_batch`] found what only a call of its own reads (its
+    /// tags): with it, the resource is what [`ResourceType::read`] would have read.
+    fn complete(
+        _clients: &Clients,
+        live: Live<Self>,
+    ) -> impl Future<Output = Result<Live<Self>>> + Send {
+        async { Ok(live) }
+    }
+
     /// Find a resource whose id AWS chose and the state does not hold (an apply interrupted between
     /// creating and recording it): its id, if found. `props` has the references known so far
     /// resolved. Kinds whose properties decide their id need none.

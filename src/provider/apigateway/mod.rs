@@ -82,6 +82,55 @@ where
     }
 }
 
+/// One page of a listing of an API's children: (child id, spec) of each, and the next page's token.
+type Children<S> = (Vec<(String, S)>, Option<String>);
+
+/// The children the ids `<api>/<child>` name, read with one listing per API, page by page (`list`),
+/// references reading `output`: for each id asked, its child, or `None` once every page of its API
+/// (or the API itself) was read without it. An API whose children fill more pages than ids were asked
+/// of it is left out of the answer, its children to be read alone.
+async fn list_children<S, F, Fut>(
+    ids: &[String],
+    output: &str,
+    mut list: F,
+) -> Result<BTreeMap<String, Option<Live<S>>>, AwsError>
+where
+    F: FnMut(String, Option<String>) -> Fut,
+    Fut: Future<Output = Result<Children<S>, AwsError>>,
+{
+    let mut by_api: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for id in ids {
+        by_api.entry(split(id).0).or_default().push(id);
+    }
+    let mut answer = BTreeMap::new();
+    for (api, asked) in by_api {
+        let mut listed = BTreeMap::new();
+        let mut token = None;
+        for _ in 0..asked.len() {
+            let page = found(list(api.to_string(), token).await)?;
+            let (children, next) = page.unwrap_or_default();
+            for (child_id, spec) in children {
+                let id = format!("{api}/{child_id}");
+                if asked.contains(&id.as_str()) {
+                    listed.insert(id.clone(), Some(child(&id, spec, output)));
+                }
+            }
+            token = next.filter(|t| !t.is_empty());
+            if token.is_none() {
+                for id in &asked {
+                    listed.entry(id.to_string()).or_insert(None);
+                }
+                break;
+            }
+            if listed.len() == asked.len() {
+                break;
+            }
+        }
+        answer.extend(listed);
+    }
+    Ok(answer)
+}
+
 /// Bring a resource's tags (an API's, a stage's) from `current` to `desired`.
 async fn converge_tags(
     client: &Client,

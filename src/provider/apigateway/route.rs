@@ -1,16 +1,18 @@
 //! `api_route`: a route of an API to an integration, found again by its route key.
 
-use super::{child, find_child, no_blind_retry, split};
+use super::{child, find_child, list_children, no_blind_retry, split};
 use crate::model::api::ApiRouteSpec;
 use crate::provider::aws::Clients;
 use crate::provider::kind::{reread, tf_attr, Live, ResourceType, Result, Terraform};
 use crate::provider::{aws_error, found, ignore_not_found};
 use aws_sdk_apigatewayv2::types as gw;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 impl ResourceType for ApiRouteSpec {
     const FORCE_NEW: &'static [&'static str] = &["api_id"];
     const IDENTITY: &'static [&'static str] = &["api_id", "route_key"];
+    const BATCH: usize = 100;
     const TERRAFORM: Option<Terraform> = Some(Terraform {
         resource: "aws_apigatewayv2_route",
         physical_id: |a| Some(format!("{}/{}", tf_attr(a, "api_id")?, tf_attr(a, "id")?)),
@@ -34,17 +36,31 @@ impl ResourceType for ApiRouteSpec {
         else {
             return Ok(None);
         };
-        let spec = ApiRouteSpec {
-            api_id: api.to_string(),
-            route_key: out.route_key.unwrap_or_default(),
-            integration_id: out
-                .target
-                .unwrap_or_default()
-                .trim_start_matches("integrations/")
-                .to_string(),
-            authorizer_id: out.authorizer_id.filter(|a| !a.is_empty()),
-        };
+        let spec = spec_of(api, out.route_key, out.target, out.authorizer_id);
         Ok(Some(child(id, spec, "id")))
+    }
+
+    /// One GetRoutes per API (a page holds them all but for the largest APIs).
+    async fn read_batch(
+        clients: &Clients,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, Option<Live<Self>>>> {
+        let client = &clients.apigateway;
+        Ok(list_children(ids, "id", async |api_id, token| {
+            let p = client
+                .get_routes()
+                .api_id(&api_id)
+                .set_next_token(token)
+                .send()
+                .await;
+            let p = p.map_err(|e| aws_error("GetRoutes", format!("routes of api {api_id}"), e))?;
+            let routes = p.items.unwrap_or_default().into_iter().map(|r| {
+                let spec = spec_of(&api_id, r.route_key, r.target, r.authorizer_id);
+                (r.route_id.unwrap_or_default(), spec)
+            });
+            Ok((routes.collect(), p.next_token))
+        })
+        .await?)
     }
 
     async fn discover(clients: &Clients, props: &Value) -> Result<Option<String>> {
@@ -113,6 +129,24 @@ impl ResourceType for ApiRouteSpec {
         Ok(ignore_not_found(
             r.map_err(|e| aws_error("DeleteRoute", id, e)),
         )?)
+    }
+}
+
+/// A route as GetRoute and GetRoutes report it.
+fn spec_of(
+    api: &str,
+    route_key: Option<String>,
+    target: Option<String>,
+    authorizer_id: Option<String>,
+) -> ApiRouteSpec {
+    ApiRouteSpec {
+        api_id: api.to_string(),
+        route_key: route_key.unwrap_or_default(),
+        integration_id: target
+            .unwrap_or_default()
+            .trim_start_matches("integrations/")
+            .to_string(),
+        authorizer_id: authorizer_id.filter(|a| !a.is_empty()),
     }
 }
 

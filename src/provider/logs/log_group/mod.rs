@@ -1,10 +1,13 @@
-//! `log_group`: read (2 calls), create, update retention, key and tags in place, delete.
+//! `log_group`: read (2 calls, or fewer in batches), create, update retention, key and tags in place, delete.
 
 use crate::model::log_group::LogGroupSpec;
 use crate::provider::aws::Clients;
 use crate::provider::kind::{reread, tf_attr, Live, ResourceType, Result, Terraform};
 use crate::provider::{aws_error, converge_tags, ignore_not_found, AwsError};
 use aws_sdk_cloudwatchlogs::Client;
+use std::collections::BTreeMap;
+
+mod read;
 
 impl ResourceType for LogGroupSpec {
     // A key is associated and disassociated in place (AssociateKmsKey), keeping the group's logs.
@@ -15,8 +18,30 @@ impl ResourceType for LogGroupSpec {
         folded: &[],
     });
 
+    /// Large: a batch reads a shared prefix's pages (50 groups each) one after another, at most as
+    /// many as it has names, and a smaller batch would read the same pages again for its share.
+    const BATCH: usize = 1000;
+
+    /// 2 calls: DescribeLogGroups by the name as prefix, ListTagsForResource.
     async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>> {
-        Ok(read(&clients.logs, name).await?)
+        match read::describe(&clients.logs, name).await? {
+            Some(live) => Ok(Some(Self::complete(clients, live).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// DescribeLogGroups by pages of the prefix the names share; their tags follow one call each
+    /// ([`Self::complete`]).
+    async fn read_batch(
+        clients: &Clients,
+        names: &[String],
+    ) -> Result<BTreeMap<String, Option<Live<Self>>>> {
+        Ok(read::describe_many(&clients.logs, names).await?)
+    }
+
+    async fn complete(clients: &Clients, mut live: Live<Self>) -> Result<Live<Self>> {
+        live.spec.tags = read::tags(&clients.logs, &live.physical_id, live.arn()).await?;
+        Ok(live)
     }
 
     async fn create(clients: &Clients, spec: &Self) -> Result<Live<Self>> {
@@ -36,45 +61,6 @@ impl ResourceType for LogGroupSpec {
 
 fn what(name: &str) -> String {
     format!("log group {name}")
-}
-
-/// The ARN without the `:*` suffix DescribeLogGroups puts on it, as tagging APIs want it.
-fn bare_arn(arn: &str) -> String {
-    arn.strip_suffix(":*").unwrap_or(arn).to_string()
-}
-
-async fn read(client: &Client, name: &str) -> Result<Option<Live<LogGroupSpec>>, AwsError> {
-    let out = client
-        .describe_log_groups()
-        .log_group_name_prefix(name)
-        .send()
-        .await
-        .map_err(|e| aws_error("DescribeLogGroups", what(name), e))?;
-    let Some(group) = out
-        .log_groups()
-        .iter()
-        .find(|g| g.log_group_name.as_deref() == Some(name))
-    else {
-        return Ok(None);
-    };
-    let arn = bare_arn(group.arn.as_deref().unwrap_or_default());
-    let tags = client
-        .list_tags_for_resource()
-        .resource_arn(&arn)
-        .send()
-        .await
-        .map_err(|e| aws_error("ListTagsForResource", what(name), e))?
-        .tags
-        .unwrap_or_default()
-        .into_iter()
-        .collect();
-    let spec = LogGroupSpec {
-        name: name.to_string(),
-        retention_days: group.retention_in_days,
-        kms_key_arn: group.kms_key_id.clone(),
-        tags,
-    };
-    Ok(Some(Live::named(name, spec, arn)))
 }
 
 async fn create(client: &Client, spec: &LogGroupSpec) -> Result<(), AwsError> {
@@ -184,7 +170,6 @@ async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
 mod tests {
     use super::*;
     use crate::provider::adapter::compared;
-    use std::collections::BTreeMap;
 
     fn spec(key: Option<&str>) -> LogGroupSpec {
         LogGroupSpec {

@@ -1,12 +1,15 @@
 //! `metric_alarm`: PutMetricAlarm is an upsert, so create and update are one call each, plus tags.
 
-use crate::model::metric_math::{five_minutes, MetricQuery, MetricStat};
+use crate::model::metric_math::{five_minutes, MetricQuery};
 use crate::model::monitoring::AlarmSpec;
 use crate::provider::aws::Clients;
 use crate::provider::kind::{reread, tf_attr, Live, ResourceType, Result, Terraform};
 use crate::provider::{aws_error, converge_tags, ignore_not_found, AwsError};
 use aws_sdk_cloudwatch::types as cw;
 use aws_sdk_cloudwatch::Client;
+use std::collections::BTreeMap;
+
+mod read;
 
 impl ResourceType for AlarmSpec {
     const FORCE_NEW: &'static [&'static str] = &["name"];
@@ -16,8 +19,28 @@ impl ResourceType for AlarmSpec {
         folded: &[],
     });
 
+    const BATCH: usize = read::NAMES_PER_CALL;
+
+    /// 2 calls: DescribeAlarms, ListTagsForResource.
     async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>> {
-        Ok(read(&clients.cloudwatch, name).await?)
+        let found = read::describe(&clients.cloudwatch, &[name.to_string()]).await?;
+        match found.into_iter().find_map(|(_, live)| live) {
+            Some(live) => Ok(Some(Self::complete(clients, live).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// One DescribeAlarms per hundred alarms; their tags follow one call each ([`Self::complete`]).
+    async fn read_batch(
+        clients: &Clients,
+        names: &[String],
+    ) -> Result<BTreeMap<String, Option<Live<Self>>>> {
+        Ok(read::describe(&clients.cloudwatch, names).await?)
+    }
+
+    async fn complete(clients: &Clients, mut live: Live<Self>) -> Result<Live<Self>> {
+        live.spec.tags = read::tags(&clients.cloudwatch, &live.physical_id, live.arn()).await?;
+        Ok(live)
     }
 
     async fn create(clients: &Clients, spec: &Self) -> Result<Live<Self>> {
@@ -44,70 +67,6 @@ impl ResourceType for AlarmSpec {
         }
         self
     }
-}
-
-/// A live alarm (2 calls: DescribeAlarms, ListTagsForResource) and its ARN.
-async fn read(client: &Client, name: &str) -> Result<Option<Live<AlarmSpec>>, AwsError> {
-    let out = client
-        .describe_alarms()
-        .alarm_names(name)
-        .send()
-        .await
-        .map_err(|e| aws_error("DescribeAlarms", format!("alarm {name}"), e))?;
-    let Some(a) = out
-        .metric_alarms
-        .unwrap_or_default()
-        .into_iter()
-        .find(|a| a.alarm_name.as_deref() == Some(name))
-    else {
-        return Ok(None);
-    };
-    let arn = a.alarm_arn.clone().unwrap_or_default();
-    let tags = client
-        .list_tags_for_resource()
-        .resource_arn(&arn)
-        .send()
-        .await
-        .map_err(|e| aws_error("ListTagsForResource", format!("alarm {name}"), e))?
-        .tags
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|t| Some((t.key?, t.value?)))
-        .collect();
-    let mut alarm_actions = a.alarm_actions.clone().unwrap_or_default();
-    alarm_actions.sort();
-    let mut ok_actions = a.ok_actions.clone().unwrap_or_default();
-    ok_actions.sort();
-    let mut insufficient_data_actions = a.insufficient_data_actions.clone().unwrap_or_default();
-    insufficient_data_actions.sort();
-    let spec = AlarmSpec {
-        name: name.to_string(),
-        description: a.alarm_description.clone().filter(|d| !d.is_empty()),
-        namespace: a.namespace.clone().filter(|n| !n.is_empty()),
-        metric_name: a.metric_name.clone().filter(|n| !n.is_empty()),
-        dimensions: dimensions_of(a.dimensions()),
-        statistic: a.statistic.as_ref().map(|s| s.as_str().to_string()),
-        extended_statistic: a.extended_statistic.clone(),
-        period_seconds: a.period,
-        metrics: a.metrics().iter().map(query_of).collect(),
-        evaluation_periods: a.evaluation_periods.unwrap_or_default(),
-        datapoints_to_alarm: a.datapoints_to_alarm,
-        threshold: a.threshold.unwrap_or_default(),
-        comparison_operator: a
-            .comparison_operator
-            .as_ref()
-            .map(|c| c.as_str().to_string())
-            .unwrap_or_default(),
-        treat_missing_data: a
-            .treat_missing_data
-            .clone()
-            .unwrap_or_else(|| "missing".into()),
-        alarm_actions,
-        ok_actions,
-        insufficient_data_actions,
-        tags,
-    };
-    Ok(Some(Live::named(name, spec, arn)))
 }
 
 /// Create or update (PutMetricAlarm replaces the whole definition), then converge the tags.
@@ -186,22 +145,10 @@ async fn put(
     .await
 }
 
-fn dimensions(dimensions: &std::collections::BTreeMap<String, String>) -> Vec<cw::Dimension> {
+fn dimensions(dimensions: &BTreeMap<String, String>) -> Vec<cw::Dimension> {
     dimensions
         .iter()
         .map(|(k, v)| cw::Dimension::builder().name(k).value(v).build())
-        .collect()
-}
-
-fn dimensions_of(dimensions: &[cw::Dimension]) -> std::collections::BTreeMap<String, String> {
-    dimensions
-        .iter()
-        .map(|d| {
-            (
-                d.name.clone().unwrap_or_default(),
-                d.value.clone().unwrap_or_default(),
-            )
-        })
         .collect()
 }
 
@@ -230,31 +177,6 @@ fn query(q: &MetricQuery) -> cw::MetricDataQuery {
         .build()
 }
 
-/// A metric-math query as DescribeAlarms reports it; an unreported ReturnData is AWS's default, true.
-fn query_of(q: &cw::MetricDataQuery) -> MetricQuery {
-    MetricQuery {
-        id: q.id.clone().unwrap_or_default(),
-        expression: q.expression.clone().filter(|e| !e.is_empty()),
-        metric: q.metric_stat.as_ref().map(|s| {
-            let metric = s.metric.as_ref();
-            MetricStat {
-                namespace: metric.and_then(|m| m.namespace.clone()).unwrap_or_default(),
-                metric_name: metric
-                    .and_then(|m| m.metric_name.clone())
-                    .unwrap_or_default(),
-                dimensions: metric
-                    .map(|m| dimensions_of(m.dimensions()))
-                    .unwrap_or_default(),
-                period_seconds: s.period.unwrap_or_else(five_minutes),
-                stat: s.stat.clone().unwrap_or_default(),
-                unit: s.unit.as_ref().map(|u| u.as_str().to_string()),
-            }
-        }),
-        label: q.label.clone().filter(|l| !l.is_empty()),
-        return_data: q.return_data.unwrap_or(true),
-    }
-}
-
 /// DeleteAlarms answers ResourceNotFound when a named alarm does not exist: gone is deleted.
 async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
     let r = client.delete_alarms().alarm_names(name).send().await;
@@ -263,6 +185,7 @@ async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
 
 #[cfg(test)]
 mod tests {
+    use super::read::query_of;
     use super::*;
     use crate::provider::adapter::compared;
 
