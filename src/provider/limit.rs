@@ -1,37 +1,48 @@
-//! How many calls one AWS service gets at once: additive increase, multiplicative decrease (AIMD),
-//! as TCP's congestion window and the AWS SDKs' adaptive retry mode do. Pure logic over the times it
-//! is given; [`super::limiter`] wires it to the SDK's clients.
+//! How many calls one AWS service gets: additive increase, multiplicative decrease (AIMD), as TCP's
+//! congestion window and the AWS SDKs' adaptive retry mode do. Pure logic over the times it is given;
+//! [`super::limiter`] wires it to the SDK's clients.
 //!
-//! One number, `limit`, between 1 and `--parallelism`, bounds the attempts in flight. A service whose
-//! documented quota is a low rate (CloudWatch, Logs, Lambda's and API Gateway's control planes) is
-//! also *paced*: at most `limit` attempts start in any one second, since AWS throttles on requests a
-//! second, which no concurrency bound can keep under when calls take milliseconds. A service that
-//! throttles becomes paced from then on.
+//! One number, `limit`. For most services it bounds the attempts in flight, between 1 and
+//! `--parallelism`. A service whose documented quota is a low rate (CloudWatch, Logs, Lambda's and API
+//! Gateway's control planes) is *paced* instead: at most `limit` attempts start in any one second
+//! (AWS throttles on requests a second, which no concurrency bound keeps under when calls take
+//! milliseconds), and at most `--parallelism` are in flight. A service that throttles is paced from
+//! then on.
 //!
-//! - After a run of successes the limit grows by one; a run is `limit` successes (about a second's
-//!   worth) while the limit is below the highest limit that throttled, and longer when it would
-//!   reach it again: 4 × `limit` successes, doubled after every throttle (up to 64 ×), so a service
-//!   that throttled at a known rate is probed ever more rarely instead of once every few seconds.
-//! - A throttling answer halves the limit, once per episode: the answers of attempts admitted before
-//!   the last decrease say nothing about the new limit ([`Admission::generation`]).
+//! - The limit grows by one after a run of successes, and only while it held an attempt back (a
+//!   limit nobody reaches says nothing about the service). A run is `limit` successes (about a
+//!   second's worth when paced) up to 80% of the lowest limit that throttled, and longer above:
+//!   4 × `limit`, doubled after every throttle (up to 64 ×), so a service that throttled at a known
+//!   rate is probed ever more rarely (CUBIC's idea: quick back near the last loss, careful past it).
+//! - A throttling answer halves the limit (never below 1), once per episode: the answers of attempts
+//!   admitted before the last decrease say nothing about the new limit ([`Admission::generation`]).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 /// The window a paced limit counts its starts in.
 const WINDOW: Duration = Duration::from_secs(1);
+/// A paced limit's ceiling, requests a second: far above any control-plane quota dtr meets; AIMD
+/// finds the real one.
+const MAX_RATE: f64 = 1000.0;
+
+/// How close to the lowest limit that throttled the limit grows back quickly.
+const BACK_TO: f64 = 0.8;
 
 /// One service's AIMD state.
 #[derive(Debug, Clone)]
 pub struct Aimd {
     limit: f64,
-    max: f64,
+    /// `--parallelism`: the attempts in flight, paced or not.
+    parallelism: f64,
     paced: bool,
     in_flight: usize,
     /// When the attempts of the last [`WINDOW`] started (paced only).
     starts: VecDeque<Instant>,
     /// Successes since the limit last changed.
     run: u64,
+    /// Whether the limit held an attempt back since it last grew.
+    binding: bool,
     /// Bumped at each decrease.
     generation: u64,
     /// The lowest limit that has throttled so far, if any has.
@@ -59,24 +70,35 @@ pub enum Outcome {
 }
 
 impl Aimd {
-    /// Start at `start` (clamped to 1..=`max`), paced or not.
-    pub fn new(start: usize, max: usize, paced: bool) -> Self {
-        let max = max.max(1) as f64;
-        Aimd {
-            limit: (start as f64).clamp(1.0, max),
-            max,
+    /// Start at `start`, paced or not, under `parallelism`.
+    pub fn new(start: usize, parallelism: usize, paced: bool) -> Self {
+        let mut aimd = Aimd {
+            limit: start as f64,
+            parallelism: parallelism.max(1) as f64,
             paced,
             in_flight: 0,
             starts: VecDeque::new(),
             run: 0,
+            binding: false,
             generation: 0,
             ceiling: None,
             throttles: 0,
             answers: 0,
+        };
+        aimd.limit = aimd.limit.clamp(1.0, aimd.max());
+        aimd
+    }
+
+    /// How far the limit may grow: a rate when paced, `--parallelism` attempts otherwise.
+    fn max(&self) -> f64 {
+        if self.paced {
+            MAX_RATE
+        } else {
+            self.parallelism
         }
     }
 
-    /// The whole attempts the limit allows.
+    /// The limit, whole: attempts a second when paced, at once otherwise.
     pub fn limit(&self) -> usize {
         self.limit.floor() as usize
     }
@@ -100,10 +122,17 @@ impl Aimd {
         {
             self.starts.pop_front();
         }
-        if self.in_flight >= self.limit() {
+        let at_once = if self.paced {
+            self.parallelism
+        } else {
+            self.limit
+        };
+        if self.in_flight >= at_once.floor() as usize {
+            self.binding |= !self.paced;
             return Err(None);
         }
         if self.paced && self.starts.len() >= self.limit() {
+            self.binding = true;
             let oldest = self.starts.front().copied().unwrap_or(now);
             return Err(Some(WINDOW.saturating_sub(now.duration_since(oldest))));
         }
@@ -134,16 +163,20 @@ impl Aimd {
     }
 
     fn served(&mut self) {
+        if !self.binding {
+            return;
+        }
         self.run += 1;
-        let near_ceiling = self.ceiling.is_some_and(|c| self.limit + 1.0 >= c);
+        let near_ceiling = self.ceiling.is_some_and(|c| self.limit + 1.0 > BACK_TO * c);
         let patience = if near_ceiling {
             4 << self.throttles.min(4)
         } else {
             1
         };
         if self.run >= (self.limit.ceil() as u64) * patience {
-            self.limit = (self.limit + 1.0).min(self.max);
+            self.limit = (self.limit + 1.0).min(self.max());
             self.run = 0;
+            self.binding = false;
         }
     }
 
@@ -152,6 +185,7 @@ impl Aimd {
         self.throttles = self.throttles.saturating_add(1);
         self.limit = (self.limit / 2.0).max(1.0);
         self.paced = true;
+        self.binding = false;
         self.run = 0;
         self.generation += 1;
     }
@@ -167,12 +201,37 @@ mod tests {
         got.unwrap_or(Admission { generation: 0 })
     }
 
+    /// Ask for more attempts than the limit allows (so it holds one back), then finish them.
+    fn press(a: &mut Aimd) {
+        let now = Instant::now();
+        let mut admitted = 0;
+        while a.try_admit(now).is_ok() {
+            admitted += 1;
+        }
+        for _ in 0..admitted {
+            a.release();
+        }
+    }
+
+    /// `n` successes, each while the limit is held against.
+    fn serve(a: &mut Aimd, generation: u64, n: usize) {
+        for _ in 0..n {
+            press(a);
+            a.record(Admission { generation }, Outcome::Served);
+        }
+    }
+
     #[test]
     fn starts_from_its_quota_clamped_to_parallelism_and_one() {
         assert_eq!(Aimd::new(3, 10, true).limit(), 3);
         assert_eq!(Aimd::new(50, 10, false).limit(), 10);
         assert_eq!(Aimd::new(0, 10, false).limit(), 1);
         assert_eq!(Aimd::new(5, 0, false).limit(), 1);
+        assert_eq!(
+            Aimd::new(15, 10, true).limit(),
+            15,
+            "a rate, not attempts at once"
+        );
     }
 
     #[test]
@@ -187,7 +246,7 @@ mod tests {
     }
 
     #[test]
-    fn a_paced_limit_bounds_the_starts_of_each_second() {
+    fn a_paced_limit_bounds_the_starts_of_each_second_and_parallelism_the_rest() {
         let t0 = Instant::now();
         let mut a = Aimd::new(3, 10, true);
         for _ in 0..3 {
@@ -197,22 +256,30 @@ mod tests {
         let later = t0 + Duration::from_millis(400);
         assert_eq!(a.try_admit(later), Err(Some(Duration::from_millis(600))));
         admit(&mut a, t0 + WINDOW);
+        let mut fast = Aimd::new(20, 2, true);
+        admit(&mut fast, t0);
+        admit(&mut fast, t0);
+        assert_eq!(fast.try_admit(t0), Err(None), "--parallelism still bounds");
     }
 
     #[test]
     fn grows_by_one_after_a_run_of_successes_up_to_parallelism() {
         let mut a = Aimd::new(3, 5, false);
-        let g = Admission { generation: 0 };
-        for _ in 0..2 {
-            a.record(g, Outcome::Served);
-        }
+        serve(&mut a, 0, 2);
         assert_eq!(a.limit(), 3, "a run is `limit` successes");
-        a.record(g, Outcome::Served);
+        serve(&mut a, 0, 1);
         assert_eq!(a.limit(), 4);
-        for _ in 0..100 {
-            a.record(g, Outcome::Served);
-        }
+        serve(&mut a, 0, 100);
         assert_eq!(a.limit(), 5, "never above --parallelism");
+    }
+
+    #[test]
+    fn a_limit_nobody_reaches_does_not_grow() {
+        let mut a = Aimd::new(3, 10, true);
+        for _ in 0..100 {
+            a.record(Admission { generation: 0 }, Outcome::Served);
+        }
+        assert_eq!(a.limit(), 3);
     }
 
     #[test]
@@ -241,6 +308,7 @@ mod tests {
     fn unknown_outcomes_change_nothing() {
         let mut a = Aimd::new(1, 10, false);
         for _ in 0..10 {
+            press(&mut a);
             a.record(Admission { generation: 0 }, Outcome::Unknown);
         }
         assert_eq!(a.limit(), 1);
@@ -248,36 +316,34 @@ mod tests {
 
     #[test]
     fn probes_a_known_ceiling_ever_more_rarely() {
-        let mut a = Aimd::new(6, 10, true);
+        let grow_to = |a: &mut Aimd, generation: u64, limit: usize| {
+            let mut served = 0;
+            while a.limit() < limit {
+                serve(a, generation, 1);
+                served += 1;
+            }
+            served
+        };
+        let mut a = Aimd::new(10, 100, true);
         a.record(Admission { generation: 0 }, Outcome::Throttled);
-        assert_eq!(a.limit(), 3);
-        let g = Admission { generation: 1 };
-        let mut served = 0;
-        while a.limit() < 5 {
-            a.record(g, Outcome::Served);
-            served += 1;
-        }
+        assert_eq!(a.limit(), 5);
         assert_eq!(
-            served,
-            3 + 4,
-            "quick back to just below the limit that throttled"
+            grow_to(&mut a, 1, 8),
+            5 + 6 + 7,
+            "quick back to 80% of the limit that throttled"
         );
-        let mut probing = 0;
-        while a.limit() < 6 {
-            a.record(g, Outcome::Served);
-            probing += 1;
-        }
-        assert_eq!(probing, 5 * 4 * 2, "then a long run before trying it again");
-        a.record(g, Outcome::Throttled);
-        let g = Admission { generation: 2 };
-        while a.limit() < 5 {
-            a.record(g, Outcome::Served);
-        }
-        let mut again = 0;
-        while a.limit() < 6 {
-            a.record(g, Outcome::Served);
-            again += 1;
-        }
-        assert_eq!(again, 5 * 4 * 4, "twice as long after each throttle");
+        assert_eq!(
+            grow_to(&mut a, 1, 9),
+            8 * 4 * 2,
+            "then a long run before each step"
+        );
+        a.record(Admission { generation: 1 }, Outcome::Throttled);
+        assert_eq!(a.limit(), 4, "a lower ceiling: 9");
+        grow_to(&mut a, 2, 7); // 4.5, 5.5, 6.5 quickly; 7.5 slowly
+        assert_eq!(
+            grow_to(&mut a, 2, 8),
+            8 * 4 * 4,
+            "twice as long after each throttle"
+        );
     }
 }

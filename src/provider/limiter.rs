@@ -19,7 +19,7 @@
 //!   (<https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html>): 5, paced.
 //! - Lambda: control-plane requests 15 a second, `GetFunction` 100
 //!   (<https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html#api-requests>):
-//!   `--parallelism`, paced.
+//!   15, paced.
 //! - API Gateway: management API 10 a second, burst 40
 //!   (<https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html>): 10, paced.
 //! - IAM publishes no request rate (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html>),
@@ -53,13 +53,14 @@ use std::time::Instant;
 /// The header the connector marks an answer with (never sent, never shown).
 const GENERATION: &str = "x-dtr-limit-generation";
 
-/// Where a service's limit starts: (limit, paced). See the module's list of quotas.
+/// Where a service's limit starts: (limit, paced): a paced limit is a rate, any other attempts at
+/// once. See the module's list of quotas.
 fn start(service: &str, parallelism: usize) -> (usize, bool) {
     match service {
         "cloudwatch" => (3, true),
         "logs" => (5, true),
         "apigateway" => (10, true),
-        "lambda" => (parallelism, true),
+        "lambda" => (15, true),
         _ => (parallelism, false),
     }
 }
@@ -78,7 +79,7 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// Limits that never go above `parallelism` (`--parallelism`).
+    /// Limits under `parallelism` (`--parallelism`): no service has more attempts in flight.
     pub fn new(parallelism: usize) -> Self {
         Limits {
             parallelism: parallelism.max(1),
