@@ -5,6 +5,22 @@ use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext,
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use std::path::PathBuf;
 
+/// One service's client from `(config, calls, limits, http)`: every call counted (`--stats`) and held
+/// to the service's limit ([`super::limiter`]).
+macro_rules! client {
+    ($parts:expr, $sdk:ident, $service:literal) => {{
+        let (config, calls, limits, http) = $parts;
+        let (http, feedback) = limits.client(http, $service);
+        $sdk::Client::from_conf(
+            $sdk::config::Builder::from(config)
+                .http_client(http)
+                .interceptor(calls.clone())
+                .interceptor(feedback)
+                .build(),
+        )
+    }};
+}
+
 /// Connection settings from the command line and the environment.
 #[derive(Debug, Clone, Default)]
 pub struct AwsOptions {
@@ -70,47 +86,20 @@ impl Clients {
         let (config, http) = sdk_config(options, region).await?;
         let calls = options.calls.clone();
         let limits = &options.limits;
+        let parts = (&config, &calls, limits, &http);
         let s3 = aws_sdk_s3::Client::from_conf(s3_config(&config, &calls, limits, &http).build());
-        let dynamodb = client!(aws_sdk_dynamodb, &config, calls, limits, &http, "dynamodb");
+        let dynamodb = client!(parts, aws_sdk_dynamodb, "dynamodb");
         Ok(Clients {
-            apigateway: client!(
-                aws_sdk_apigatewayv2,
-                &config,
-                calls,
-                limits,
-                &http,
-                "apigateway"
-            ),
-            cloudwatch: client!(
-                aws_sdk_cloudwatch,
-                &config,
-                calls,
-                limits,
-                &http,
-                "cloudwatch"
-            ),
+            apigateway: client!(parts, aws_sdk_apigatewayv2, "apigateway"),
+            cloudwatch: client!(parts, aws_sdk_cloudwatch, "cloudwatch"),
             dynamodb: dynamodb.clone(),
-            iam: client!(aws_sdk_iam, &config, calls, limits, &http, "iam"),
-            lambda: client!(aws_sdk_lambda, &config, calls, limits, &http, "lambda"),
-            logs: client!(
-                aws_sdk_cloudwatchlogs,
-                &config,
-                calls,
-                limits,
-                &http,
-                "logs"
-            ),
+            iam: client!(parts, aws_sdk_iam, "iam"),
+            lambda: client!(parts, aws_sdk_lambda, "lambda"),
+            logs: client!(parts, aws_sdk_cloudwatchlogs, "logs"),
             s3: s3.clone(),
-            scheduler: client!(
-                aws_sdk_scheduler,
-                &config,
-                calls,
-                limits,
-                &http,
-                "scheduler"
-            ),
-            sns: client!(aws_sdk_sns, &config, calls, limits, &http, "sns"),
-            sts: client!(aws_sdk_sts, &config, calls, limits, &http, "sts"),
+            scheduler: client!(parts, aws_sdk_scheduler, "scheduler"),
+            sns: client!(parts, aws_sdk_sns, "sns"),
+            sts: client!(parts, aws_sdk_sts, "sts"),
             region: region.to_string(),
             backend_s3: s3,
             backend_dynamodb: dynamodb,
@@ -136,9 +125,8 @@ impl Clients {
                 .interceptor(super::owner::ExpectedBucketOwner::new(owner))
                 .build(),
         );
-        let calls = &self.calls;
-        self.backend_dynamodb =
-            client!(aws_sdk_dynamodb, &config, calls, limits, &http, "dynamodb");
+        let parts = (&config, &self.calls, limits, &http);
+        self.backend_dynamodb = client!(parts, aws_sdk_dynamodb, "dynamodb");
         self.backend_region = region.to_string();
         Ok(self)
     }
@@ -159,21 +147,6 @@ impl Clients {
             .cloned()
     }
 }
-
-/// One service's client on `config`: every call counted (`--stats`) and held to the service's limit.
-macro_rules! client {
-    ($sdk:ident, $config:expr, $calls:expr, $limits:expr, $http:expr, $service:literal) => {{
-        let (http, feedback) = $limits.client($http, $service);
-        $sdk::Client::from_conf(
-            $sdk::config::Builder::from($config)
-                .http_client(http)
-                .interceptor($calls.clone())
-                .interceptor(feedback)
-                .build(),
-        )
-    }};
-}
-use client;
 
 /// The standard configuration chain for `region`, with dtr's retry policy, profile, endpoint and CA,
 /// and the HTTP client every service's client wraps.
