@@ -336,6 +336,35 @@ mod tests {
         h
     }
 
+    #[tokio::test]
+    async fn an_attempt_waits_for_a_place_and_gives_it_back() {
+        use std::time::Duration;
+        let limits = Limits::new(1);
+        let iam = limits.service("iam");
+        let first = iam.admit().await;
+        let waiting = tokio::time::timeout(Duration::from_millis(100), iam.admit()).await;
+        assert!(
+            waiting.is_err(),
+            "a second attempt waits while the first is in flight"
+        );
+        drop(first);
+        let again = tokio::time::timeout(Duration::from_secs(1), iam.admit()).await;
+        assert!(again.is_ok(), "the place came back");
+    }
+
+    #[tokio::test]
+    async fn a_paced_service_waits_for_the_next_second() {
+        use std::time::Duration;
+        let cloudwatch = Limits::new(10).service("cloudwatch");
+        for _ in 0..3 {
+            drop(cloudwatch.admit().await);
+        }
+        let fourth = tokio::time::timeout(Duration::from_millis(300), cloudwatch.admit()).await;
+        assert!(fourth.is_err(), "CloudWatch starts at 3 a second");
+        let later = tokio::time::timeout(Duration::from_secs(2), cloudwatch.admit()).await;
+        assert!(later.is_ok(), "the next second lets it through");
+    }
+
     #[test]
     fn reads_throttling_in_every_protocol() {
         let none = headers(&[]);
