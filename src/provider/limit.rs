@@ -4,9 +4,10 @@
 //!
 //! One number, `limit`. For most services it bounds the attempts in flight, between 1 and
 //! `--parallelism`. A service whose documented quota is a low rate (CloudWatch, Logs, Lambda's and API
-//! Gateway's control planes) is *paced* instead: at most `limit` attempts start in any one second
+//! Gateway's control planes) is *paced* instead: `limit` attempts start a second, evenly spaced
 //! (AWS throttles on requests a second, which no concurrency bound keeps under when calls take
-//! milliseconds), and at most `--parallelism` are in flight. A service that throttles is paced from
+//! milliseconds; a burst could empty the service's bucket at once), and at most `--parallelism` are
+//! in flight. A service that throttles is paced from
 //! then on.
 //!
 //! - The limit grows by one after a run of successes, and only while it held an attempt back (a
@@ -17,11 +18,8 @@
 //! - A throttling answer halves the limit (never below 1), once per episode: the answers of attempts
 //!   admitted before the last decrease say nothing about the new limit ([`Admission::generation`]).
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-/// The window a paced limit counts its starts in.
-const WINDOW: Duration = Duration::from_secs(1);
 /// A paced limit's ceiling, requests a second: far above any control-plane quota dtr meets; AIMD
 /// finds the real one.
 const MAX_RATE: f64 = 1000.0;
@@ -37,8 +35,8 @@ pub struct Aimd {
     parallelism: f64,
     paced: bool,
     in_flight: usize,
-    /// When the attempts of the last [`WINDOW`] started (paced only).
-    starts: VecDeque<Instant>,
+    /// When a paced limit lets the next attempt start.
+    next_start: Option<Instant>,
     /// Successes since the limit last changed.
     run: u64,
     /// Whether the limit held an attempt back since it last grew.
@@ -77,7 +75,7 @@ impl Aimd {
             parallelism: parallelism.max(1) as f64,
             paced,
             in_flight: 0,
-            starts: VecDeque::new(),
+            next_start: None,
             run: 0,
             binding: false,
             generation: 0,
@@ -112,16 +110,9 @@ impl Aimd {
         (self.answers, self.throttles)
     }
 
-    /// Admit an attempt at `now`, or say how long to wait: `Err(Some(d))` when a paced window frees
-    /// a start after `d`, `Err(None)` when only a finishing attempt can make room.
+    /// Admit an attempt at `now`, or say how long to wait: `Err(Some(d))` when a paced limit lets
+    /// the next start after `d`, `Err(None)` when only a finishing attempt can make room.
     pub fn try_admit(&mut self, now: Instant) -> Result<Admission, Option<Duration>> {
-        while self
-            .starts
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= WINDOW)
-        {
-            self.starts.pop_front();
-        }
         let at_once = if self.paced {
             self.parallelism
         } else {
@@ -131,14 +122,15 @@ impl Aimd {
             self.binding |= !self.paced;
             return Err(None);
         }
-        if self.paced && self.starts.len() >= self.limit() {
+        if let Some(next) = self.next_start.filter(|next| self.paced && *next > now) {
             self.binding = true;
-            let oldest = self.starts.front().copied().unwrap_or(now);
-            return Err(Some(WINDOW.saturating_sub(now.duration_since(oldest))));
+            return Err(Some(next - now));
         }
         self.in_flight += 1;
         if self.paced {
-            self.starts.push_back(now);
+            // Evenly spaced, 1/limit apart: a burst could empty the service's bucket at once.
+            let from = self.next_start.map_or(now, |next| next.max(now));
+            self.next_start = Some(from + Duration::from_secs_f64(1.0 / self.limit));
         }
         Ok(Admission {
             generation: self.generation,
@@ -246,20 +238,25 @@ mod tests {
     }
 
     #[test]
-    fn a_paced_limit_bounds_the_starts_of_each_second_and_parallelism_the_rest() {
+    fn a_paced_limit_spaces_its_starts_and_parallelism_bounds_the_rest() {
         let t0 = Instant::now();
-        let mut a = Aimd::new(3, 10, true);
-        for _ in 0..3 {
-            admit(&mut a, t0);
-            a.release();
-        }
-        let later = t0 + Duration::from_millis(400);
-        assert_eq!(a.try_admit(later), Err(Some(Duration::from_millis(600))));
-        admit(&mut a, t0 + WINDOW);
+        let mut a = Aimd::new(4, 10, true);
+        admit(&mut a, t0);
+        a.release();
+        let later = t0 + Duration::from_millis(100);
+        assert_eq!(a.try_admit(later), Err(Some(Duration::from_millis(150))));
+        admit(&mut a, t0 + Duration::from_millis(250));
+        a.release();
+        admit(&mut a, t0 + Duration::from_secs(2));
         let mut fast = Aimd::new(20, 2, true);
         admit(&mut fast, t0);
-        admit(&mut fast, t0);
-        assert_eq!(fast.try_admit(t0), Err(None), "--parallelism still bounds");
+        admit(&mut fast, t0 + Duration::from_millis(50));
+        let then = t0 + Duration::from_millis(100);
+        assert_eq!(
+            fast.try_admit(then),
+            Err(None),
+            "--parallelism still bounds"
+        );
     }
 
     #[test]
