@@ -32,7 +32,7 @@ pub struct AwsOptions {
     pub ca_bundle: Option<PathBuf>,
     /// Counts every call the clients make (`--stats`).
     pub calls: super::stats::CallCounter,
-    /// How many calls each service gets at once (see [`super::limiter`]).
+    /// How many calls each service gets, at once or a second (see [`super::limiter`]).
     pub limits: super::limiter::Limits,
 }
 
