@@ -35,7 +35,7 @@ impl Context {
                 region: global.region.clone(),
                 profile: global.profile.clone(),
                 ca_bundle: global.ca_bundle.clone(),
-                calls: Default::default(),
+                ..Default::default()
             },
             printer: Printer::detect(global.quiet, global.no_color),
         })

@@ -36,12 +36,24 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Man => return meta::man(),
         _ => {}
     }
-    let ctx = common::Context::new(&cli.global)?;
+    let mut ctx = common::Context::new(&cli.global)?;
+    ctx.aws.limits = crate::provider::limiter::Limits::new(parallelism(&cli.command));
     let result = dispatch(&ctx, cli.command).await;
     if cli.global.stats {
         crate::err!("{}", ctx.aws.calls.render());
+        crate::err!("{}", ctx.aws.limits.render());
     }
     result
+}
+
+/// `--parallelism` of the verbs that take it: every service's limit stays at or below it.
+fn parallelism(command: &Command) -> usize {
+    match command {
+        Command::Plan { parallelism, .. }
+        | Command::Migrate(MigrateFrom::Terraform { parallelism, .. }) => *parallelism,
+        Command::Apply { exec, .. } | Command::Destroy { exec, .. } => exec.parallelism,
+        _ => crate::exec::DEFAULT_PARALLELISM,
+    }
 }
 
 async fn dispatch(ctx: &common::Context, command: Command) -> Result<Outcome, Error> {

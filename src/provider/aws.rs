@@ -2,7 +2,24 @@
 
 use aws_config::{BehaviorVersion, Region};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use std::path::PathBuf;
+
+/// One service's client from `(config, calls, limits, http)`: every call counted (`--stats`) and held
+/// to the service's limit ([`super::limiter`]).
+macro_rules! client {
+    ($parts:expr, $sdk:ident, $service:literal) => {{
+        let (config, calls, limits, http) = $parts;
+        let (http, feedback) = limits.client(http, $service);
+        $sdk::Client::from_conf(
+            $sdk::config::Builder::from(config)
+                .http_client(http)
+                .interceptor(calls.clone())
+                .interceptor(feedback)
+                .build(),
+        )
+    }};
+}
 
 /// Connection settings from the command line and the environment.
 #[derive(Debug, Clone, Default)]
@@ -15,6 +32,8 @@ pub struct AwsOptions {
     pub ca_bundle: Option<PathBuf>,
     /// Counts every call the clients make (`--stats`).
     pub calls: super::stats::CallCounter,
+    /// How many calls each service gets, at once or a second (see [`super::limiter`]).
+    pub limits: super::limiter::Limits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,57 +83,23 @@ impl Clients {
     /// `--region` that contradicts it). Until [`Clients::with_backend`], the backend clients are the
     /// resource clients.
     pub async fn connect(options: &AwsOptions, region: &str) -> Result<Self, ConnectError> {
-        let config = sdk_config(options, region).await?;
+        let (config, http) = sdk_config(options, region).await?;
         let calls = options.calls.clone();
-        let s3 = aws_sdk_s3::Client::from_conf(s3_config(&config, &calls).build());
-        let dynamodb = aws_sdk_dynamodb::Client::from_conf(
-            aws_sdk_dynamodb::config::Builder::from(&config)
-                .interceptor(calls.clone())
-                .build(),
-        );
+        let limits = &options.limits;
+        let parts = (&config, &calls, limits, &http);
+        let s3 = aws_sdk_s3::Client::from_conf(s3_config(&config, &calls, limits, &http).build());
+        let dynamodb = client!(parts, aws_sdk_dynamodb, "dynamodb");
         Ok(Clients {
-            apigateway: aws_sdk_apigatewayv2::Client::from_conf(
-                aws_sdk_apigatewayv2::config::Builder::from(&config)
-                    .interceptor(calls.clone())
-                    .build(),
-            ),
-            cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
-                aws_sdk_cloudwatch::config::Builder::from(&config)
-                    .interceptor(calls.clone())
-                    .build(),
-            ),
+            apigateway: client!(parts, aws_sdk_apigatewayv2, "apigateway"),
+            cloudwatch: client!(parts, aws_sdk_cloudwatch, "cloudwatch"),
             dynamodb: dynamodb.clone(),
-            iam: aws_sdk_iam::Client::from_conf(
-                aws_sdk_iam::config::Builder::from(&config)
-                    .interceptor(calls.clone())
-                    .build(),
-            ),
-            lambda: aws_sdk_lambda::Client::from_conf(
-                aws_sdk_lambda::config::Builder::from(&config)
-                    .interceptor(calls.clone())
-                    .build(),
-            ),
-            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
-                aws_sdk_cloudwatchlogs::config::Builder::from(&config)
-                    .interceptor(calls.clone())
-                    .build(),
-            ),
+            iam: client!(parts, aws_sdk_iam, "iam"),
+            lambda: client!(parts, aws_sdk_lambda, "lambda"),
+            logs: client!(parts, aws_sdk_cloudwatchlogs, "logs"),
             s3: s3.clone(),
-            scheduler: aws_sdk_scheduler::Client::from_conf(
-                aws_sdk_scheduler::config::Builder::from(&config)
-                    .interceptor(calls.clone())
-                    .build(),
-            ),
-            sns: aws_sdk_sns::Client::from_conf(
-                aws_sdk_sns::config::Builder::from(&config)
-                    .interceptor(calls.clone())
-                    .build(),
-            ),
-            sts: aws_sdk_sts::Client::from_conf(
-                aws_sdk_sts::config::Builder::from(&config)
-                    .interceptor(calls.clone())
-                    .build(),
-            ),
+            scheduler: client!(parts, aws_sdk_scheduler, "scheduler"),
+            sns: client!(parts, aws_sdk_sns, "sns"),
+            sts: client!(parts, aws_sdk_sts, "sts"),
             region: region.to_string(),
             backend_s3: s3,
             backend_dynamodb: dynamodb,
@@ -133,17 +118,15 @@ impl Clients {
         region: &str,
         owner: &str,
     ) -> Result<Self, ConnectError> {
-        let config = sdk_config(options, region).await?;
+        let (config, http) = sdk_config(options, region).await?;
+        let limits = &options.limits;
         self.backend_s3 = aws_sdk_s3::Client::from_conf(
-            s3_config(&config, &self.calls)
+            s3_config(&config, &self.calls, limits, &http)
                 .interceptor(super::owner::ExpectedBucketOwner::new(owner))
                 .build(),
         );
-        self.backend_dynamodb = aws_sdk_dynamodb::Client::from_conf(
-            aws_sdk_dynamodb::config::Builder::from(&config)
-                .interceptor(self.calls.clone())
-                .build(),
-        );
+        let parts = (&config, &self.calls, limits, &http);
+        self.backend_dynamodb = client!(parts, aws_sdk_dynamodb, "dynamodb");
         self.backend_region = region.to_string();
         Ok(self)
     }
@@ -165,11 +148,12 @@ impl Clients {
     }
 }
 
-/// The standard configuration chain for `region`, with dtr's retry policy, profile, endpoint and CA.
+/// The standard configuration chain for `region`, with dtr's retry policy, profile, endpoint and CA,
+/// and the HTTP client every service's client wraps.
 async fn sdk_config(
     options: &AwsOptions,
     region: &str,
-) -> Result<aws_config::SdkConfig, ConnectError> {
+) -> Result<(aws_config::SdkConfig, SharedHttpClient), ConnectError> {
     // Throttling, 5xx and connection errors: the SDK's standard retry (exponential backoff with full
     // jitter), given more attempts than its default 3 for long applies against busy accounts.
     let retry = aws_config::retry::RetryConfig::standard()
@@ -189,40 +173,44 @@ async fn sdk_config(
         .clone()
         .or_else(|| std::env::var_os("AWS_CA_BUNDLE").map(PathBuf::from))
         .filter(|p| !p.as_os_str().is_empty());
-    if let Some(path) = ca_bundle {
-        loader = loader.http_client(https_client_trusting(&path)?);
-    }
-    Ok(loader.load().await)
+    let http = https_client(ca_bundle.as_deref())?;
+    loader = loader.http_client(http.clone());
+    Ok((loader.load().await, http))
 }
 
 fn s3_config(
     config: &aws_config::SdkConfig,
     calls: &super::stats::CallCounter,
+    limits: &super::limiter::Limits,
+    http: &SharedHttpClient,
 ) -> aws_sdk_s3::config::Builder {
+    let (http, feedback) = limits.client(http, "s3");
     // A custom endpoint (moto, MinIO, a VPC endpoint by IP) cannot serve virtual-hosted buckets.
     let path_style =
         config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
     aws_sdk_s3::config::Builder::from(config)
         .force_path_style(path_style)
+        .http_client(http)
         .interceptor(calls.clone())
+        .interceptor(feedback)
 }
 
-/// An HTTPS client that trusts the platform's roots plus every certificate in the PEM file at `path`.
-fn https_client_trusting(
-    path: &std::path::Path,
-) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient, ConnectError> {
-    let pem = std::fs::read(path).map_err(|source| ConnectError::CaBundleRead {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
-        return Err(ConnectError::CaBundleEmpty {
+/// The SDK's default HTTPS client (rustls, the platform's roots, proxies from the environment), also
+/// trusting every certificate in the PEM file at `ca_bundle` when one is given.
+fn https_client(ca_bundle: Option<&std::path::Path>) -> Result<SharedHttpClient, ConnectError> {
+    let mut trust = TrustStore::default().with_native_roots(true);
+    if let Some(path) = ca_bundle {
+        let pem = std::fs::read(path).map_err(|source| ConnectError::CaBundleRead {
             path: path.to_path_buf(),
-        });
+            source,
+        })?;
+        if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+            return Err(ConnectError::CaBundleEmpty {
+                path: path.to_path_buf(),
+            });
+        }
+        trust = trust.with_pem_certificate(pem);
     }
-    let trust = TrustStore::default()
-        .with_native_roots(true)
-        .with_pem_certificate(pem);
     let context = TlsContext::builder()
         .with_trust_store(trust)
         .build()

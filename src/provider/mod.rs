@@ -11,6 +11,8 @@ mod error;
 pub mod iam;
 pub mod kind;
 pub mod lambda;
+pub mod limit;
+pub mod limiter;
 pub mod logs;
 pub mod owner;
 pub mod package;

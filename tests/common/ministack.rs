@@ -73,7 +73,7 @@ impl MiniStack {
                 region: Some("us-east-1".into()),
                 profile: None,
                 ca_bundle: Some(self.ca_bundle.clone()),
-                calls: Default::default(),
+                ..Default::default()
             },
             "us-east-1",
         )

@@ -100,7 +100,7 @@ impl Moto {
                 region: Some(region.into()),
                 profile: None,
                 ca_bundle: Some(self.ca_bundle.clone()),
-                calls: Default::default(),
+                ..Default::default()
             },
             region,
         )

@@ -58,6 +58,11 @@ file translates each CBOR request (header `smithy-protocol: rpc-v2-cbor`, path
 as the spec says (https://smithy.io/2.0/additional-specs/protocols/smithy-rpc-v2.html); its docstring
 has the details. Injected faults answer a CBOR request in CBOR too.
 
+And rate limits: AWS throttles each API with a token bucket, moto never does. A rule posted with the
+faults (`{"rate_limit": 5, "service": "monitoring"}`) puts a bucket in front of a service or one of its
+operations and answers excess requests with the service's own throttling error; ratelimit.py beside
+this file has the details and the documented error of each service.
+
 And one serialisation: moto's threaded server does not apply a DynamoDB conditional write atomically (two
 concurrent `attribute_not_exists` puts can both succeed), so DynamoDB requests reach moto one at a time.
 """
@@ -177,10 +182,13 @@ REQUEST = threading.local()
 # `"reset": "after"` lets moto carry the request out first, so the call happened but its answer is lost.
 # `"hang": true` holds the request unanswered (and unprocessed) until the rules are next replaced:
 # with "after", the crash tests use it to stop the world after exactly k calls, then kill dtr.
+# A rule with "rate_limit" is a token bucket instead (ratelimit.py): excess requests get the service's
+# own throttling error; it counts "admitted" and "throttled".
 FAULTS: list = []
 FAULTS_LOCK = threading.Lock()
 RELEASE = threading.Event()
 DYNAMODB_LOCK = threading.Lock()
+RATE_LIMITS = None  # ratelimit.RateLimits, made in serve() (the module needs the virtualenv's path)
 
 
 def fault_format(rule, environ) -> str:
@@ -231,12 +239,33 @@ def fault_body(rule, request_id, environ):
     return "application/xml", body.encode()
 
 
+def describe(environ) -> str:
+    """What a rule's `match` is a substring of: "METHOD PATH?QUERY X-Amz-Target"."""
+    query = environ.get("QUERY_STRING", "")
+    return f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}?{query} {environ.get('HTTP_X_AMZ_TARGET', '')}"
+
+
+def throttled_answer(environ):
+    """(status line, headers, body) of the throttling error for a request over a rate limit, or None."""
+    import uuid
+    refused = RATE_LIMITS.throttled(FAULTS, FAULTS_LOCK, environ, describe(environ))
+    if refused is None:
+        return None
+    status, code, kind = refused
+    if environ.get("HTTP_X_AMZ_TARGET"):
+        kind = "json"  # a query service asked in AWS JSON (CloudWatch speaks both) answers in JSON
+    rule = {"status": status, "code": code, "format": kind, "message": "Rate exceeded"}
+    headers, body = fault_answer(rule, "dtr-throttle-" + uuid.uuid4().hex[:12], environ)
+    return f"{status} Throttled", headers, body
+
+
 def injected(environ):
     """The fault rule this request falls under (consuming one of its `times`), if any."""
-    query = environ.get("QUERY_STRING", "")
-    desc = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}?{query} {environ.get('HTTP_X_AMZ_TARGET', '')}"
+    desc = describe(environ)
     with FAULTS_LOCK:
         for rule in FAULTS:
+            if "rate_limit" in rule:
+                continue
             if rule.get("rate", 1.0) < 1.0 and random.random() >= rule["rate"]:
                 continue
             if rule.get("match", "") in desc and rule.get("times", -1) != 0:
@@ -474,7 +503,10 @@ def serve(args) -> None:
     )
     from werkzeug.serving import make_server
 
+    import ratelimit
     import rpcv2cbor
+    global RATE_LIMITS
+    RATE_LIMITS = ratelimit.RateLimits()
     patch_s3_secure_transport()
     patch_apigatewayv2_get_authorizers()
     patch_lambda()
@@ -501,6 +533,11 @@ def serve(args) -> None:
             with FAULTS_LOCK:
                 body = json.dumps(FAULTS).encode()
             start_response("200 OK", [("Content-Type", "application/json")])
+            return [body]
+        throttle = throttled_answer(environ)
+        if throttle is not None:
+            status, headers, body = throttle
+            start_response(status, headers)
             return [body]
         rule = injected(environ)
         if rule is not None:
