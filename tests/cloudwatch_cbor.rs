@@ -9,7 +9,6 @@ mod common;
 use aws_sdk_cloudwatch::error::ProvideErrorMetadata;
 use common::*;
 use serde_json::json;
-use std::process::Command;
 
 const ALARM: &str = "dtr-cbor-errors";
 const DASHBOARD: &str = "dtr-cbor-overview";
@@ -68,21 +67,7 @@ fn project() -> Project {
 #[test]
 fn the_harness_translates_rpc_v2_cbor_both_ways() {
     let moto = Moto::start();
-    let venv = std::env::var("DTR_TEST_VENV").unwrap_or_else(|_| format!("{ROOT}/.venv"));
-    let out = Command::new(format!("{venv}/bin/python"))
-        .args(["-m", "unittest", "-v", "tests/harness/test_rpcv2cbor.py"])
-        .current_dir(ROOT)
-        .env("DTR_HARNESS_URL", &moto.https_url)
-        .env("DTR_HARNESS_CA", &moto.ca_bundle)
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .output()
-        .expect("the harness's virtualenv python");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "python tests failed:\n{stderr}");
-    assert!(
-        stderr.contains("OK") && !stderr.contains("Ran 0 tests"),
-        "{stderr}"
-    );
+    harness_python_tests(&moto, "tests/harness/test_rpcv2cbor.py");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -5,8 +5,7 @@
 mod common;
 
 use common::context::bootstrapped;
-use common::{dtr_run, Moto, Project, ROOT};
-use std::process::Command;
+use common::{dtr_run, harness_python_tests, Moto, Project};
 use std::time::Instant;
 
 const ALARMS: usize = 100;
@@ -101,19 +100,5 @@ fn a_throttled_service_is_used_at_its_rate_without_flooding_it() {
 #[test]
 fn the_harness_throttles_each_service_in_its_own_protocol() {
     let moto = Moto::start();
-    let venv = std::env::var("DTR_TEST_VENV").unwrap_or_else(|_| format!("{ROOT}/.venv"));
-    let out = Command::new(format!("{venv}/bin/python"))
-        .args(["-m", "unittest", "-v", "tests/harness/test_ratelimit.py"])
-        .current_dir(ROOT)
-        .env("DTR_HARNESS_URL", &moto.https_url)
-        .env("DTR_HARNESS_CA", &moto.ca_bundle)
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .output()
-        .expect("the harness's virtualenv python");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "python tests failed:\n{stderr}");
-    assert!(
-        stderr.contains("OK") && !stderr.contains("Ran 0 tests"),
-        "{stderr}"
-    );
+    harness_python_tests(&moto, "tests/harness/test_ratelimit.py");
 }

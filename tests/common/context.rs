@@ -2,7 +2,7 @@
 //! "a plan now shows no changes" check, a bounded-time run, and local's state object read or written
 //! through the SDK.
 
-use super::{dtr_run, Moto, Project, Run};
+use super::{dtr_run, Moto, Project, Run, ROOT};
 use dtr::provider::aws::Clients;
 use std::time::{Duration, Instant};
 
@@ -169,4 +169,25 @@ pub async fn delete_dev_state(c: &Clients) {
         .send()
         .await
         .expect("delete the local state object");
+}
+
+/// Run a Python unittest file of the harness's own (`tests/harness/test_*.py`) with the test
+/// virtualenv's interpreter against `moto`'s launcher (DTR_HARNESS_URL, DTR_HARNESS_CA); it must pass
+/// and must have run something.
+pub fn harness_python_tests(moto: &Moto, file: &str) {
+    let venv = std::env::var("DTR_TEST_VENV").unwrap_or_else(|_| format!("{ROOT}/.venv"));
+    let out = std::process::Command::new(format!("{venv}/bin/python"))
+        .args(["-m", "unittest", "-v", file])
+        .current_dir(ROOT)
+        .env("DTR_HARNESS_URL", &moto.https_url)
+        .env("DTR_HARNESS_CA", &moto.ca_bundle)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("the harness's virtualenv python");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "python tests failed:\n{stderr}");
+    assert!(
+        stderr.contains("OK") && !stderr.contains("Ran 0 tests"),
+        "{stderr}"
+    );
 }
