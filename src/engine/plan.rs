@@ -56,8 +56,8 @@ pub async fn make_plan(
         replace: &selection.replace,
         moved_from: &renamed.moved_from,
     })?;
-    let plan =
-        select::apply(plan, desired, selection).map_err(|why| EngineError::Selection { why })?;
+    let plan = select::apply(plan, wanted.as_ref(), &selection.replace)
+        .map_err(|why| EngineError::Selection { why })?;
     refuse_forgotten(&plan, &state, &desired.environment)?;
     // Every path to the executor plans here: the checks judge what it would apply.
     let findings = crate::config::security_findings(desired, &plan);

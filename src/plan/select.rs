@@ -1,6 +1,6 @@
 //! `--target` and `--replace`: narrowing a plan to some resources (and what they depend on), and
 //! checking that what `--replace` names exists (the diff plans the replacement itself). Pure, applied
-//! to a computed plan.
+//! to a computed plan; what the targets select is worked out before the reads (only it is read).
 
 use super::Plan;
 use crate::model::{Desired, ResourceAddress, Target};
@@ -13,17 +13,22 @@ pub struct Selection {
     pub replace: Vec<ResourceAddress>,
 }
 
-pub fn apply(plan: Plan, desired: &Desired, selection: &Selection) -> Result<Plan, String> {
-    let known: BTreeSet<&ResourceAddress> = plan.changes.iter().map(|c| &c.address).collect();
-    for address in &selection.replace {
-        if !known.contains(address) {
+/// Check that what `--replace` names is in the plan, and narrow the plan to `wanted` (see
+/// [`wanted`]; `None`: everything).
+pub fn apply(
+    plan: Plan,
+    wanted: Option<&BTreeSet<ResourceAddress>>,
+    replace: &[ResourceAddress],
+) -> Result<Plan, String> {
+    for address in replace {
+        if !plan.changes.iter().any(|c| &c.address == address) {
             return Err(format!(
                 "{address} is neither in the configuration nor in the state"
             ));
         }
     }
     // `--replace` itself is decided by the diff (see `diff::Inputs::replace`); here it is only checked.
-    let Some(wanted) = wanted(known.into_iter(), desired, &selection.targets)? else {
+    let Some(wanted) = wanted else {
         return Ok(plan);
     };
     let mut plan = plan;
