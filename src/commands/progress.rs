@@ -54,10 +54,15 @@ impl Printer {
     }
 
     fn line(&self, text: &str) -> String {
+        self.line_at(&timestamp(), text)
+    }
+
+    /// A line as printed: stamped with `stamp` in a log, bare on a terminal.
+    fn line_at(&self, stamp: &str, text: &str) -> String {
         if self.interactive {
             text.to_string()
         } else {
-            format!("{} {text}", timestamp())
+            format!("{stamp} {text}")
         }
     }
 
@@ -70,12 +75,8 @@ impl Printer {
     /// `state lock released` shows when the release was asked for, so that no other run can show
     /// the lock acquired before this run stopped acting on it.
     pub fn info_stamped(&self, stamp: &str, text: &str) {
-        if self.quiet {
-            return;
-        }
-        match self.interactive {
-            true => crate::errln!("{text}"),
-            false => crate::errln!("{stamp} {text}"),
+        if !self.quiet {
+            crate::errln!("{}", self.line_at(stamp, text));
         }
     }
 
