@@ -1,7 +1,7 @@
 //! The plan for people: grouped by resource, attribute-level `before → after`, the reason for each
 //! replace or delete, and a summary line. Colour only when asked for.
 
-use super::lines::{self, Mark};
+use super::lines::{self, Mark, Note};
 use crate::plan::{Action, AttributeChange, Plan, ResourceChange};
 use std::fmt::Write;
 
@@ -126,13 +126,16 @@ fn render_change(out: &mut String, change: &ResourceChange, style: Style) {
 }
 
 fn render_attribute(out: &mut String, attr: &AttributeChange, style: Style) {
-    let mut notes = String::new();
-    if attr.forces_replacement {
-        notes.push_str(&format!("  {}", style.paint("31", "# forces replacement")));
-    }
-    if attr.drift {
-        notes.push_str(&format!("  {}", style.paint("36", "# changed outside dtr")));
-    }
+    let notes: String = lines::notes(attr)
+        .into_iter()
+        .map(|note| {
+            let colour = match note {
+                Note::ForcesReplacement => "31",
+                Note::ChangedOutsideDtr => "36",
+            };
+            format!("  {}", style.paint(colour, note.text()))
+        })
+        .collect();
     for (i, line) in lines::attribute(attr).iter().enumerate() {
         let mark = match line.mark {
             Mark::Add => style.action(Action::Create, "+"),

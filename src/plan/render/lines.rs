@@ -24,12 +24,40 @@ pub struct Line {
     pub text: String,
 }
 
+/// What a renderer adds after an attribute's first line, in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Note {
+    ForcesReplacement,
+    ChangedOutsideDtr,
+}
+
+impl Note {
+    pub fn text(self) -> &'static str {
+        match self {
+            Note::ForcesReplacement => "# forces replacement",
+            Note::ChangedOutsideDtr => "# changed outside dtr",
+        }
+    }
+}
+
+/// The notes an attribute change carries.
+pub fn notes(attr: &AttributeChange) -> Vec<Note> {
+    let mut out = Vec::new();
+    if attr.forces_replacement {
+        out.push(Note::ForcesReplacement);
+    }
+    if attr.drift {
+        out.push(Note::ChangedOutsideDtr);
+    }
+    out
+}
+
 /// Lists longer than this on both sides are shown as removed and added whole rather than aligned
 /// (the alignment is quadratic).
 const ALIGN_LIMIT: usize = 400;
 
-/// The lines of one attribute change. Notes (`# forces replacement`, `# changed outside dtr`) are
-/// left to the caller, which puts them after the first line.
+/// The lines of one attribute change. Its [`notes`] are left to the caller, which puts them after the
+/// first line.
 pub fn attribute(attr: &AttributeChange) -> Vec<Line> {
     let mut out = Vec::new();
     let key = attr.path.as_str();

@@ -135,13 +135,10 @@ fn details(c: &crate::plan::ResourceChange) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} {}", c.action.symbol(), c.address);
     for a in &c.attributes {
-        let mut notes = String::new();
-        if a.forces_replacement {
-            notes.push_str("  # forces replacement");
-        }
-        if a.drift {
-            notes.push_str("  # changed outside dtr");
-        }
+        let notes: String = lines::notes(a)
+            .into_iter()
+            .map(|note| format!("  {}", note.text()))
+            .collect();
         for (i, line) in lines::attribute(a).iter().enumerate() {
             let mark = match line.mark {
                 Mark::Add => '+',
