@@ -382,6 +382,36 @@ mod tests {
     }
 
     #[test]
+    fn edited_digests_of_the_wrong_shape_are_corrupt_not_dropped() {
+        let mut s = State::new("stack", "dev");
+        let owned = ResourceState {
+            physical_id: "/logs".into(),
+            outputs: BTreeMap::new(),
+            force_destroy: false,
+            depends_on: vec![],
+            pending: false,
+            applied: BTreeMap::from([("retention_days".into(), "0a1b".into())]),
+        };
+        s.resources.insert("log_group.logs".parse().unwrap(), owned);
+        s.format_version = s.needed_format();
+        assert_eq!(s.format_version, 3);
+        let text = serde_json::to_string(&s).unwrap();
+        assert_eq!(store().parse(text.as_bytes()).unwrap(), s, "round trip");
+        for edited in [
+            text.replace(r#""0a1b""#, "7"),
+            text.replace(r#"{"retention_days":"0a1b"}"#, r#"["0a1b"]"#),
+        ] {
+            assert!(
+                matches!(
+                    store().parse(edited.as_bytes()).unwrap_err(),
+                    StateError::Corrupt { .. }
+                ),
+                "{edited}"
+            );
+        }
+    }
+
+    #[test]
     fn garbage_is_corrupt() {
         assert!(matches!(
             store().parse(b"{not json").unwrap_err(),
