@@ -146,22 +146,11 @@ async fn api_children_changed_outside_dtr_are_seen_through_one_listing_each() {
     let c = moto.clients().await;
     let apis = c.apigateway.get_apis().send().await.unwrap();
     let api_id = apis.items()[0].api_id().unwrap().to_string();
-    let routes = c
-        .apigateway
-        .get_routes()
-        .api_id(&api_id)
-        .send()
-        .await
-        .unwrap();
-    let health = routes
-        .items()
-        .iter()
-        .find(|r| r.route_key() == Some("GET /health"))
-        .unwrap();
+    let health = common::route_id(&c, &api_id, "GET /health").await;
     c.apigateway
         .update_route()
         .api_id(&api_id)
-        .route_id(health.route_id().unwrap())
+        .route_id(&health)
         .route_key("GET /healthz")
         .send()
         .await

@@ -160,22 +160,11 @@ async fn drift_on_each_resource_type_is_shown_and_repaired() {
         .send()
         .await
         .unwrap();
-    let routes = c
-        .apigateway
-        .get_routes()
-        .api_id(&api_id)
-        .send()
-        .await
-        .unwrap();
-    let health = routes
-        .items()
-        .iter()
-        .find(|r| r.route_key() == Some("GET /health"))
-        .unwrap();
+    let health = common::route_id(&c, &api_id, "GET /health").await;
     c.apigateway
         .delete_route()
         .api_id(&api_id)
-        .route_id(health.route_id().unwrap())
+        .route_id(&health)
         .send()
         .await
         .unwrap();

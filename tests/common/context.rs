@@ -191,3 +191,22 @@ pub fn harness_python_tests(moto: &Moto, file: &str) {
         "{stderr}"
     );
 }
+
+/// The id of the route with `key` in API `api_id`, read through the SDK (panics when there is none:
+/// the test expected it).
+pub async fn route_id(c: &Clients, api_id: &str, key: &str) -> String {
+    let routes = c
+        .apigateway
+        .get_routes()
+        .api_id(api_id)
+        .send()
+        .await
+        .expect("GetRoutes");
+    routes
+        .items()
+        .iter()
+        .find(|r| r.route_key() == Some(key))
+        .and_then(|r| r.route_id())
+        .unwrap_or_else(|| panic!("no route {key} in {api_id}"))
+        .to_string()
+}
