@@ -241,6 +241,15 @@ impl AwsError {
         self.code.as_deref() == Some("ConditionalRequestConflict")
     }
 
+    /// The caller is not allowed this call (IAM answers AccessDenied; JSON services
+    /// AccessDeniedException). For a call that only saves others, the others are the way around it.
+    pub fn is_access_denied(&self) -> bool {
+        matches!(
+            self.code.as_deref(),
+            Some("AccessDenied" | "AccessDeniedException")
+        )
+    }
+
     /// Only a missing object, as opposed to a missing bucket (both are NotFound).
     pub fn is_missing_object(&self) -> bool {
         self.code.as_deref() == Some("NoSuchKey")

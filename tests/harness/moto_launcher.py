@@ -174,7 +174,8 @@ REQUEST = threading.local()
 # throttling, outages or slow regions, so the harness adds them in front of it. A rule:
 #   {"match": "PUT /bucket-name/", "status": 503, "code": "SlowDown", "times": 1, "latency_ms": 0,
 #    "rate": 1.0, "format": "s3" | "json" | "query" | "auto"}
-# `match` is a substring of "METHOD PATH?QUERY X-Amz-Target"; `times` -1 means forever; `rate` is the
+# `match` is a substring of "METHOD PATH?QUERY X-Amz-Target", plus " Action=<name>" for a query request
+# whose action is in its form body (IAM, SNS); `times` -1 means forever; `rate` is the
 # chance a matching request is hit; "auto" picks the error format of the request's protocol.
 # A CBOR (rpc-v2-cbor) request is answered in CBOR whatever the format: its client reads nothing else.
 # `"after": k` lets the first k matching requests through untouched (counted in "seen").
@@ -240,9 +241,19 @@ def fault_body(rule, request_id, environ):
 
 
 def describe(environ) -> str:
-    """What a rule's `match` is a substring of: "METHOD PATH?QUERY X-Amz-Target"."""
+    """What a rule's `match` is a substring of: "METHOD PATH?QUERY X-Amz-Target", and for a query request
+    whose action is in its form body (IAM, SNS, STS) " Action=<name>" (the body is read and put back)."""
     query = environ.get("QUERY_STRING", "")
-    return f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}?{query} {environ.get('HTTP_X_AMZ_TARGET', '')}"
+    text = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}?{query} {environ.get('HTTP_X_AMZ_TARGET', '')}"
+    if "x-www-form-urlencoded" in environ.get("CONTENT_TYPE", ""):
+        import io
+        from urllib.parse import parse_qs
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        for action in parse_qs(body.decode(errors="replace")).get("Action", [])[:1]:
+            text += f" Action={action}"
+    return text
 
 
 def throttled_answer(environ):

@@ -5,11 +5,13 @@ use crate::model::policy;
 use crate::model::role::RoleSpec;
 use crate::provider::aws::Clients;
 use crate::provider::kind::{reread, tf_attr, Folded, Live, ResourceType, Result, Terraform};
-use crate::provider::{aws_error, build_error, converge_tags, found, ignore_not_found, AwsError};
+use crate::provider::{aws_error, build_error, converge_tags, ignore_not_found, AwsError};
 use aws_sdk_iam::types as iam;
 use aws_sdk_iam::Client;
 use serde_json::Value;
 use std::collections::BTreeMap;
+
+mod read;
 
 impl ResourceType for RoleSpec {
     const FORCE_NEW: &'static [&'static str] = &["name", "path"];
@@ -28,8 +30,24 @@ impl ResourceType for RoleSpec {
         ],
     });
 
+    /// 3 calls and 1 per inline policy: GetRole (with its tags), ListRolePolicies, GetRolePolicy,
+    /// ListAttachedRolePolicies.
     async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>> {
-        Ok(read(&clients.iam, name).await?)
+        Ok(read::one(&clients.iam, name).await?)
+    }
+
+    const BATCH: usize = read::BATCH;
+
+    /// Several roles from GetAccountAuthorizationDetails pages, each completed by its GetRole.
+    async fn read_batch(
+        clients: &Clients,
+        names: &[String],
+    ) -> Result<BTreeMap<String, Option<Live<Self>>>> {
+        Ok(read::details(&clients.iam, names).await?)
+    }
+
+    async fn complete(clients: &Clients, live: Live<Self>) -> Result<Live<Self>> {
+        Ok(read::complete(&clients.iam, live).await?)
     }
 
     async fn create(clients: &Clients, spec: &Self) -> Result<Live<Self>> {
@@ -75,108 +93,6 @@ pub fn parse_document(text: &str) -> Result<Value, AwsError> {
                 e.to_string(),
             )
         })
-}
-
-async fn read(client: &Client, name: &str) -> Result<Option<Live<RoleSpec>>, AwsError> {
-    let r = client.get_role().role_name(name).send().await;
-    let Some(role) =
-        found(r.map_err(|e| aws_error("GetRole", what(name), e)))?.and_then(|o| o.role)
-    else {
-        return Ok(None);
-    };
-    let (inline, attached, tags) = tokio::join!(
-        read_inline_policies(client, name),
-        read_attached(client, name),
-        read_tags(client, name)
-    );
-    let spec = RoleSpec {
-        name: role.role_name.clone(),
-        path: role.path.clone(),
-        description: role.description.clone().filter(|d| !d.is_empty()),
-        assume_role_policy: parse_document(
-            role.assume_role_policy_document.as_deref().unwrap_or("{}"),
-        )?,
-        inline_policies: inline?,
-        managed_policy_arns: attached?,
-        max_session_duration: role.max_session_duration.unwrap_or(3600),
-        tags: tags?,
-    };
-    Ok(Some(Live::named(name, spec, role.arn)))
-}
-
-async fn read_inline_policies(
-    client: &Client,
-    name: &str,
-) -> Result<BTreeMap<String, Value>, AwsError> {
-    let mut names = Vec::new();
-    let mut marker = None;
-    loop {
-        let page = client
-            .list_role_policies()
-            .role_name(name)
-            .set_marker(marker)
-            .send()
-            .await
-            .map_err(|e| aws_error("ListRolePolicies", what(name), e))?;
-        names.extend(page.policy_names);
-        marker = page.marker.filter(|_| page.is_truncated);
-        if marker.is_none() {
-            break;
-        }
-    }
-    let mut policies = BTreeMap::new();
-    for policy_name in names {
-        let out = client
-            .get_role_policy()
-            .role_name(name)
-            .policy_name(&policy_name)
-            .send()
-            .await
-            .map_err(|e| {
-                aws_error(
-                    "GetRolePolicy",
-                    format!("role {name} policy {policy_name}"),
-                    e,
-                )
-            })?;
-        policies.insert(policy_name, parse_document(&out.policy_document)?);
-    }
-    Ok(policies)
-}
-
-async fn read_attached(client: &Client, name: &str) -> Result<Vec<String>, AwsError> {
-    let mut arns = Vec::new();
-    let mut marker = None;
-    loop {
-        let page = client
-            .list_attached_role_policies()
-            .role_name(name)
-            .set_marker(marker)
-            .send()
-            .await
-            .map_err(|e| aws_error("ListAttachedRolePolicies", what(name), e))?;
-        arns.extend(
-            page.attached_policies()
-                .iter()
-                .filter_map(|p| p.policy_arn.clone()),
-        );
-        marker = page.marker.filter(|_| page.is_truncated);
-        if marker.is_none() {
-            break;
-        }
-    }
-    arns.sort();
-    Ok(arns)
-}
-
-async fn read_tags(client: &Client, name: &str) -> Result<BTreeMap<String, String>, AwsError> {
-    let out = client
-        .list_role_tags()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(|e| aws_error("ListRoleTags", what(name), e))?;
-    Ok(out.tags.into_iter().map(|t| (t.key, t.value)).collect())
 }
 
 fn tags(map: &BTreeMap<String, String>) -> Result<Vec<iam::Tag>, AwsError> {
@@ -342,7 +258,7 @@ async fn detach(client: &Client, name: &str, arn: &str) -> Result<(), AwsError> 
 
 /// Delete the role after what IAM requires gone first: its inline policies and attachments.
 async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
-    let Some(live) = read(client, name).await? else {
+    let Some(live) = read::one(client, name).await? else {
         return Ok(());
     };
     for policy_name in live.spec.inline_policies.keys() {

@@ -9,12 +9,12 @@ use aws_sdk_s3::types as s3;
 use aws_sdk_s3::Client;
 use std::collections::BTreeMap;
 
+/// 7 calls at once. No HeadBucket first: GetBucketVersioning, which answers for a bucket without a
+/// versioning configuration too, says whether the bucket exists (NoSuchBucket), and what the other
+/// calls answered for a missing bucket is then dropped.
 pub(super) async fn read(client: &Client, name: &str) -> Result<Option<BucketSpec>, AwsError> {
-    if !s3p::exists(client, name).await? {
-        return Ok(None);
-    }
     let (versioning, encryption, blocked, owner, live_policy, lifecycle, tags) = tokio::join!(
-        s3p::versioning_enabled(client, name),
+        versioning(client, name),
         read_encryption(client, name),
         s3p::public_access_blocked(client, name),
         s3p::owner_enforced(client, name),
@@ -22,10 +22,13 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<BucketSpe
         read_lifecycle(client, name),
         read_tags(client, name),
     );
+    let Some(versioning) = versioning? else {
+        return Ok(None);
+    };
     let tls_only = live_policy?.is_some_and(|p| policy::equivalent(&p, &tls_only_policy(name)));
     Ok(Some(BucketSpec {
         name: name.to_string(),
-        versioning: versioning?,
+        versioning,
         encryption: encryption?,
         block_public_access: blocked?,
         owner_enforced: owner?,
@@ -34,6 +37,13 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<BucketSpe
         force_destroy: false,
         tags: tags?,
     }))
+}
+
+/// Whether versioning is enabled; `None` when the bucket does not exist.
+async fn versioning(client: &Client, name: &str) -> Result<Option<bool>, AwsError> {
+    let r = client.get_bucket_versioning().bucket(name).send().await;
+    let out = found(r.map_err(|e| aws_error("GetBucketVersioning", format!("bucket {name}"), e)))?;
+    Ok(out.map(|o| o.status == Some(s3::BucketVersioningStatus::Enabled)))
 }
 
 async fn read_encryption(client: &Client, name: &str) -> Result<BucketEncryption, AwsError> {
