@@ -1,6 +1,10 @@
 //! One round of live reads: resources of a kind that reads in batches are read a batch at a time
 //! (then each completed with what only its own call reads), every other one alone; at most
-//! `parallelism` of these tasks at once, and an id a batch did not answer is read alone.
+//! `parallelism` of these tasks at once per kind, and an id a batch did not answer is read alone.
+//!
+//! Per kind, not for the round as a whole: each service's calls are paced by its own limit
+//! (`provider::limiter`), so reads waiting on a slow or throttled service (CloudWatch at its quota)
+//! must not hold the slots that reads of other services need.
 
 use super::EngineError;
 use crate::model::{ResourceAddress, ResourceKind};
@@ -78,12 +82,19 @@ pub(super) async fn read_all(
     parallelism: usize,
     observed: &mut BTreeMap<ResourceAddress, Option<Observed>>,
 ) -> Result<(), EngineError> {
-    let permits = Semaphore::new(parallelism.max(1));
+    let permits: BTreeMap<ResourceKind, Semaphore> = lookups
+        .iter()
+        .map(|l| (l.address.kind, Semaphore::new(parallelism.max(1))))
+        .collect();
     let first_failed = AtomicUsize::new(usize::MAX);
     let start = |task: Task, before: u64| {
         let (lookups, permits, first_failed) = (&lookups, &permits, &first_failed);
         async move {
-            let _permit = permits.acquire().await.ok();
+            let kind = lookups[task.first()].address.kind;
+            let _permit = match permits.get(&kind) {
+                Some(permits) => permits.acquire().await.ok(),
+                None => None,
+            };
             if task.first() > first_failed.load(Ordering::Relaxed) {
                 return (Ok(Done::Skipped), before);
             }
