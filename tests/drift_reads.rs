@@ -5,64 +5,14 @@
 
 mod common;
 
-use common::{deployed, dtr_run, Moto};
-use serde_json::{json, Value};
+use common::drift::{calls, changed, plan_json, tops};
+use common::{deployed, Moto};
+use serde_json::json;
 use std::collections::BTreeSet;
 
 const ROLE: &str = "dtr-local-tool-manager";
 const ROLE_ADDRESS: &str = "module.tool_manager.iam_role.role";
 const BUCKET: &str = "dtr-local-artifacts-123456789012";
-
-/// `plan --json --stats`: the plan, and the calls `--stats` printed.
-fn plan_json(moto: &Moto, project: &common::Project, code: i32) -> (Value, String) {
-    let run = dtr_run(
-        moto,
-        project,
-        &[
-            "plan",
-            "--env",
-            "local",
-            "--lock=false",
-            "--json",
-            "--stats",
-            "--detailed-exitcode",
-        ],
-    )
-    .expect_code(code);
-    let plan = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
-    (plan, run.stderr)
-}
-
-/// The top-level attributes of `address`'s planned change, each with whether it is drift.
-fn changed(plan: &Value, address: &str) -> Vec<(String, bool)> {
-    let change = plan["changes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|c| c["address"] == address)
-        .unwrap_or_else(|| panic!("no change for {address}: {plan}"));
-    let mut seen: Vec<(String, bool)> = change["attributes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|a| {
-            let path = a["path"].as_str().unwrap_or_default();
-            let top = path.split(['.', '[']).next().unwrap_or_default();
-            (top.to_string(), a["drift"] == json!(true))
-        })
-        .collect();
-    seen.dedup();
-    seen
-}
-
-fn tops(seen: &[(String, bool)]) -> BTreeSet<&str> {
-    seen.iter().map(|(top, _)| top.as_str()).collect()
-}
-
-fn calls(stderr: &str, count: u32, operation: &str) {
-    let line = format!("{count:>7}  {operation}\n");
-    assert!(stderr.contains(&line), "{line}:\n{stderr}");
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_attribute_of_a_role_changed_outside_dtr_is_drift_read_in_one_batch() {

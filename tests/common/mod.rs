@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod context;
+pub mod drift;
 pub mod inventory;
 pub mod ministack;
 pub mod pty;
