@@ -7,15 +7,18 @@ use crate::plan::saved::{self, Fingerprints};
 use crate::plan::select::{self, Selection};
 use crate::plan::{diff, moves, Plan};
 use crate::provider::aws::Clients;
+use crate::provider::Observed;
 use crate::state::{State, StateStore};
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A plan, the state it was made against, and fingerprints of its inputs.
 pub struct Planned {
     pub plan: Plan,
     pub state: State,
     pub fingerprints: Fingerprints,
+    /// What was read live for the plan, so the executor need not read it again.
+    pub observed: BTreeMap<ResourceAddress, Option<Observed>>,
     /// Dependencies of the targets taken from the state as last applied, not read (see
     /// [`super::as_applied`]).
     pub as_applied: BTreeSet<ResourceAddress>,
@@ -85,6 +88,7 @@ pub async fn make_plan(
         plan,
         state,
         fingerprints,
+        observed,
         as_applied,
     })
 }
