@@ -311,3 +311,31 @@ fn a_saved_targeted_plan_is_stale_once_a_dependency_moved() {
     let r = dtr_run(&moto, &project, &["apply", out, "--env", "local"]).expect_code(1);
     assert!(r.stderr.contains("the state moved"), "{}", r.stderr);
 }
+
+/// `--replace` of a dependency of a target is planned even though its configuration is as last
+/// applied: what is named for replacement is never taken from the state.
+#[test]
+fn a_dependency_named_by_replace_is_replaced() {
+    let moto = Moto::start();
+    let project = deployed(&moto);
+    let log_group = "module.tool_manager.log_group.logs";
+    let args = [
+        "plan",
+        "--env",
+        "local",
+        "--json",
+        "--target",
+        FUNCTION,
+        "--replace",
+        log_group,
+    ];
+    let r = dtr_run(&moto, &project, &args).expect_code(0);
+    let plan: Value = serde_json::from_str(&r.stdout).expect("plan JSON");
+    let action = |address: &str| {
+        plan["changes"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["address"] == address))
+            .map(|c| c["action"].clone())
+    };
+    assert_eq!(action(log_group), Some("replace".into()), "{}", r.stdout);
+}

@@ -9,7 +9,7 @@ use crate::provider::registry;
 use crate::state::{applied, State};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The resources of `wanted` that no target names whose configuration, resolved with the outputs the
+/// The resources of `wanted` that no target names and `--replace` does not name whose configuration, resolved with the outputs the
 /// state recorded, digests to what was last applied (see [`crate::state::applied`]), and the same
 /// holds for everything they depend on. A resource without digests (recorded before state format 3,
 /// imported, adopted), with a sensitive value (not digested), pending, renamed by `moved`, or absent
@@ -19,6 +19,7 @@ pub fn as_applied(
     state: &State,
     wanted: &BTreeSet<ResourceAddress>,
     targets: &[Target],
+    replace: &[ResourceAddress],
     renamed: &BTreeMap<ResourceAddress, ResourceAddress>,
 ) -> BTreeSet<ResourceAddress> {
     let known: BTreeMap<String, Option<BTreeMap<String, String>>> = state
@@ -32,6 +33,7 @@ pub fn as_applied(
         let address = &resource.address;
         if !wanted.contains(address)
             || targets.iter().any(|t| t.matches(address))
+            || replace.contains(address)
             || renamed.contains_key(address)
             || !resource.sensitive_paths.is_empty()
             || !resource.depends_on.iter().all(|d| unchanged.contains(d))
@@ -101,7 +103,7 @@ mod tests {
         let wanted: BTreeSet<_> = [address("log_group.a"), address("log_group.b")].into();
         let targets = vec!["log_group.b".parse::<Target>().unwrap()];
         let none = BTreeMap::new();
-        let taken = as_applied(&d, &state, &wanted, &targets, &none);
+        let taken = as_applied(&d, &state, &wanted, &targets, &[], &none);
         assert_eq!(taken, [address("log_group.a")].into(), "b is a target");
 
         // Its retention edited since: read and planned.
@@ -109,7 +111,7 @@ mod tests {
             ("log_group.a", group("/a", 14)),
             ("log_group.b", group("/b", 7)),
         ]);
-        assert!(as_applied(&edited, &state, &wanted, &targets, &none).is_empty());
+        assert!(as_applied(&edited, &state, &wanted, &targets, &[], &none).is_empty());
         // Configured as applied, but it depends on one that is not: read, as its inputs may move.
         let mut chained = Desired::for_test(&[
             ("log_group.a", group("/a", 14)),
@@ -124,9 +126,9 @@ mod tests {
             .iter()
             .map(|r| r.address.clone())
             .collect();
-        assert!(as_applied(&chained, &state_c, &all, &targets, &none).is_empty());
+        assert!(as_applied(&chained, &state_c, &all, &targets, &[], &none).is_empty());
         chained.resources[1].depends_on.clear();
-        let taken = as_applied(&chained, &state_c, &all, &targets, &none);
+        let taken = as_applied(&chained, &state_c, &all, &targets, &[], &none);
         assert_eq!(taken, [address("log_group.c")].into());
 
         // No digests (an older state, an import), or absent from the state: read.
@@ -134,12 +136,15 @@ mod tests {
         if let Some(a) = old.resources.get_mut(&address("log_group.a")) {
             a.applied.clear();
         }
-        assert!(as_applied(&d, &old, &wanted, &targets, &none).is_empty());
+        assert!(as_applied(&d, &old, &wanted, &targets, &[], &none).is_empty());
         let mut missing = state.clone();
         missing.resources.remove(&address("log_group.a"));
-        assert!(as_applied(&d, &missing, &wanted, &targets, &none).is_empty());
+        assert!(as_applied(&d, &missing, &wanted, &targets, &[], &none).is_empty());
+        // Replaced on request: planned (and what depends on it sees its outputs as unknown).
+        let replace = [address("log_group.a")];
+        assert!(as_applied(&d, &state, &wanted, &targets, &replace, &none).is_empty());
         // Outside the selection: not planned at all, so not taken either.
         let only_b: BTreeSet<_> = [address("log_group.b")].into();
-        assert!(as_applied(&d, &state, &only_b, &targets, &none).is_empty());
+        assert!(as_applied(&d, &state, &only_b, &targets, &[], &none).is_empty());
     }
 }

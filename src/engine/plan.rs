@@ -50,6 +50,7 @@ pub async fn make_plan(
             &renamed.state,
             wanted,
             &selection.targets,
+            &selection.replace,
             &renamed.moved_from,
         ),
         None => BTreeSet::new(),
