@@ -301,7 +301,16 @@ fn a_saved_targeted_plan_is_stale_once_a_dependency_moved() {
     let out = path.to_str().unwrap();
     let plan = ["plan", "--env", "local", "--target", FUNCTION, "--out", out];
     dtr_run(&moto, &project, &plan).expect_code(0);
+    // Nothing moved: it applies.
+    let r = dtr_run(&moto, &project, &["apply", out, "--env", "local"]).expect_code(0);
+    assert!(
+        r.stderr.contains("Complete apply: 0 added, 1 changed"),
+        "{}",
+        r.stderr
+    );
 
+    project.write(HANDLER, &format!("{code}\n# another code-only change\n"));
+    dtr_run(&moto, &project, &plan).expect_code(0);
     // Meanwhile another run changes the function's log group, and the configuration is put back.
     let env = "environments/local.yaml";
     project.edit(env, "log_retention_days: 7", "log_retention_days: 14");
