@@ -7,15 +7,14 @@ use super::output::{print_outputs, resolve_outputs};
 use super::plan::{make_plan, print_plan};
 use super::{Error, Outcome};
 use crate::cli::{ExecArgs, LockArgs, PlanFormat};
+use crate::engine::Planned;
 use crate::exec::{Executor, StopSignal};
 use crate::interrupt;
 use crate::model::Desired;
 use crate::plan::select::Selection;
 use crate::plan::Action;
-use crate::plan::Plan;
 use crate::provider::aws::Clients;
 use crate::state::LockGuard;
-use crate::state::State;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
@@ -167,17 +166,7 @@ async fn locked(
         // The answer may have come long after the plan: act on it only while the lock is still ours.
         guard.verify().await?;
     }
-    execute(
-        ctx,
-        clients,
-        desired,
-        guard,
-        exec,
-        mode,
-        &planned.plan,
-        planned.state,
-    )
-    .await
+    execute(ctx, clients, desired, guard, exec, mode, planned).await
 }
 
 /// `dtr apply <plan file>`: apply the saved plan, or refuse it if anything it was computed from moved
@@ -209,16 +198,12 @@ pub async fn run_saved(
         if !now.plan.has_changes() {
             return Ok(Outcome::Done);
         }
-        execute(
-            ctx, &clients, &desired, guard, exec, mode, &now.plan, now.state,
-        )
-        .await
+        execute(ctx, &clients, &desired, guard, exec, mode, now).await
     })
     .await
 }
 
 /// Carry out a plan, report what happened, print the outputs.
-#[allow(clippy::too_many_arguments)]
 async fn execute(
     ctx: &Context,
     clients: &Clients,
@@ -226,9 +211,14 @@ async fn execute(
     guard: &LockGuard,
     exec: &ExecArgs,
     mode: Mode,
-    plan: &Plan,
-    mut state: State,
+    planned: Planned,
 ) -> Result<Outcome, Error> {
+    let Planned {
+        plan,
+        mut state,
+        observed,
+        ..
+    } = planned;
     go_on("before any action started")?;
     let reporter = ctx.printer.reporter();
     let store = ctx.store(clients, desired);
@@ -239,8 +229,9 @@ async fn execute(
         reporter: reporter.as_ref(),
         stop: &stop,
         parallelism: exec.parallelism,
+        observed: &observed,
     };
-    let report = executor.apply(plan, &mut state).await?;
+    let report = executor.apply(&plan, &mut state).await?;
     // The live display ends here: what follows is printed below it, not drawn over.
     drop(reporter);
     let p = &ctx.printer;

@@ -22,7 +22,20 @@ pub async fn make_plan(
     parallelism: usize,
 ) -> Result<Planned, Error> {
     let store = ctx.store(clients, desired);
-    Ok(engine::make_plan(clients, &store, desired, selection, parallelism).await?)
+    let planned = engine::make_plan(clients, &store, desired, selection, parallelism).await?;
+    if !planned.as_applied.is_empty() {
+        let n = planned.as_applied.len();
+        ctx.printer.info(&format!(
+            "{n} {} of the targets taken from the state as last applied (not read): {} \
+             configuration is unchanged since, so drift on {} is not seen here; a plan without \
+             --target reads {}",
+            if n == 1 { "dependency" } else { "dependencies" },
+            if n == 1 { "its" } else { "their" },
+            if n == 1 { "it" } else { "them" },
+            if n == 1 { "it" } else { "them" },
+        ));
+    }
+    Ok(planned)
 }
 
 /// Write the plan with its fingerprints and digest, for `dtr apply <file>`.

@@ -1,20 +1,27 @@
 //! Making a plan: load the state, read live AWS, diff, narrow to the selection, and judge the result
 //! by the security checks.
 
-use super::{observe, EngineError};
-use crate::model::Desired;
+use super::{as_applied::as_applied, observe, EngineError};
+use crate::model::{Desired, ResourceAddress};
 use crate::plan::saved::{self, Fingerprints};
 use crate::plan::select::{self, Selection};
 use crate::plan::{diff, moves, Plan};
 use crate::provider::aws::Clients;
+use crate::provider::Observed;
 use crate::state::{State, StateStore};
 use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A plan, the state it was made against, and fingerprints of its inputs.
 pub struct Planned {
     pub plan: Plan,
     pub state: State,
     pub fingerprints: Fingerprints,
+    /// What was read live for the plan, so the executor need not read it again.
+    pub observed: BTreeMap<ResourceAddress, Option<Observed>>,
+    /// Dependencies of the targets taken from the state as last applied, not read (see
+    /// [`super::as_applied`]).
+    pub as_applied: BTreeSet<ResourceAddress>,
 }
 
 /// Load the state, read live AWS, and compute the plan.
@@ -37,9 +44,21 @@ pub async fn make_plan(
         .chain(renamed.state.resources.keys());
     let wanted = select::wanted(known, desired, &selection.targets)
         .map_err(|why| EngineError::Selection { why })?;
+    let as_applied = match &wanted {
+        Some(wanted) => as_applied(
+            desired,
+            &renamed.state,
+            wanted,
+            &selection.targets,
+            &selection.replace,
+            &renamed.moved_from,
+        ),
+        None => BTreeSet::new(),
+    };
     let (read_desired, read_state) = match &wanted {
         Some(wanted) => {
-            let (d, s) = narrowed(desired, &renamed.state, wanted);
+            let read: BTreeSet<_> = wanted.difference(&as_applied).cloned().collect();
+            let (d, s) = narrowed(desired, &renamed.state, &read);
             (Cow::Owned(d), Cow::Owned(s))
         }
         None => (Cow::Borrowed(desired), Cow::Borrowed(&renamed.state)),
@@ -55,6 +74,7 @@ pub async fn make_plan(
         observed: &observed,
         replace: &selection.replace,
         moved_from: &renamed.moved_from,
+        as_applied: &as_applied,
     })?;
     let plan = select::apply(plan, wanted.as_ref(), &selection.replace)
         .map_err(|why| EngineError::Selection { why })?;
@@ -69,6 +89,8 @@ pub async fn make_plan(
         plan,
         state,
         fingerprints,
+        observed,
+        as_applied,
     })
 }
 
@@ -76,7 +98,7 @@ pub async fn make_plan(
 fn narrowed(
     desired: &Desired,
     state: &State,
-    wanted: &std::collections::BTreeSet<crate::model::ResourceAddress>,
+    wanted: &BTreeSet<ResourceAddress>,
 ) -> (Desired, State) {
     let mut desired = desired.clone();
     desired.resources.retain(|r| wanted.contains(&r.address));

@@ -18,6 +18,8 @@ pub struct Work {
     pub force_destroy: bool,
     /// Outputs known from the plan (for a no-op that only records).
     pub outputs: std::collections::BTreeMap<String, String>,
+    /// What the plan read live (`None`: read it again before an update).
+    pub live: Option<Observed>,
 }
 
 /// What happened in AWS.
@@ -46,12 +48,16 @@ pub async fn run(clients: Clients, work: Work) -> Result<Done, ResourceError> {
         })),
         Action::Create => Ok(Done::Exists(create(&clients, kind, &work.props).await?)),
         Action::Update => {
-            let live = registry::of(kind)
-                .read(&clients, &id)
-                .await?
-                .ok_or_else(|| {
-                    ResourceError::Refused(format!("{id} disappeared since the plan was made"))
-                })?;
+            // The plan's read, made under the same lock, is what the update starts from.
+            let live = match work.live {
+                Some(live) => live,
+                None => registry::of(kind)
+                    .read(&clients, &id)
+                    .await?
+                    .ok_or_else(|| {
+                        ResourceError::Refused(format!("{id} disappeared since the plan was made"))
+                    })?,
+            };
             Ok(Done::Exists(
                 registry::of(kind)
                     .update(&clients, &work.props, &live)

@@ -101,6 +101,9 @@ pub struct Executor<'a> {
     pub reporter: &'a dyn Reporter,
     pub stop: &'a dyn StopSignal,
     pub parallelism: usize,
+    /// What the plan read live, under the same lock: an update starts from it instead of reading
+    /// the resource again (a resource absent here is read again).
+    pub observed: &'a BTreeMap<ResourceAddress, Option<Observed>>,
 }
 
 impl Executor<'_> {
@@ -342,6 +345,10 @@ impl Executor<'_> {
             force_destroy: owned_force || kind::force_destroy(&props),
             props,
             outputs: change.outputs.clone(),
+            live: match change.action {
+                Action::Update => self.observed.get(&change.address).cloned().flatten(),
+                _ => None,
+            },
         })
     }
 }

@@ -26,6 +26,9 @@ pub struct Inputs<'a> {
     /// New address → the address the stored state records it under, for every `moved` entry
     /// applied to `state` (see [`super::moves`]).
     pub moved_from: &'a BTreeMap<ResourceAddress, ResourceAddress>,
+    /// Not read: configured as last applied, so planned as no change with the outputs the state
+    /// recorded (a targeted plan's dependencies, see `engine::as_applied`).
+    pub as_applied: &'a std::collections::BTreeSet<ResourceAddress>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +73,7 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
         observed,
         replace,
         moved_from,
+        as_applied,
     } = inputs;
     let mut changes = Vec::new();
     let mut errors = Vec::new();
@@ -83,6 +87,11 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
         let pending = owned.is_some_and(|o| o.pending);
         let live = observed.get(address).cloned().flatten();
         let props = resolve(&resource.properties, &known);
+        if let Some(owned) = owned.filter(|_| as_applied.contains(address)) {
+            known.insert(address.reference(), Some(owned.outputs.clone()));
+            changes.push(as_last_applied(resource, owned));
+            continue;
+        }
         let adopted = match (in_state, &live) {
             (true, Some(_)) if pending => Some(ActionReason::CreationInterrupted),
             (false, Some(o)) if owned_by(o, desired, address) => Some(ActionReason::AdoptedByTags),
@@ -230,6 +239,28 @@ pub fn diff(inputs: &Inputs<'_>) -> Result<Plan, Vec<PlanError>> {
         })
     } else {
         Err(errors)
+    }
+}
+
+/// No change for a resource taken from the state as last applied (not read): its outputs are the
+/// ones the state recorded.
+fn as_last_applied(
+    resource: &crate::model::DesiredResource,
+    owned: &ResourceState,
+) -> ResourceChange {
+    ResourceChange {
+        address: resource.address.clone(),
+        action: Action::NoOp,
+        reason: None,
+        data_loss: None,
+        physical_id: Some(owned.physical_id.clone()),
+        record_in_state: false,
+        moved_from: None,
+        attributes: Vec::new(),
+        desired: Some(resource.properties.clone()),
+        depends_on: resource.depends_on.clone(),
+        outputs: owned.outputs.clone(),
+        sensitive: resource.sensitive_paths.clone(),
     }
 }
 

@@ -66,6 +66,7 @@ fn plan(
         observed: &observed,
         replace: &[],
         moved_from: &renamed.moved_from,
+        as_applied: &Default::default(),
     })
 }
 

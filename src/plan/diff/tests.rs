@@ -59,6 +59,7 @@ fn plan(d: &Desired, state: &State, live: Option<Observed>) -> Result<Plan, Vec<
         observed: &observed,
         replace: &[],
         moved_from: &BTreeMap::new(),
+        as_applied: &Default::default(),
     })
 }
 
