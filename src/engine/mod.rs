@@ -1,6 +1,7 @@
 //! The engine: read live AWS for a configuration and compute the plan. Commands parse, call it and
 //! render; it prints nothing and knows nothing of the command line.
 
+mod confirm;
 mod observe;
 mod plan;
 mod reads;
