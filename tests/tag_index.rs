@@ -109,12 +109,13 @@ async fn tags_changed_outside_dtr_are_seen_through_the_index() {
         "{}",
         plan.stdout
     );
-    // One index page for every alarm, group, table and topic; the tags of the four that changed
-    // read again with their own calls (the other eight alarms and three groups not at all).
+    // The index for every alarm, group, table and topic (its pages: moto's hold 100 tags at most);
+    // the tags of the four that changed read again with their own calls (the other eight alarms
+    // and three groups not at all).
     assert_calls(
         &plan,
         &[
-            "      1  Resource Groups Tagging API GetResources\n",
+            "  Resource Groups Tagging API GetResources\n",
             "      1  CloudWatch ListTagsForResource\n",
             "      1  CloudWatch Logs ListTagsForResource\n",
             "      1  DynamoDB ListTagsOfResource\n",
