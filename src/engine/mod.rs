@@ -2,6 +2,7 @@
 //! render; it prints nothing and knows nothing of the command line.
 
 mod as_applied;
+mod confirm;
 mod observe;
 mod plan;
 mod reads;

@@ -1,11 +1,12 @@
 //! Reading live state for the planner: every resource the configuration declares or the state owns,
 //! and the refusal of any that is a dtr backend.
 
-use super::reads::{read, read_all, Lookup};
+use super::reads::{read, read_all, Lookup, Readers};
 use super::EngineError;
 use crate::model::{Backend, Desired, DesiredResource as Resource, ResourceAddress, ResourceKind};
 use crate::plan::diff::resolve;
 use crate::provider::aws::Clients;
+use crate::provider::tag_index::{self, TagIndex};
 use crate::provider::{registry, Observed};
 use crate::state::State;
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,6 +30,11 @@ pub async fn observe(
     parallelism: usize,
 ) -> Result<BTreeMap<ResourceAddress, Option<Observed>>, EngineError> {
     let mut observed = BTreeMap::new();
+    let indexed = indexed(clients, desired, state);
+    let clients = &Readers {
+        plain: clients,
+        indexed: &indexed,
+    };
     let declared: BTreeSet<_> = desired.resources.iter().map(|r| &r.address).collect();
     let orphans: Vec<Lookup> = state
         .resources
@@ -38,6 +44,7 @@ pub async fn observe(
             address,
             id: Some(owned.physical_id.clone()),
             properties: None,
+            indexed: true,
         })
         .collect();
     read_all(clients, orphans, parallelism, &mut observed).await?;
@@ -75,6 +82,7 @@ pub async fn observe(
                 address: &resource.address,
                 id,
                 properties: Some(properties),
+                indexed: owned.is_some(),
             }
         });
         read_all(clients, lookups.collect(), parallelism, &mut observed).await?;
@@ -85,6 +93,24 @@ pub async fn observe(
         }
     }
     Ok(observed)
+}
+
+/// The clients that read what the state owns: with the environment's tag index attached when the
+/// state holds enough resources whose kinds take their tags from it to pay for its pages
+/// ([`tag_index::WORTH_IT`]).
+fn indexed(clients: &Clients, desired: &Desired, state: &State) -> Clients {
+    let services: Vec<&str> = state
+        .resources
+        .keys()
+        .filter_map(|a| registry::of(a.kind).tagging_service())
+        .collect();
+    if services.len() < tag_index::WORTH_IT {
+        return clients.clone();
+    }
+    let distinct: BTreeSet<&str> = services.into_iter().collect();
+    let services: Vec<&str> = distinct.into_iter().collect();
+    let index = TagIndex::new(&desired.stack, &desired.environment, &services);
+    clients.with_tag_index(index)
 }
 
 /// A live resource that is a dtr backend is never planned for, imported or deleted, whatever address

@@ -12,6 +12,8 @@ use crate::state::{State, StateStore};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
+type Observations = std::collections::BTreeMap<crate::model::ResourceAddress, Option<Observed>>;
+
 /// A plan, the state it was made against, and fingerprints of its inputs.
 pub struct Planned {
     pub plan: Plan,
@@ -68,14 +70,26 @@ pub async fn make_plan(
         crate::interrupt::or_stop(observe(clients, &read_desired, &read_state, parallelism))
             .await
             .map_err(|reason| EngineError::Stopped { reason })??;
-    let plan = diff::diff(&diff::Inputs {
-        desired,
-        state: &renamed.state,
-        observed: &observed,
-        replace: &selection.replace,
-        moved_from: &renamed.moved_from,
-        as_applied: &as_applied,
-    })?;
+    let diff_with = |observed: &Observations| {
+        diff::diff(&diff::Inputs {
+            desired,
+            state: &renamed.state,
+            observed,
+            replace: &selection.replace,
+            moved_from: &renamed.moved_from,
+            as_applied: &as_applied,
+        })
+    };
+    let mut observed = observed;
+    let mut plan = diff_with(&observed)?;
+    // A change of tags read from the tagging API's index is read again for sure, then diffed again.
+    let confirming = super::confirm::confirm(clients, &plan, &mut observed, parallelism);
+    if crate::interrupt::or_stop(confirming)
+        .await
+        .map_err(|reason| EngineError::Stopped { reason })??
+    {
+        plan = diff_with(&observed)?;
+    }
     let plan = select::apply(plan, wanted.as_ref(), &selection.replace)
         .map_err(|why| EngineError::Selection { why })?;
     refuse_forgotten(&plan, &state, &desired.environment)?;

@@ -20,6 +20,9 @@ pub(super) struct Lookup<'a> {
     pub address: &'a ResourceAddress,
     pub id: Option<String>,
     pub properties: Option<serde_json::Value>,
+    /// Read with the round's indexed clients (tags from the tagging API's index, provisionally):
+    /// only what the state owns, so that no adoption rests on the index.
+    pub indexed: bool,
 }
 
 impl Lookup<'_> {
@@ -42,6 +45,21 @@ impl Lookup<'_> {
             address: self.address.clone(),
             id: self.id.clone().unwrap_or_default(),
             source,
+        }
+    }
+}
+
+/// The clients a round reads with: `indexed` for the lookups marked so, `plain` for the rest.
+pub(super) struct Readers<'a> {
+    pub plain: &'a Clients,
+    pub indexed: &'a Clients,
+}
+
+impl Readers<'_> {
+    fn of(&self, lookup: &Lookup<'_>) -> &Clients {
+        match lookup.indexed {
+            true => self.indexed,
+            false => self.plain,
         }
     }
 }
@@ -77,7 +95,7 @@ enum Done {
 /// and the error reported is that of the first lookup that failed, so a failing plan names the same
 /// resource every time.
 pub(super) async fn read_all(
-    clients: &Clients,
+    clients: &Readers<'_>,
     lookups: Vec<Lookup<'_>>,
     parallelism: usize,
     observed: &mut BTreeMap<ResourceAddress, Option<Observed>>,
@@ -138,7 +156,7 @@ pub(super) async fn read_all(
             observed.insert(lookup.address.clone(), live);
         }
     }
-    clients.calls.add_to_critical_path(longest);
+    clients.plain.calls.add_to_critical_path(longest);
     Ok(())
 }
 
@@ -166,19 +184,19 @@ fn tasks(lookups: &[Lookup<'_>]) -> Vec<Task> {
 }
 
 async fn run(
-    clients: &Clients,
+    clients: &Readers<'_>,
     lookups: &[Lookup<'_>],
     task: Task,
 ) -> Result<Done, (usize, EngineError)> {
     match task {
-        Task::Single(index) => match lookups[index].run(clients).await {
+        Task::Single(index) => match lookups[index].run(clients.of(&lookups[index])).await {
             Ok(live) => Ok(Done::Read(index, live)),
             Err(error) => Err((index, error)),
         },
         Task::Complete(index, found) => {
             let lookup = &lookups[index];
             match registry::of(lookup.address.kind)
-                .complete(clients, found)
+                .complete(clients.of(lookup), found)
                 .await
             {
                 Ok(live) => Ok(Done::Read(index, Some(live))),
@@ -193,7 +211,7 @@ async fn run(
                 .filter_map(|&index| lookups[index].id.clone())
                 .collect();
             match registry::of(lead.address.kind)
-                .read_batch(clients, &ids)
+                .read_batch(clients.plain, &ids)
                 .await
             {
                 Ok(answer) => Ok(Done::Batch(members, answer)),
@@ -227,6 +245,7 @@ mod tests {
             address,
             id: id.map(str::to_string),
             properties: None,
+            indexed: false,
         }
     }
 

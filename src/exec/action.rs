@@ -45,6 +45,7 @@ pub async fn run(clients: Clients, work: Work) -> Result<Done, ResourceError> {
             spec: work.props,
             outputs: work.outputs,
             unreported: Vec::new(),
+            provisional: Vec::new(),
         })),
         Action::Create => Ok(Done::Exists(create(&clients, kind, &work.props).await?)),
         Action::Update => {
@@ -167,6 +168,7 @@ mod tests {
             spec: json!({ "name": "x", "tags": tags }),
             outputs: Default::default(),
             unreported: Vec::new(),
+            provisional: Vec::new(),
         }
     }
 

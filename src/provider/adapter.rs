@@ -16,6 +16,7 @@ pub trait Resource: Send + Sync {
     fn tagged_after_create(&self) -> bool;
     fn identity(&self) -> &'static [&'static str];
     fn terraform(&self) -> Option<Terraform>;
+    fn tagging_service(&self) -> Option<&'static str>;
     /// Pure: canonicalise the desired properties, normalise the observed ones against them, and say
     /// which differences force a replacement.
     fn compare(&self, desired: &Value, observed: Option<&Observed>) -> Result<Compared>;
@@ -83,6 +84,7 @@ fn erase<T: serde::Serialize>(live: Live<T>) -> Observed {
         physical_id: live.physical_id,
         outputs: live.outputs,
         unreported: live.unreported,
+        provisional: live.provisional,
     }
 }
 
@@ -92,6 +94,7 @@ fn restore<T: serde::de::DeserializeOwned>(observed: &Observed) -> Result<Live<T
         physical_id: observed.physical_id.clone(),
         outputs: observed.outputs.clone(),
         unreported: observed.unreported.clone(),
+        provisional: observed.provisional.clone(),
     })
 }
 
@@ -119,6 +122,10 @@ impl<T: ResourceType> Resource for Adapter<T> {
 
     fn terraform(&self) -> Option<Terraform> {
         T::TERRAFORM
+    }
+
+    fn tagging_service(&self) -> Option<&'static str> {
+        T::TAGGING_SERVICE
     }
 
     fn compare(&self, desired: &Value, observed: Option<&Observed>) -> Result<Compared> {

@@ -64,6 +64,10 @@ pub struct Clients {
     pub scheduler: aws_sdk_scheduler::Client,
     pub sns: aws_sdk_sns::Client,
     pub sts: aws_sdk_sts::Client,
+    /// The Resource Groups Tagging API, for [`super::tag_index`].
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
+    /// Where reads take tags from before asking each resource (see [`Clients::with_tag_index`]).
+    pub tag_index: Option<std::sync::Arc<super::tag_index::TagIndex>>,
     pub region: String,
     /// The backend's clients: the state bucket and the lock table live in the backend's region
     /// (`backend.region`, the environment's by default), whatever region resources go to. The S3
@@ -100,6 +104,8 @@ impl Clients {
             scheduler: client!(parts, aws_sdk_scheduler, "scheduler"),
             sns: client!(parts, aws_sdk_sns, "sns"),
             sts: client!(parts, aws_sdk_sts, "sts"),
+            tagging: client!(parts, aws_sdk_resourcegroupstagging, "tagging"),
+            tag_index: None,
             region: region.to_string(),
             backend_s3: s3,
             backend_dynamodb: dynamodb,
@@ -129,6 +135,16 @@ impl Clients {
         self.backend_dynamodb = client!(parts, aws_sdk_dynamodb, "dynamodb");
         self.backend_region = region.to_string();
         Ok(self)
+    }
+
+    /// These clients, with reads taking tags from `index` where it holds them (provisionally: see
+    /// [`super::tag_index`]). Only a plan's reads of what the state owns get it; writes, their
+    /// read-backs and every ownership decision read each resource's own tags.
+    pub fn with_tag_index(&self, index: std::sync::Arc<super::tag_index::TagIndex>) -> Self {
+        Clients {
+            tag_index: Some(index),
+            ..self.clone()
+        }
     }
 
     /// The account the credentials belong to.

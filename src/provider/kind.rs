@@ -23,6 +23,10 @@ pub struct Live<S> {
     /// Properties the endpoint did not report (moto omits a function's `LoggingConfig`): they cannot
     /// be compared, so the configured value is taken for them.
     pub unreported: Vec<&'static str>,
+    /// Properties read from a source that may lag behind the resource (its tags from the tagging
+    /// API's index: [`super::tag_index`]): a change of one is confirmed by a read of the resource's
+    /// own before it is planned.
+    pub provisional: Vec<&'static str>,
 }
 
 impl<S> Live<S> {
@@ -36,6 +40,7 @@ impl<S> Live<S> {
                 ("arn".to_string(), arn),
             ]),
             unreported: Vec::new(),
+            provisional: Vec::new(),
         }
     }
 
@@ -46,6 +51,7 @@ impl<S> Live<S> {
             spec,
             outputs: BTreeMap::from([(output.to_string(), value.to_string())]),
             unreported: Vec::new(),
+            provisional: Vec::new(),
         }
     }
 
@@ -145,6 +151,10 @@ pub trait ResourceType: ResourceSpec + Clone + Send + Sync + 'static {
     const IDENTITY: &'static [&'static str] = &["name"];
     /// How the Terraform AWS provider records this kind.
     const TERRAFORM: Option<Terraform> = None;
+    /// The service under which the Resource Groups Tagging API lists this kind (its
+    /// `ResourceTypeFilters`), for a kind whose tags cost a read of their own and which takes them
+    /// from [`super::tag_index`] when the index holds them; `None` for the rest.
+    const TAGGING_SERVICE: Option<&'static str> = None;
 
     /// The id a resource with these properties would have, when they decide it: its `name` unless
     /// the kind says otherwise (`None` while a reference in it is unresolved, or when AWS picks it).

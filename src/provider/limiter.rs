@@ -22,6 +22,9 @@
 //!   15, paced.
 //! - API Gateway: management API 10 a second, burst 40
 //!   (<https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html>): 10, paced.
+//! - The Resource Groups Tagging API: `GetResources` 15
+//!   (<https://docs.aws.amazon.com/tag-editor/latest/userguide/reference.html>): 15, paced (a plan
+//!   pages it once, one page after another).
 //! - IAM publishes no request rate (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html>),
 //!   DynamoDB's control plane allows 2,500 requests a second for most of its calls
 //!   (<https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html>),
@@ -61,6 +64,7 @@ fn start(service: &str, parallelism: usize) -> (usize, bool) {
         "logs" => (5, true),
         "apigateway" => (10, true),
         "lambda" => (15, true),
+        "tagging" => (15, true),
         _ => (parallelism, false),
     }
 }

@@ -21,6 +21,7 @@ pub mod s3;
 pub mod scheduler;
 pub mod sns;
 pub mod stats;
+pub mod tag_index;
 mod wait;
 
 pub use adapter::Resource;

@@ -70,6 +70,7 @@ pub fn actions(service: &str, op: &str) -> Vec<String> {
                 "S3" => "s3",
                 "SNS" => "sns",
                 "Scheduler" => "scheduler",
+                "Resource Groups Tagging API" => "tag",
                 other => other,
             };
             vec![format!("{prefix}:{op}")]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Source folder, SDK crate, and the service's name as `--stats` prints it.
-const SERVICES: [(&str, &str, &str); 10] = [
+const SERVICES: [(&str, &str, &str); 11] = [
     (
         "src/provider/apigateway",
         "aws-sdk-apigatewayv2",
@@ -31,6 +31,11 @@ const SERVICES: [(&str, &str, &str); 10] = [
     ("src/provider/scheduler", "aws-sdk-scheduler", "Scheduler"),
     ("src/provider/sns", "aws-sdk-sns", "SNS"),
     ("src/state", "aws-sdk-dynamodb", "DynamoDB"),
+    (
+        "src/provider/tag_index.rs",
+        "aws-sdk-resourcegroupstagging",
+        "Resource Groups Tagging API",
+    ),
 ];
 
 /// Where each SDK crate's sources are (the versions Cargo.lock names).

@@ -63,6 +63,10 @@ faults (`{"rate_limit": 5, "service": "monitoring"}`) puts a bucket in front of 
 operations and answers excess requests with the service's own throttling error; ratelimit.py beside
 this file has the details and the documented error of each service.
 
+And the tagging API's lag: AWS's GetResources answers from an index that can lag behind a resource's
+own tags; moto's never does. A rule posted with the faults (`{"stale_tag_index": true}`) answers it
+from a snapshot taken when the rule was set; tagindex.py beside this file has the details.
+
 And one serialisation: moto's threaded server does not apply a DynamoDB conditional write atomically (two
 concurrent `attribute_not_exists` puts can both succeed), so DynamoDB requests reach moto one at a time.
 """
@@ -275,7 +279,7 @@ def injected(environ):
     desc = describe(environ)
     with FAULTS_LOCK:
         for rule in FAULTS:
-            if "rate_limit" in rule:
+            if "rate_limit" in rule or rule.get("stale_tag_index"):
                 continue
             if rule.get("rate", 1.0) < 1.0 and random.random() >= rule["rate"]:
                 continue
@@ -516,8 +520,10 @@ def serve(args) -> None:
 
     import ratelimit
     import rpcv2cbor
+    import tagindex
     global RATE_LIMITS
     RATE_LIMITS = ratelimit.RateLimits()
+    stale_index = tagindex.StaleIndex()
     patch_s3_secure_transport()
     patch_apigatewayv2_get_authorizers()
     patch_lambda()
@@ -536,6 +542,7 @@ def serve(args) -> None:
             global RELEASE
             with FAULTS_LOCK:
                 FAULTS[:] = rules
+                stale_index.rules_set(FAULTS)
                 RELEASE.set()  # requests held by the old rules go (answered 503, never processed)
                 RELEASE = threading.Event()
             start_response("200 OK", [("Content-Type", "application/json")])
@@ -570,6 +577,11 @@ def serve(args) -> None:
                 headers, body = fault_answer(rule, request_id, environ)
                 start_response(f"{rule['status']} Injected", headers)
                 return [body]
+        stale = stale_index.answer(environ)
+        if stale is not None:
+            status, headers, body = stale
+            start_response(status, headers)
+            return [body]
         tagged = stage_tagging(environ) or log_group_key(environ)
         if tagged is not None:
             status, body = tagged

@@ -17,6 +17,7 @@ fn live(kind: &str, id: &str, spec: Value, outputs: &[(&str, &str)]) -> Candidat
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             unreported: Vec::new(),
+            provisional: Vec::new(),
         },
     }
 }

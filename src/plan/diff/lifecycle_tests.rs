@@ -46,6 +46,7 @@ fn live(name: &str, address: &str) -> Option<Observed> {
         spec: log_group(name, address),
         outputs: BTreeMap::from([("name".to_string(), name.to_string())]),
         unreported: Vec::new(),
+        provisional: Vec::new(),
     })
 }
 
@@ -197,6 +198,7 @@ fn a_replaced_table_warns_that_its_items_go_with_it() {
         spec: serde_json::to_value(spec).unwrap(),
         outputs: Default::default(),
         unreported: Vec::new(),
+        provisional: Vec::new(),
     };
     let stored = state(&[("dynamodb_table.tools", "t")]);
     let p = plan(&d, &stored, &[("dynamodb_table.tools", Some(observed))]).unwrap();

@@ -32,6 +32,7 @@ fn observed(props: Value) -> Observed {
         .unwrap(),
         outputs: BTreeMap::from([("arn".to_string(), "arn:t".to_string())]),
         unreported: Vec::new(),
+        provisional: Vec::new(),
     }
 }
 

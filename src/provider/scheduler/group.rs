@@ -5,7 +5,9 @@
 use crate::model::schedule::ScheduleGroupSpec;
 use crate::provider::aws::Clients;
 use crate::provider::kind::{reread, tf_attr, Live, ResourceType, Result, Terraform};
-use crate::provider::{aws_error, build_error, converge_tags, found, ignore_not_found, AwsError};
+use crate::provider::{
+    aws_error, build_error, converge_tags, found, ignore_not_found, tag_index, AwsError,
+};
 use aws_sdk_scheduler::types::{ScheduleGroupState, Tag};
 use std::collections::BTreeMap;
 
@@ -16,6 +18,7 @@ impl ResourceType for ScheduleGroupSpec {
         physical_id: |a| tf_attr(a, "name"),
         folded: &[],
     });
+    const TAGGING_SERVICE: Option<&'static str> = Some("scheduler");
 
     /// A group being deleted (state DELETING: AWS removes its schedules first) is gone already.
     async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>> {
@@ -28,23 +31,30 @@ impl ResourceType for ScheduleGroupSpec {
             return Ok(None);
         }
         let arn = out.arn.unwrap_or_default();
-        let r = client
-            .list_tags_for_resource()
-            .resource_arn(&arn)
-            .send()
-            .await;
-        let tags = r
-            .map_err(|e| aws_error("ListTagsForResource", what(name), e))?
-            .tags
-            .unwrap_or_default()
-            .into_iter()
-            .map(|t| (t.key, t.value))
-            .collect();
+        let native = async {
+            let r = client
+                .list_tags_for_resource()
+                .resource_arn(&arn)
+                .send()
+                .await;
+            Ok(
+                r.map_err(|e| aws_error("ListTagsForResource", what(name), e))?
+                    .tags
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|t| (t.key, t.value))
+                    .collect(),
+            )
+        };
+        let mut provisional = Vec::new();
+        let tags = tag_index::tags_of(clients, &arn, &mut provisional, native).await?;
         let spec = ScheduleGroupSpec {
             name: out.name.unwrap_or_else(|| name.to_string()),
             tags,
         };
-        Ok(Some(Live::named(name, spec, arn)))
+        let mut live = Live::named(name, spec, arn);
+        live.provisional = provisional;
+        Ok(Some(live))
     }
 
     async fn create(clients: &Clients, spec: &Self) -> Result<Live<Self>> {

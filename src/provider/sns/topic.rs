@@ -5,9 +5,10 @@ use crate::model::policy;
 use crate::model::topic::TopicSpec;
 use crate::provider::aws::Clients;
 use crate::provider::kind::{reread, tf_attr, Live, ResourceType, Result, Terraform};
-use crate::provider::{aws_error, build_error, converge_tags, found, ignore_not_found, AwsError};
+use crate::provider::{
+    aws_error, build_error, converge_tags, found, ignore_not_found, tag_index, AwsError,
+};
 use aws_sdk_sns::types::Tag;
-use aws_sdk_sns::Client;
 use std::collections::{BTreeMap, HashMap};
 
 impl ResourceType for TopicSpec {
@@ -17,10 +18,11 @@ impl ResourceType for TopicSpec {
         physical_id: |a| tf_attr(a, "name"),
         folded: &[],
     });
+    const TAGGING_SERVICE: Option<&'static str> = Some("sns");
 
     async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>> {
         let arn = arn(clients, name).await?;
-        Ok(read(&clients.sns, name, &arn).await?)
+        Ok(read(clients, name, &arn).await?)
     }
 
     async fn create(clients: &Clients, spec: &Self) -> Result<Live<Self>> {
@@ -143,11 +145,14 @@ fn tags(map: &BTreeMap<String, String>) -> std::result::Result<Vec<Tag>, AwsErro
         .collect()
 }
 
+/// GetTopicAttributes, then its tags: from the environment's tag index when it holds them, else
+/// ListTagsForResource.
 async fn read(
-    client: &Client,
+    clients: &Clients,
     name: &str,
     arn: &str,
 ) -> std::result::Result<Option<Live<TopicSpec>>, AwsError> {
+    let client = &clients.sns;
     let r = client.get_topic_attributes().topic_arn(arn).send().await;
     let Some(out) = found(r.map_err(|e| aws_error("GetTopicAttributes", what(name), e)))? else {
         return Ok(None);
@@ -165,17 +170,21 @@ async fn read(
         })?),
         None => None,
     };
-    let tags = client
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .map_err(|e| aws_error("ListTagsForResource", what(name), e))?
-        .tags
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| (t.key, t.value))
-        .collect();
+    let native = async {
+        Ok(client
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .map_err(|e| aws_error("ListTagsForResource", what(name), e))?
+            .tags
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| (t.key, t.value))
+            .collect())
+    };
+    let mut provisional = Vec::new();
+    let tags = tag_index::tags_of(clients, arn, &mut provisional, native).await?;
     let spec = TopicSpec {
         name: name.to_string(),
         display_name: text("DisplayName"),
@@ -183,7 +192,9 @@ async fn read(
         policy,
         tags,
     };
-    Ok(Some(Live::named(name, spec, arn.to_string())))
+    let mut live = Live::named(name, spec, arn.to_string());
+    live.provisional = provisional;
+    Ok(Some(live))
 }
 
 #[cfg(test)]

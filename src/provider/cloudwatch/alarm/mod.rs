@@ -4,7 +4,7 @@ use crate::model::metric_math::{five_minutes, MetricQuery};
 use crate::model::monitoring::AlarmSpec;
 use crate::provider::aws::Clients;
 use crate::provider::kind::{reread, tf_attr, Live, ResourceType, Result, Terraform};
-use crate::provider::{aws_error, converge_tags, ignore_not_found, AwsError};
+use crate::provider::{aws_error, converge_tags, ignore_not_found, tag_index, AwsError};
 use aws_sdk_cloudwatch::types as cw;
 use aws_sdk_cloudwatch::Client;
 use std::collections::BTreeMap;
@@ -18,6 +18,7 @@ impl ResourceType for AlarmSpec {
         physical_id: |a| tf_attr(a, "alarm_name"),
         folded: &[],
     });
+    const TAGGING_SERVICE: Option<&'static str> = Some("cloudwatch");
 
     const BATCH: usize = read::NAMES_PER_CALL;
 
@@ -38,8 +39,11 @@ impl ResourceType for AlarmSpec {
         Ok(read::describe(&clients.cloudwatch, names).await?)
     }
 
+    /// Its tags: from the environment's tag index when it holds them, else ListTagsForResource.
     async fn complete(clients: &Clients, mut live: Live<Self>) -> Result<Live<Self>> {
-        live.spec.tags = read::tags(&clients.cloudwatch, &live.physical_id, live.arn()).await?;
+        let (name, arn) = (live.physical_id.clone(), live.arn().to_string());
+        let native = read::tags(&clients.cloudwatch, &name, &arn);
+        live.spec.tags = tag_index::tags_of(clients, &arn, &mut live.provisional, native).await?;
         Ok(live)
     }
 

@@ -13,6 +13,18 @@ use std::collections::BTreeMap;
 /// Read everything dtr manages about a table: 4 calls (DescribeTable, DescribeTimeToLive,
 /// DescribeContinuousBackups, ListTagsOfResource). `None` when it does not exist.
 pub async fn read(client: &Client, name: &str) -> Result<Option<Live<TableSpec>>, AwsError> {
+    let Some(mut live) = read_untagged(client, name).await? else {
+        return Ok(None);
+    };
+    live.spec.tags = list_tags(client, live.arn()).await?;
+    Ok(Some(live))
+}
+
+/// A table as [`read`] reads it, without its tags (3 calls).
+pub(super) async fn read_untagged(
+    client: &Client,
+    name: &str,
+) -> Result<Option<Live<TableSpec>>, AwsError> {
     let r = client.describe_table().table_name(name).send().await;
     let Some(described) =
         found(r.map_err(|e| aws_error("DescribeTable", format!("table {name}"), e)))?
@@ -55,11 +67,14 @@ pub async fn read(client: &Client, name: &str) -> Result<Option<Live<TableSpec>>
         .and_then(|p| p.point_in_time_recovery_status)
         == Some(ddb::PointInTimeRecoveryStatus::Enabled);
 
-    spec.tags = list_tags(client, &arn).await?;
     Ok(Some(Live::named(name, spec, arn)))
 }
 
-async fn list_tags(client: &Client, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
+/// A table's tags (ListTagsOfResource, by pages).
+pub(super) async fn list_tags(
+    client: &Client,
+    arn: &str,
+) -> Result<BTreeMap<String, String>, AwsError> {
     let mut tags = BTreeMap::new();
     let mut token = None;
     loop {

@@ -3,7 +3,7 @@
 use crate::model::log_group::LogGroupSpec;
 use crate::provider::aws::Clients;
 use crate::provider::kind::{reread, tf_attr, Live, ResourceType, Result, Terraform};
-use crate::provider::{aws_error, converge_tags, ignore_not_found, AwsError};
+use crate::provider::{aws_error, converge_tags, ignore_not_found, tag_index, AwsError};
 use aws_sdk_cloudwatchlogs::Client;
 use std::collections::BTreeMap;
 
@@ -17,6 +17,7 @@ impl ResourceType for LogGroupSpec {
         physical_id: |a| tf_attr(a, "name"),
         folded: &[],
     });
+    const TAGGING_SERVICE: Option<&'static str> = Some("logs");
 
     /// Large: a batch reads a shared prefix's pages (50 groups each) one after another, at most as
     /// many as it has names, and a smaller batch would read the same pages again for its share.
@@ -39,8 +40,11 @@ impl ResourceType for LogGroupSpec {
         Ok(read::describe_many(&clients.logs, names).await?)
     }
 
+    /// Its tags: from the environment's tag index when it holds them, else ListTagsForResource.
     async fn complete(clients: &Clients, mut live: Live<Self>) -> Result<Live<Self>> {
-        live.spec.tags = read::tags(&clients.logs, &live.physical_id, live.arn()).await?;
+        let (name, arn) = (live.physical_id.clone(), live.arn().to_string());
+        let native = read::tags(&clients.logs, &name, &arn);
+        live.spec.tags = tag_index::tags_of(clients, &arn, &mut live.provisional, native).await?;
         Ok(live)
     }
 

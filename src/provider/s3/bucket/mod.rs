@@ -22,6 +22,11 @@ use read::read;
 use std::collections::BTreeMap;
 use write::{delete, put_lifecycle, DeleteError};
 
+/// A bucket's ARN: S3 puts neither Region nor account in it.
+fn arn(name: &str) -> String {
+    format!("arn:aws:s3:::{name}")
+}
+
 impl ResourceType for BucketSpec {
     const FORCE_NEW: &'static [&'static str] = &["name"];
     const TERRAFORM: Option<Terraform> = Some(Terraform {
@@ -55,10 +60,15 @@ impl ResourceType for BucketSpec {
         ],
     });
     const TAGGED_AFTER_CREATE: bool = true;
+    const TAGGING_SERVICE: Option<&'static str> = Some("s3");
 
     async fn read(clients: &Clients, name: &str) -> Result<Option<Live<Self>>> {
-        let spec = read(&clients.s3, name).await?;
-        Ok(spec.map(|spec| Live::named(name, spec, format!("arn:aws:s3:::{name}"))))
+        let mut provisional = Vec::new();
+        let spec = read(clients, name, &mut provisional).await?;
+        Ok(spec.map(|spec| Live {
+            provisional,
+            ..Live::named(name, spec, arn(name))
+        }))
     }
 
     async fn create(clients: &Clients, spec: &Self) -> Result<Live<Self>> {

@@ -3,16 +3,26 @@
 use super::tls_only_policy;
 use crate::model::bucket::{BucketEncryption, BucketSpec, BucketSse, LifecycleRule, Transition};
 use crate::model::policy;
+use crate::provider::aws::Clients;
 use crate::provider::s3 as s3p;
-use crate::provider::{aws_error, found, AwsError};
+use crate::provider::{aws_error, found, tag_index, AwsError};
 use aws_sdk_s3::types as s3;
 use aws_sdk_s3::Client;
 use std::collections::BTreeMap;
 
-/// 7 calls at once. No HeadBucket first: GetBucketVersioning, which answers for a bucket without a
+/// 7 calls at once (6 when the tag index holds its tags). No HeadBucket first: GetBucketVersioning, which answers for a bucket without a
 /// versioning configuration too, says whether the bucket exists (NoSuchBucket), and what the other
 /// calls answered for a missing bucket is then dropped.
-pub(super) async fn read(client: &Client, name: &str) -> Result<Option<BucketSpec>, AwsError> {
+///
+/// Its tags come from the environment's tag index when it holds them (then `"tags"` joins
+/// `provisional`), else from GetBucketTagging.
+pub(super) async fn read(
+    clients: &Clients,
+    name: &str,
+    provisional: &mut Vec<&'static str>,
+) -> Result<Option<BucketSpec>, AwsError> {
+    let client = &clients.s3;
+    let arn = super::arn(name);
     let (versioning, encryption, blocked, owner, live_policy, lifecycle, tags) = tokio::join!(
         versioning(client, name),
         read_encryption(client, name),
@@ -20,7 +30,7 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<BucketSpe
         s3p::owner_enforced(client, name),
         s3p::policy(client, name),
         read_lifecycle(client, name),
-        read_tags(client, name),
+        tag_index::tags_of(clients, &arn, provisional, read_tags(client, name)),
     );
     let Some(versioning) = versioning? else {
         return Ok(None);
