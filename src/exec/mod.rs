@@ -7,6 +7,7 @@
 mod action;
 mod guard;
 mod queue;
+mod report;
 mod writer;
 
 use crate::model::reference::value_has_resource_reference;
@@ -20,6 +21,7 @@ use crate::provider::{registry, Observed, ResourceError};
 use crate::state::{applied, ResourceState, State, StateStore};
 use action::{Done, Work};
 use queue::{DependencyQueue, Standing};
+pub use report::{ApplyReport, ExecError, Failure};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use writer::StateWriter;
@@ -38,39 +40,6 @@ pub trait Reporter: Send + Sync {
     );
 }
 
-#[derive(Debug)]
-pub struct Failure {
-    pub address: ResourceAddress,
-    pub action: Action,
-    pub error: ResourceError,
-}
-
-#[derive(Debug, Default)]
-pub struct ApplyReport {
-    pub completed: Vec<(ResourceAddress, Action)>,
-    pub failed: Vec<Failure>,
-    /// Not attempted, and why.
-    pub skipped: Vec<(ResourceAddress, String)>,
-    /// Renamed in the state by `moved` entries (from, to); nothing live was touched for them.
-    pub moved: Vec<(ResourceAddress, ResourceAddress)>,
-}
-
-impl ApplyReport {
-    pub fn count(&self, action: Action) -> usize {
-        self.completed.iter().filter(|(_, a)| *a == action).count()
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ExecError {
-    /// Actions happened in AWS but the state could not record them: nothing more was started.
-    #[error("the state could not be saved ({reason}); these completed in AWS but are not recorded, and the next plan finds them again by name or tags: {}", list(.unrecorded))]
-    StateWrite {
-        unrecorded: Vec<ResourceAddress>,
-        reason: String,
-    },
-}
-
 /// Why to stop starting new actions (interrupt, lock lost), checked before each one.
 pub trait StopSignal: Send + Sync {
     fn stop_reason(&self) -> Option<String>;
@@ -85,15 +54,6 @@ pub trait StopSignal: Send + Sync {
 pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 pub const DEFAULT_PARALLELISM: usize = 10;
-
-fn list(addresses: &[ResourceAddress]) -> String {
-    let names: Vec<String> = addresses.iter().map(|a| a.to_string()).collect();
-    if names.is_empty() {
-        "(none)".into()
-    } else {
-        names.join(", ")
-    }
-}
 
 pub struct Executor<'a> {
     pub clients: &'a Clients,
