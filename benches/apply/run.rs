@@ -128,6 +128,8 @@ pub struct Measure {
     pub by_service: BTreeMap<String, u64>,
     /// `--stats`' lines: calls by service and operation.
     pub by_operation: String,
+    /// `--stats`' "Concurrency per service (where it ended)" lines.
+    pub limits: String,
     pub max_rss_kb: i64,
     pub endpoint: EndpointStats,
     /// dtr's exit code: 0, or 2 for a plan with changes (`--detailed-exitcode`).
@@ -175,6 +177,13 @@ pub fn dtr(e: &Endpoint, dir: &Path, args: &[&str]) -> Measure {
         critical,
         by_service: by_service(&by_operation),
         by_operation: by_operation.join("\n"),
+        limits: stderr
+            .lines()
+            .skip_while(|l| !l.starts_with("Concurrency per service"))
+            .skip(1)
+            .take_while(|l| l.starts_with("  "))
+            .collect::<Vec<_>>()
+            .join("\n"),
         max_rss_kb,
         endpoint,
         code,
