@@ -18,6 +18,7 @@ const STATS_NAMES: &[(&str, &str)] = &[
     ("scheduler", "Scheduler"),
     ("sns", "SNS"),
     ("sts", "STS"),
+    ("tagging", "Resource Groups Tagging API"),
 ];
 
 /// The services dtr paces and their starting rates (calls a second), as `--stats` names them, read from
