@@ -88,14 +88,21 @@ impl Report<'_> {
             } else {
                 ""
             };
+            let beaten = if r.ratio() < 1.0 { " *" } else { "" };
             out.push(format!(
-                "| {} | {}{changes} | {wall:.2} | {} | {} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {paced} | {:.2} | {:.1} |",
+                "| {} | {}{changes} | {wall:.2} | {} | {} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {paced} | {:.2}{beaten} | {:.1} |",
                 r.stack, r.step, m.calls, m.critical,
                 m.endpoint.service_per_call() * 1000.0,
                 m.endpoint.busy_s / wall, m.endpoint.cpu_s / wall,
                 b.throughput, b.critical, r.ratio(), m.max_rss_kb as f64 / 1024.0
             ));
         }
+        out.push(
+            "\n\\* under 1: wall time beat a \"bound\". Under calls×(lat+svc)/par: more than the parallelism's \
+             calls were in flight at once (reads are bounded per kind, calls per service). Under critical×(lat+svc): \
+             dtr's critical path (`--stats`) counted calls that overlapped. Either way that figure is no bound there."
+                .into(),
+        );
         out.join("\n")
     }
 
