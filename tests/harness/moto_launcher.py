@@ -67,6 +67,10 @@ And the tagging API's lag: AWS's GetResources answers from an index that can lag
 own tags; moto's never does. A rule posted with the faults (`{"stale_tag_index": true}`) answers it
 from a snapshot taken when the rule was set; tagindex.py beside this file has the details.
 
+And service time, for the benchmark: service_time.py beside this file times each request moto serves,
+less the latency and holds injected in front of it, and the time the endpoint was busy (GET
+/dtr-harness/stats, POST /dtr-harness/stats/reset); its docstring has the details.
+
 And one serialisation: moto's threaded server does not apply a DynamoDB conditional write atomically (two
 concurrent `attribute_not_exists` puts can both succeed), so DynamoDB requests reach moto one at a time.
 """
@@ -194,6 +198,7 @@ FAULTS_LOCK = threading.Lock()
 RELEASE = threading.Event()
 DYNAMODB_LOCK = threading.Lock()
 RATE_LIMITS = None  # ratelimit.RateLimits, made in serve() (the module needs the virtualenv's path)
+SERVICE_TIMES = None  # service_time.ServiceTimes, made in serve(): its waits leave the service time
 
 
 def fault_format(rule, environ) -> str:
@@ -520,9 +525,11 @@ def serve(args) -> None:
 
     import ratelimit
     import rpcv2cbor
+    import service_time
     import tagindex
-    global RATE_LIMITS
+    global RATE_LIMITS, SERVICE_TIMES
     RATE_LIMITS = ratelimit.RateLimits()
+    SERVICE_TIMES = service_time.ServiceTimes()
     stale_index = tagindex.StaleIndex()
     patch_s3_secure_transport()
     patch_apigatewayv2_get_authorizers()
@@ -564,13 +571,15 @@ def serve(args) -> None:
             if rule.get("hang"):
                 with FAULTS_LOCK:
                     release = RELEASE
-                release.wait(timeout=900)
+                with SERVICE_TIMES.waiting():
+                    release.wait(timeout=900)
                 rule = dict(rule, status=503, code="ServiceUnavailable")
             if rule.get("reset") and rule.get("reset") != "after":
                 reset_connection(environ)
                 start_response("500 Reset", [("Content-Length", "0")])
                 return [b""]
-            time.sleep(rule.get("latency_ms", 0) / 1000)
+            with SERVICE_TIMES.waiting():
+                time.sleep(rule.get("latency_ms", 0) / 1000)
             if rule.get("status"):
                 rule = as_the_service_sends(rule, environ)
                 request_id = "dtr-fault-" + uuid.uuid4().hex[:12]
@@ -629,6 +638,7 @@ def serve(args) -> None:
         start_response(captured["status"], headers)
         return [body]
 
+    app = SERVICE_TIMES.wrap(app)
     servers = []
     https = make_server("127.0.0.1", args.https_port, app, threaded=True,
                         request_handler=MotoRequestHandler, ssl_context=(cert, key))
