@@ -1,6 +1,6 @@
 //! Every managed attribute of a role and of a bucket, changed outside dtr, is in the next plan as
 //! drift, read with the calls README "Reads" lists: the roles from one GetAccountAuthorizationDetails
-//! and one GetRole each, the bucket without a HeadBucket. A caller denied the authorization details
+//! and one ListRoles page, the bucket without a HeadBucket. A caller denied the authorization details
 //! reads each role alone, and a bucket gone is planned again.
 
 mod common;
@@ -86,8 +86,9 @@ async fn every_attribute_of_a_role_changed_outside_dtr_is_drift_read_in_one_batc
     );
     assert!(seen.iter().all(|(_, drift)| *drift), "{seen:?}");
     calls(&stderr, 1, "IAM GetAccountAuthorizationDetails");
-    calls(&stderr, 4, "IAM GetRole");
+    calls(&stderr, 1, "IAM ListRoles");
     for one_by_one in [
+        "GetRole",
         "ListRolePolicies",
         "GetRolePolicy",
         "ListAttachedRolePolicies",
@@ -101,12 +102,20 @@ async fn every_attribute_of_a_role_changed_outside_dtr_is_drift_read_in_one_batc
 /// (the action takes no resource): denied it, dtr reads each role alone and still sees no change.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_caller_denied_the_authorization_details_reads_each_role_alone() {
+    denied_reads_each_role_alone("GetAccountAuthorizationDetails").await;
+}
+
+/// The same for ListRoles, the other listing a batch of roles needs.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_caller_denied_the_role_listing_reads_each_role_alone() {
+    denied_reads_each_role_alone("ListRoles").await;
+}
+
+async fn denied_reads_each_role_alone(action: &str) {
     let moto = Moto::start();
     let project = deployed(&moto);
-    moto.inject_faults(
-        json!([{"match": "Action=GetAccountAuthorizationDetails", "status": 403,
-        "code": "AccessDenied", "format": "auto", "times": -1}]),
-    );
+    moto.inject_faults(json!([{"match": format!("Action={action}"), "status": 403,
+        "code": "AccessDenied", "format": "auto", "times": -1}]));
     let (plan, stderr) = plan_json(&moto, &project, 0);
     assert!(
         plan["changes"]
@@ -116,7 +125,8 @@ async fn a_caller_denied_the_authorization_details_reads_each_role_alone() {
             .all(|c| c["action"] == "no_op"),
         "{plan}"
     );
-    calls(&stderr, 1, "IAM GetAccountAuthorizationDetails");
+    calls(&stderr, 1, &format!("IAM {action}"));
+    calls(&stderr, 4, "IAM GetRole");
     calls(&stderr, 4, "IAM ListRolePolicies");
     calls(&stderr, 4, "IAM ListAttachedRolePolicies");
     assert_eq!(moto.fault_hits(0), 1, "asked once, not retried");

@@ -38,16 +38,12 @@ impl ResourceType for RoleSpec {
 
     const BATCH: usize = read::BATCH;
 
-    /// Several roles from GetAccountAuthorizationDetails pages, each completed by its GetRole.
+    /// Several roles from a GetAccountAuthorizationDetails page and a ListRoles page, side by side.
     async fn read_batch(
         clients: &Clients,
         names: &[String],
     ) -> Result<BTreeMap<String, Option<Live<Self>>>> {
         Ok(read::details(&clients.iam, names).await?)
-    }
-
-    async fn complete(clients: &Clients, live: Live<Self>) -> Result<Live<Self>> {
-        Ok(read::complete(&clients.iam, live).await?)
     }
 
     async fn create(clients: &Clients, spec: &Self) -> Result<Live<Self>> {
