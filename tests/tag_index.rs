@@ -213,3 +213,10 @@ fn the_harness_stale_index_lags_as_told() {
     let moto = Moto::start();
     harness_python_tests(&moto, "tests/harness/test_tagindex.py");
 }
+
+/// The harness's tagging API lists schedule groups, as AWS's does and moto's does not.
+#[test]
+fn the_harness_index_covers_schedule_groups_as_aws_does() {
+    let moto = Moto::start();
+    harness_python_tests(&moto, "tests/harness/test_tagging_coverage.py");
+}

@@ -33,6 +33,11 @@ use tokio::sync::OnceCell;
 /// The most resources one `GetResources` page holds.
 const RESOURCES_PER_PAGE: i32 = 100;
 
+/// The most tags one page holds (100–500). AWS recommends `ResourcesPerPage` over it but documents no
+/// default for it; moto applies 100, which would end a page after about 16 of dtr's resources (six
+/// tags each). Asking for the most keeps the pages as few as the resource limit allows.
+const TAGS_PER_PAGE: i32 = 500;
+
 /// How many resources whose kind takes its tags from the index
 /// ([`super::ResourceType::TAGGING_SERVICE`]) the state must hold for the index to pay for itself:
 /// one page reads up to a hundred of them and saves a call each; for one, the page costs what it saves.
@@ -99,6 +104,7 @@ impl TagIndex {
                 .tag_filters(filter(TAG_ENV, &self.environment))
                 .set_resource_type_filters(Some(self.services.clone()))
                 .resources_per_page(RESOURCES_PER_PAGE)
+                .tags_per_page(TAGS_PER_PAGE)
                 .set_pagination_token(token)
                 .send()
                 .await

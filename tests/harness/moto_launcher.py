@@ -9,7 +9,7 @@ It generates a throw-away CA and a server certificate for 127.0.0.1/localhost, s
 line {"https_url", "http_url", "ca_bundle"} to stdout once both listen, and exits when its stdin closes
 (so a test that dies takes its server with it) or on SIGTERM/SIGINT.
 
-Two deliberate patches to moto, nothing else. First, GetAuthorizers: moto 5.2.5 has no handler for it and
+Deliberate patches to moto, each below, and nothing else. First, GetAuthorizers: moto 5.2.5 has no handler for it and
 answers 500; the launcher adds one that lists the authorizers moto already keeps. Second: moto 5.x evaluates S3 bucket-policy statements on object calls
 without their conditions and reads any condition as failed, so the standard TLS-only statement
 (Deny when aws:SecureTransport is false) denies every object call. AWS evaluates that condition against
@@ -66,6 +66,10 @@ this file has the details and the documented error of each service.
 And the tagging API's lag: AWS's GetResources answers from an index that can lag behind a resource's
 own tags; moto's never does. A rule posted with the faults (`{"stale_tag_index": true}`) answers it
 from a snapshot taken when the rule was set; tagindex.py beside this file has the details.
+
+And the tagging API's coverage: AWS's GetResources lists EventBridge Scheduler schedule groups
+(https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/supported-services.html), moto's
+does not; tagging_coverage.py beside this file makes moto's scheduler backend one of its tagging backends.
 
 And service time, for the benchmark: service_time.py beside this file times each request moto serves,
 less the latency and holds injected in front of it, and the time the endpoint was busy (GET
@@ -527,6 +531,7 @@ def serve(args) -> None:
     import rpcv2cbor
     import service_time
     import tagindex
+    import tagging_coverage
     global RATE_LIMITS, SERVICE_TIMES
     RATE_LIMITS = ratelimit.RateLimits()
     SERVICE_TIMES = service_time.ServiceTimes()
@@ -535,6 +540,7 @@ def serve(args) -> None:
     patch_apigatewayv2_get_authorizers()
     patch_lambda()
     patch_apigatewayv2_update_stage()
+    tagging_coverage.patch_scheduler()
     # One line per request on stderr drowns test output; errors still show.
     import logging
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
