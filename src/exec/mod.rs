@@ -53,7 +53,9 @@ pub trait StopSignal: Send + Sync {
 
 pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
-pub const DEFAULT_PARALLELISM: usize = 10;
+/// How many actions run at once, and reads of each kind, unless `--parallelism` says otherwise; it
+/// is the limiter's bound on calls in flight to each service too, so it lives with the limiter.
+pub use crate::provider::limit::DEFAULT_PARALLELISM;
 
 pub struct Executor<'a> {
     pub clients: &'a Clients,

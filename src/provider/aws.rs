@@ -147,6 +147,21 @@ impl Clients {
         }
     }
 
+    /// The tags of the resource `arn`: from the tag index attached to these clients when it holds
+    /// them (then `"tags"` joins `provisional`), else from `native`, the resource's own tag call.
+    pub async fn tags_of<F>(
+        &self,
+        arn: &str,
+        provisional: &mut Vec<&'static str>,
+        native: F,
+    ) -> Result<super::tag_index::Tags, super::AwsError>
+    where
+        F: std::future::Future<Output = Result<super::tag_index::Tags, super::AwsError>>,
+    {
+        let index = self.tag_index.as_deref();
+        super::tag_index::tags_of(index, &self.tagging, arn, provisional, native).await
+    }
+
     /// The account the credentials belong to.
     pub async fn account_id(&self) -> Result<String, super::AwsError> {
         self.account

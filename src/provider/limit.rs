@@ -20,6 +20,10 @@
 
 use std::time::{Duration, Instant};
 
+/// `--parallelism`'s default: calls in flight to each service (and, in the executor, actions at
+/// once).
+pub const DEFAULT_PARALLELISM: usize = 10;
+
 /// A paced limit's ceiling, requests a second: far above any control-plane quota dtr meets; AIMD
 /// finds the real one.
 const MAX_RATE: f64 = 1000.0;

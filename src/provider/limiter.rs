@@ -35,7 +35,7 @@
 //!   (<https://docs.aws.amazon.com/scheduler/latest/UserGuide/scheduler-quotas.html>): all above
 //!   `--parallelism`; they start there, unpaced, until they throttle.
 
-use super::limit::{Admission, Aimd, Outcome};
+use super::limit::{Admission, Aimd, Outcome, DEFAULT_PARALLELISM};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
@@ -78,7 +78,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits::new(crate::exec::DEFAULT_PARALLELISM)
+        Limits::new(DEFAULT_PARALLELISM)
     }
 }
 

@@ -17,14 +17,14 @@
 //!   tags and adopted, and every write and its read-back, read the resource's own tags.
 //!
 //! The index is fetched at most once per command (a [`tokio::sync::OnceCell`] shared by every clone
-//! of the [`super::aws::Clients`] it is attached to), on the first read that needs it, with
+//! of the `Clients` it is attached to), on the first read that needs it, with
 //! `GetResources` paced at its quota, 15 calls a second ([`super::limiter`]). When `GetResources`
 //! fails (a role without `tag:GetResources`, say), every resource reads its own tags.
 
-use super::aws::Clients;
 use super::{aws_error, AwsError};
 use crate::model::{TAG_ENV, TAG_STACK};
 use aws_sdk_resourcegroupstagging::types::TagFilter;
+use aws_sdk_resourcegroupstagging::Client;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
@@ -69,11 +69,11 @@ impl TagIndex {
 
     /// The tags the index holds for `arn`, fetching the index on first use; `None` when it holds no
     /// such ARN (or could not be read).
-    async fn get(&self, clients: &Clients, arn: &str) -> Option<Tags> {
+    async fn get(&self, tagging: &Client, arn: &str) -> Option<Tags> {
         let index = self
             .by_arn
             .get_or_init(|| async {
-                match self.fetch(clients).await {
+                match self.fetch(tagging).await {
                     Ok(index) => Some(index),
                     Err(error) => {
                         tracing::warn!("reading tags without the tagging API: {error}");
@@ -86,7 +86,7 @@ impl TagIndex {
     }
 
     /// Every page of `GetResources` for this environment's tags.
-    async fn fetch(&self, clients: &Clients) -> Result<BTreeMap<String, Tags>, AwsError> {
+    async fn fetch(&self, tagging: &Client) -> Result<BTreeMap<String, Tags>, AwsError> {
         let filter = |key: &str, value: &str| {
             TagFilter::builder()
                 .key(key)
@@ -97,8 +97,7 @@ impl TagIndex {
         let mut index = BTreeMap::new();
         let mut token: Option<String> = None;
         loop {
-            let out = clients
-                .tagging
+            let out = tagging
                 .get_resources()
                 .tag_filters(filter(TAG_STACK, &self.stack))
                 .tag_filters(filter(TAG_ENV, &self.environment))
@@ -128,10 +127,12 @@ impl TagIndex {
     }
 }
 
-/// The tags of the resource `arn`: from the index attached to `clients` when it holds the ARN (and
-/// then `"tags"` joins `provisional`), else from `native`, the resource's own tag call.
+/// The tags of the resource `arn`: from `index` when it holds the ARN (and then `"tags"` joins
+/// `provisional`), else from `native`, the resource's own tag call. Reads call it through
+/// [`super::aws::Clients::tags_of`], with the index attached to their clients, if any.
 pub async fn tags_of<F>(
-    clients: &Clients,
+    index: Option<&TagIndex>,
+    tagging: &Client,
     arn: &str,
     provisional: &mut Vec<&'static str>,
     native: F,
@@ -139,8 +140,8 @@ pub async fn tags_of<F>(
 where
     F: Future<Output = Result<Tags, AwsError>>,
 {
-    if let Some(index) = &clients.tag_index {
-        if let Some(tags) = index.get(clients, arn).await {
+    if let Some(index) = index {
+        if let Some(tags) = index.get(tagging, arn).await {
             if !provisional.contains(&"tags") {
                 provisional.push("tags");
             }

@@ -5,9 +5,7 @@
 use crate::model::schedule::ScheduleGroupSpec;
 use crate::provider::aws::Clients;
 use crate::provider::kind::{reread, tf_attr, Live, ResourceType, Result, Terraform};
-use crate::provider::{
-    aws_error, build_error, converge_tags, found, ignore_not_found, tag_index, AwsError,
-};
+use crate::provider::{aws_error, build_error, converge_tags, found, ignore_not_found, AwsError};
 use aws_sdk_scheduler::types::{ScheduleGroupState, Tag};
 use std::collections::BTreeMap;
 
@@ -47,7 +45,7 @@ impl ResourceType for ScheduleGroupSpec {
             )
         };
         let mut provisional = Vec::new();
-        let tags = tag_index::tags_of(clients, &arn, &mut provisional, native).await?;
+        let tags = clients.tags_of(&arn, &mut provisional, native).await?;
         let spec = ScheduleGroupSpec {
             name: out.name.unwrap_or_else(|| name.to_string()),
             tags,

@@ -5,9 +5,7 @@ use crate::model::policy;
 use crate::model::topic::TopicSpec;
 use crate::provider::aws::Clients;
 use crate::provider::kind::{reread, tf_attr, Live, ResourceType, Result, Terraform};
-use crate::provider::{
-    aws_error, build_error, converge_tags, found, ignore_not_found, tag_index, AwsError,
-};
+use crate::provider::{aws_error, build_error, converge_tags, found, ignore_not_found, AwsError};
 use aws_sdk_sns::types::Tag;
 use std::collections::{BTreeMap, HashMap};
 
@@ -184,7 +182,7 @@ async fn read(
             .collect())
     };
     let mut provisional = Vec::new();
-    let tags = tag_index::tags_of(clients, arn, &mut provisional, native).await?;
+    let tags = clients.tags_of(arn, &mut provisional, native).await?;
     let spec = TopicSpec {
         name: name.to_string(),
         display_name: text("DisplayName"),

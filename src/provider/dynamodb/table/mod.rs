@@ -14,7 +14,7 @@ pub use write::{create, delete, wait_active};
 use crate::model::table::{SseKind, TableSpec};
 use crate::provider::aws::Clients;
 use crate::provider::kind::{tf_attr, Live, ResourceError, ResourceType, Terraform};
-use crate::provider::{tag_index, AwsError, WaitError};
+use crate::provider::{AwsError, WaitError};
 
 impl ResourceType for TableSpec {
     const FORCE_NEW: &'static [&'static str] = &["name", "hash_key", "range_key"];
@@ -33,7 +33,7 @@ impl ResourceType for TableSpec {
         };
         let arn = live.arn().to_string();
         let native = read::list_tags(client, &arn);
-        live.spec.tags = tag_index::tags_of(clients, &arn, &mut live.provisional, native).await?;
+        live.spec.tags = clients.tags_of(&arn, &mut live.provisional, native).await?;
         Ok(Some(live))
     }
 

@@ -3,7 +3,7 @@
 use crate::model::log_group::LogGroupSpec;
 use crate::provider::aws::Clients;
 use crate::provider::kind::{reread, tf_attr, Live, ResourceType, Result, Terraform};
-use crate::provider::{aws_error, converge_tags, ignore_not_found, tag_index, AwsError};
+use crate::provider::{aws_error, converge_tags, ignore_not_found, AwsError};
 use aws_sdk_cloudwatchlogs::Client;
 use std::collections::BTreeMap;
 
@@ -44,7 +44,7 @@ impl ResourceType for LogGroupSpec {
     async fn complete(clients: &Clients, mut live: Live<Self>) -> Result<Live<Self>> {
         let (name, arn) = (live.physical_id.clone(), live.arn().to_string());
         let native = read::tags(&clients.logs, &name, &arn);
-        live.spec.tags = tag_index::tags_of(clients, &arn, &mut live.provisional, native).await?;
+        live.spec.tags = clients.tags_of(&arn, &mut live.provisional, native).await?;
         Ok(live)
     }
 

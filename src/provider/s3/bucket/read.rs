@@ -5,7 +5,7 @@ use crate::model::bucket::{BucketEncryption, BucketSpec, BucketSse, LifecycleRul
 use crate::model::policy;
 use crate::provider::aws::Clients;
 use crate::provider::s3 as s3p;
-use crate::provider::{aws_error, found, tag_index, AwsError};
+use crate::provider::{aws_error, found, AwsError};
 use aws_sdk_s3::types as s3;
 use aws_sdk_s3::Client;
 use std::collections::BTreeMap;
@@ -30,7 +30,7 @@ pub(super) async fn read(
         s3p::owner_enforced(client, name),
         s3p::policy(client, name),
         read_lifecycle(client, name),
-        tag_index::tags_of(clients, &arn, provisional, read_tags(client, name)),
+        clients.tags_of(&arn, provisional, read_tags(client, name)),
     );
     let Some(versioning) = versioning? else {
         return Ok(None);
