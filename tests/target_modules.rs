@@ -95,26 +95,6 @@ fn a_module_or_a_for_each_resource_can_be_targeted_whole() {
     );
 }
 
-/// `--stats`' calls by operation (`"Lambda GetFunction" → 1`), and their total.
-fn calls_by_operation(stderr: &str) -> (u64, BTreeMap<String, u64>) {
-    let total = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("AWS API calls: "))
-        .and_then(|l| l.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .expect("--stats prints the total");
-    let by_operation = stderr
-        .lines()
-        .skip_while(|l| !l.starts_with("AWS API calls: "))
-        .skip(1)
-        .filter_map(|l| {
-            let (n, operation) = l.trim().split_once("  ")?;
-            Some((operation.trim().to_string(), n.parse().ok()?))
-        })
-        .collect();
-    (total, by_operation)
-}
-
 fn apply_target(moto: &Moto, project: &common::Project, target: &str) -> common::Run {
     dtr_run(
         moto,
@@ -134,6 +114,12 @@ fn apply_target(moto: &Moto, project: &common::Project, target: &str) -> common:
 const FUNCTION: &str = "module.tool_manager.lambda_function.function";
 const HANDLER: &str = "stacks/dynamic-tool-runtime/functions/tool_manager/handler.py";
 
+/// Change the Tool Manager's code only: a comment appended to its handler.
+fn change_code(project: &common::Project, comment: &str) {
+    let code = project.read(HANDLER);
+    project.write(HANDLER, &format!("{code}\n# {comment}\n"));
+}
+
 /// A code-only update of one function (`apply --target`) makes at most 10 calls, lock and state
 /// included (issue 15; `sam sync --code` makes 2-3): its dependencies, configured as last applied,
 /// are taken from the state, and the code update's waiter reads the function back.
@@ -141,8 +127,7 @@ const HANDLER: &str = "stacks/dynamic-tool-runtime/functions/tool_manager/handle
 fn a_targeted_code_update_reads_only_the_target() {
     let moto = Moto::start();
     let project = deployed(&moto);
-    let code = project.read(HANDLER);
-    project.write(HANDLER, &format!("{code}\n# a code-only change\n"));
+    change_code(&project, "a code-only change");
     let r = apply_target(&moto, &project, FUNCTION).expect_code(0);
     assert!(
         r.stdout.contains("Plan: 0 to add, 1 to change"),
@@ -155,7 +140,7 @@ fn a_targeted_code_update_reads_only_the_target() {
         "the role, the table, the bucket and the log group:\n{}",
         r.stderr
     );
-    let (total, by_operation) = calls_by_operation(&r.stderr);
+    let (total, by_operation) = common::stats_calls(&r.stderr);
     let expected = BTreeMap::from([
         ("STS GetCallerIdentity".to_string(), 1),
         ("DynamoDB PutItem".to_string(), 1),
@@ -206,8 +191,7 @@ async fn a_changed_dependency_is_still_read_and_planned() {
         "log_retention_days: 7",
         "log_retention_days: 14",
     );
-    let code = project.read(HANDLER);
-    project.write(HANDLER, &format!("{code}\n# a code-only change\n"));
+    change_code(&project, "a code-only change");
     let r = apply_target(&moto, &project, FUNCTION).expect_code(0);
     assert!(
         r.stdout.contains("Plan: 0 to add, 2 to change"),
@@ -220,7 +204,7 @@ async fn a_changed_dependency_is_still_read_and_planned() {
         "the table and the bucket; the role is read too, as it references the log group:\n{}",
         r.stderr
     );
-    let (_, by_operation) = calls_by_operation(&r.stderr);
+    let (_, by_operation) = common::stats_calls(&r.stderr);
     assert!(
         by_operation
             .keys()
@@ -265,8 +249,7 @@ async fn a_dependency_missing_from_the_state_is_read() {
     assert!(dropped.is_some(), "{state}");
     put_dev_state(&c, serde_json::to_vec(&state).unwrap()).await;
 
-    let code = project.read(HANDLER);
-    project.write(HANDLER, &format!("{code}\n# a code-only change\n"));
+    change_code(&project, "a code-only change");
     let r = apply_target(&moto, &project, FUNCTION).expect_code(0);
     assert!(
         r.stderr
@@ -274,7 +257,7 @@ async fn a_dependency_missing_from_the_state_is_read() {
         "the table and the bucket; the role is read too, as it references the log group:\n{}",
         r.stderr
     );
-    let (_, by_operation) = calls_by_operation(&r.stderr);
+    let (_, by_operation) = common::stats_calls(&r.stderr);
     assert!(
         by_operation
             .keys()
@@ -295,8 +278,7 @@ async fn a_dependency_missing_from_the_state_is_read() {
 fn a_saved_targeted_plan_is_stale_once_a_dependency_moved() {
     let moto = Moto::start();
     let project = deployed(&moto);
-    let code = project.read(HANDLER);
-    project.write(HANDLER, &format!("{code}\n# a code-only change\n"));
+    change_code(&project, "a code-only change");
     let path = project.path("plan.json");
     let out = path.to_str().unwrap();
     let plan = ["plan", "--env", "local", "--target", FUNCTION, "--out", out];
@@ -309,7 +291,7 @@ fn a_saved_targeted_plan_is_stale_once_a_dependency_moved() {
         r.stderr
     );
 
-    project.write(HANDLER, &format!("{code}\n# another code-only change\n"));
+    change_code(&project, "another code-only change");
     dtr_run(&moto, &project, &plan).expect_code(0);
     // Meanwhile another run changes the function's log group, and the configuration is put back.
     let env = "environments/local.yaml";

@@ -5,21 +5,17 @@ use std::collections::BTreeSet;
 
 /// `(service, operation)` pairs from the `--stats` table on stderr ("   4  IAM GetRole").
 pub fn calls(stderr: &str) -> BTreeSet<(String, String)> {
-    let mut out = BTreeSet::new();
-    let Some(table) = stderr.split("AWS API calls:").nth(1) else {
-        return out;
-    };
-    for line in table.lines().skip(1) {
-        let mut words = line.split_whitespace();
-        if words.next().and_then(|n| n.parse::<u64>().ok()).is_none() {
-            break;
-        }
-        let words: Vec<&str> = words.collect();
-        if let Some((op, service)) = words.split_last() {
-            out.insert((service.join(" "), op.to_string()));
-        }
+    if !stderr.contains("AWS API calls:") {
+        return BTreeSet::new();
     }
-    out
+    let (_, by_operation) = crate::common::stats_calls(stderr);
+    by_operation
+        .into_keys()
+        .filter_map(|call| {
+            let (service, op) = call.rsplit_once(' ')?;
+            Some((service.to_string(), op.to_string()))
+        })
+        .collect()
 }
 
 /// The IAM actions one call needs (none for GetCallerIdentity, which cannot be denied). S3 and API

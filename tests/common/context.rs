@@ -210,3 +210,28 @@ pub async fn route_id(c: &Clients, api_id: &str, key: &str) -> String {
         .unwrap_or_else(|| panic!("no route {key} in {api_id}"))
         .to_string()
 }
+
+/// `--stats`' table on stderr: the total, and the calls by operation (`"Lambda GetFunction" → 1`),
+/// read from the lines after "AWS API calls:" up to the first that is not a count.
+pub fn stats_calls(stderr: &str) -> (u64, std::collections::BTreeMap<String, u64>) {
+    let table = stderr
+        .split("AWS API calls: ")
+        .nth(1)
+        .expect("--stats prints its table");
+    let total = table
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("--stats prints the total");
+    let mut by_operation = std::collections::BTreeMap::new();
+    for line in table.lines().skip(1) {
+        let Some((count, operation)) = line.trim().split_once("  ") else {
+            break;
+        };
+        let Ok(count) = count.parse::<u64>() else {
+            break;
+        };
+        by_operation.insert(operation.trim().to_string(), count);
+    }
+    (total, by_operation)
+}
