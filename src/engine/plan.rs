@@ -12,8 +12,6 @@ use crate::state::{State, StateStore};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-type Observations = std::collections::BTreeMap<crate::model::ResourceAddress, Option<Observed>>;
-
 /// A plan, the state it was made against, and fingerprints of its inputs.
 pub struct Planned {
     pub plan: Plan,
@@ -70,7 +68,7 @@ pub async fn make_plan(
         crate::interrupt::or_stop(observe(clients, &read_desired, &read_state, parallelism))
             .await
             .map_err(|reason| EngineError::Stopped { reason })??;
-    let diff_with = |observed: &Observations| {
+    let diff_with = |observed: &BTreeMap<ResourceAddress, Option<Observed>>| {
         diff::diff(&diff::Inputs {
             desired,
             state: &renamed.state,
